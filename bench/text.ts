@@ -1,0 +1,357 @@
+/**
+ * Text bench: accuracy of the shipped model (models/text) on held-out data, speed on one core,
+ * model size and cold start. Writes bench/results/text.json and bench/results/text.md.
+ *
+ *   npm run bench:text        (needs ../shared/data/text; EMOSIG_DATA=/path/to/shared/data overrides)
+ */
+import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { CORE_LABELS } from '../src/signature/labels.js';
+import { packageRoot } from '../src/runtime/paths.js';
+import { GO_LABELS, SENTIMENT_GROUPS } from '../src/text/labels.js';
+import { loadTextModel, featurizeWith, scoreFeatures } from '../src/text/model.js';
+import { scoreMessages } from '../src/text/index.js';
+import {
+  loadDailyDialog,
+  loadEmoBank,
+  loadGoEmotions,
+  loadOfficialGroups,
+  loadTweetSentiment,
+  textDataDir,
+} from '../scripts/lib/text-data.js';
+import { multiLabelF1, pearson, singleLabelF1, type F1 } from '../scripts/lib/text-linear.js';
+
+const log = (s: string): void => void process.stderr.write(s + '\n');
+const r4 = (x: number): number => Math.round(x * 10000) / 10000;
+const root = packageRoot();
+const dataDir = textDataDir();
+
+const m = await loadTextModel();
+const st = m.settings;
+const thr = {
+  go: GO_LABELS.map((l) => st.thresholds.go[l]),
+  ekman: CORE_LABELS.map((l) => st.thresholds.ekman[l]),
+  sentiment: SENTIMENT_GROUPS.map((l) => st.thresholds.sentiment[l]),
+};
+
+async function raw(texts: string[]) {
+  return scoreFeatures(m, texts.map((t) => featurizeWith(m, t)), { batchSize: 256 });
+}
+const perLabel = (names: readonly string[], f: F1[]) =>
+  Object.fromEntries(names.map((n, i) => [n, { precision: r4(f[i].precision), recall: r4(f[i].recall), f1: r4(f[i].f1), support: f[i].support }]));
+
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+interface SpeedResult {
+  featOnly: Rate;
+  scoreJsOnly: Rate;
+  scoreOrtOnly: Rate;
+  modelPath: Rate;
+  readingsNoCues: Rate;
+  readingsCues: Rate;
+  readingsOrt: Rate;
+  latency: Record<50 | 90 | 99 | 100, number>;
+}
+
+/** Throughput (messages/s by wall clock and per CPU-second) and single-message latency. */
+async function measureSpeed(texts: string[]): Promise<SpeedResult> {
+  const pool: { index: number; text: string }[] = [];
+  for (let i = 0; pool.length < 30000; i++) pool.push({ index: pool.length, text: texts[i % texts.length] });
+  await scoreMessages(m, pool.slice(0, 3000), { explain: false }); // warm-up (JIT)
+  await scoreMessages(m, pool.slice(0, 1000), { explain: false, backend: 'onnx' });
+  /** Messages per second by wall clock and by this process's CPU time (the machine is shared, so CPU time is the fairer "one core" figure). */
+  const rate = async (f: () => Promise<unknown> | unknown, n: number): Promise<{ wall: number; cpu: number }> => {
+    let best = { wall: 0, cpu: 0 };
+    for (let rep = 0; rep < 3; rep++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await f();
+      const c = process.cpuUsage(c0);
+      const wall = n / ((performance.now() - t0) / 1000);
+      const cpu = n / ((c.user + c.system) / 1e6);
+      if (cpu > best.cpu) best = { wall: Math.round(wall), cpu: Math.round(cpu) };
+    }
+    return best;
+  };
+  const poolTexts = pool.map((p) => p.text);
+  const featOnly = await rate(() => poolTexts.map((t) => featurizeWith(m, t)), pool.length);
+  const poolFeats = poolTexts.map((t) => featurizeWith(m, t));
+  const scoreJsOnly = await rate(() => scoreFeatures(m, poolFeats), pool.length);
+  const scoreOrtOnly = await rate(() => scoreFeatures(m, poolFeats, { backend: 'onnx', batchSize: 256 }), pool.length);
+  // the model path as a service would run it: featurise and score batches of 256, keep the scores
+  const modelPath = await rate(async () => {
+    const kept = [];
+    for (let c = 0; c < poolTexts.length; c += 256) kept.push(...(await scoreFeatures(m, poolTexts.slice(c, c + 256).map((t) => featurizeWith(m, t)))));
+    return kept;
+  }, pool.length);
+  const readingsNoCues = await rate(() => scoreMessages(m, pool, { explain: false }), pool.length);
+  const readingsCues = await rate(() => scoreMessages(m, pool, { explain: true }), pool.length);
+  const readingsOrt = await rate(() => scoreMessages(m, pool, { explain: false, backend: 'onnx', batchSize: 256 }), pool.length);
+  // latency of a single message (one at a time, with cues), percentiles in ms
+  const lat: number[] = [];
+  for (let i = 0; i < 1500; i++) {
+    const t = performance.now();
+    await scoreMessages(m, [{ index: 0, text: texts[(i * 7) % texts.length] }], { explain: true });
+    lat.push(performance.now() - t);
+  }
+  lat.sort((a, b) => a - b);
+  const pct = (p: number): number => Math.round(lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] * 1000) / 1000;
+  return { featOnly, scoreJsOnly, scoreOrtOnly, modelPath, readingsNoCues, readingsCues, readingsOrt, latency: { 50: pct(50), 90: pct(90), 99: pct(99), 100: pct(100) } };
+}
+
+if (process.argv.includes('--speed-child')) {
+  process.stdout.write(JSON.stringify(await measureSpeed(loadGoEmotions('test').map((x) => x.text))) + '\n');
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GoEmotions test (thresholds were tuned on dev by the training script)
+log('GoEmotions test …');
+const test = loadGoEmotions('test');
+const s = await raw(test.map((x) => x.text));
+const go = multiLabelF1(s.map((x) => x.go), test.map((x) => x.labels), thr.go);
+const ekGold = loadOfficialGroups('ekman', 'test');
+const seGold = loadOfficialGroups('sentiment_group', 'test');
+const ekIdx = (n: string): number => CORE_LABELS.indexOf(n as (typeof CORE_LABELS)[number]);
+const seIdx = (n: string): number => SENTIMENT_GROUPS.indexOf(n as (typeof SENTIMENT_GROUPS)[number]);
+const ek = multiLabelF1(s.map((x) => x.ekman), test.map((x) => ekGold.get(x.id)!.map(ekIdx)), thr.ekman);
+const se = multiLabelF1(s.map((x) => x.sentiment), test.map((x) => seGold.get(x.id)!.map(seIdx)), thr.sentiment);
+// sanity: our derived groups equal the official regrouped files
+const mism = test.filter((x) => x.ekman.join() !== ekGold.get(x.id)!.map(ekIdx).sort().join()).length;
+// top-1 accuracy: the most probable Ekman label is one of the gold labels
+const argmax = (v: ArrayLike<number>): number => {
+  let b = 0;
+  for (let i = 1; i < v.length; i++) if (v[i] > v[b]) b = i;
+  return b;
+};
+const ekTop1 = test.filter((x, i) => ekGold.get(x.id)!.map(ekIdx).includes(argmax(s[i].ekman))).length / test.length;
+
+// ---------------------------------------------------------------------------------------------
+log('EmoBank test …');
+const eb = loadEmoBank('test');
+const ebR = await scoreMessages(m, eb.map((x, index) => ({ index, text: x.text })), { explain: false });
+const ebRaw = await raw(eb.map((x) => x.text));
+const emobank = {
+  n: eb.length,
+  valenceR: r4(pearson(ebR.map((r) => r.valence), eb.map((x) => x.valence))),
+  valenceHeadOnlyR: r4(pearson(ebRaw.map((x) => x.va[0]), eb.map((x) => x.valence))),
+  arousalR: r4(pearson(ebR.map((r) => r.arousal), eb.map((x) => x.arousal))),
+};
+
+// ---------------------------------------------------------------------------------------------
+log('DailyDialog test …');
+const dd = loadDailyDialog('test');
+const ddTrain = new Set(loadDailyDialog('train').map((x) => x.text.toLowerCase()));
+const ddR = await scoreMessages(m, dd.map((x, index) => ({ index, text: x.text })), { explain: false });
+// DailyDialog labels: 0 none, 1 anger, 2 disgust, 3 fear, 4 happiness, 5 sadness, 6 surprise → CORE_LABELS
+const DD_TO_CORE = [0, 3, 5, 4, 1, 2, 6];
+const ddGold = dd.map((x) => DD_TO_CORE[x.label]);
+const ddPred = ddR.map((r) => argmax(CORE_LABELS.map((l) => r.emotions[l])));
+const dd7 = singleLabelF1(ddPred, ddGold, 7);
+const dd6 = singleLabelF1(ddPred, ddGold, 7, [0]);
+// micro-F1 over the emotion classes (neutral excluded), the figure DailyDialog papers usually quote
+let tp = 0, fp = 0, fn = 0;
+ddPred.forEach((p, i) => {
+  const g = ddGold[i];
+  if (p !== 0 && p === g) tp++;
+  else {
+    if (p !== 0) fp++;
+    if (g !== 0) fn++;
+  }
+});
+const ddMicro = (2 * tp) / (2 * tp + fp + fn);
+const dailydialog = {
+  utterances: dd.length,
+  dialogues: new Set(dd.map((x) => x.dialogue)).size,
+  alsoInTrainUtterances: dd.filter((x) => ddTrain.has(x.text.toLowerCase())).length,
+  macroF1_7: r4(dd7.macroF1),
+  macroF1_6_emotions: r4(dd6.macroF1),
+  microF1_emotions: r4(ddMicro),
+  accuracy: r4(dd7.accuracy),
+  perLabel: perLabel(CORE_LABELS, dd7.perLabel),
+};
+
+// ---------------------------------------------------------------------------------------------
+log('TweetEval sentiment test …');
+const tw = loadTweetSentiment('test');
+const twR = await scoreMessages(m, tw.map((x, index) => ({ index, text: x.text })), { explain: false });
+const SENT3 = ['negative', 'neutral', 'positive'] as const;
+const twOurs = singleLabelF1(twR.map((r) => SENT3.indexOf(r.sentiment.label)), tw.map((x) => x.label), 3);
+let vader: { macroF1: number; accuracy: number } | string;
+try {
+  // VADER (Apache-2.0 JS port) is not a dependency: install it anywhere and point EMOSIG_VADER_DIR there
+  // (npm install --prefix /tmp/vader vader-sentiment), or have it resolvable from the project.
+  const req = createRequire(join(process.env.EMOSIG_VADER_DIR ?? root, 'noop.js'));
+  const SIA = (req('vader-sentiment') as { SentimentIntensityAnalyzer: { polarity_scores(t: string): { compound: number } } }).SentimentIntensityAnalyzer;
+  const pred = tw.map((x) => {
+    const c = SIA.polarity_scores(x.text).compound;
+    return c >= 0.05 ? 2 : c <= -0.05 ? 0 : 1;
+  });
+  const f = singleLabelF1(pred, tw.map((x) => x.label), 3);
+  vader = { macroF1: r4(f.macroF1), accuracy: r4(f.accuracy) };
+} catch {
+  vader = 'not measured: vader-sentiment is not installed (npm install --prefix /tmp/vader vader-sentiment, then EMOSIG_VADER_DIR=/tmp/vader)';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Speed on one core. The measurement runs in a child process pinned to one CPU (taskset) with V8's
+// helper threads off (--single-threaded), so "one core" means one core even on a shared machine.
+log('throughput …');
+let speedWhere = 'child process pinned to one CPU with taskset, node --single-threaded';
+let sp: SpeedResult;
+try {
+  const out = execFileSync('taskset', ['-c', String(cpus().length - 1), process.execPath, '--single-threaded', fileURLToPath(import.meta.url), '--speed-child'], {
+    encoding: 'utf8',
+    env: process.env,
+    maxBuffer: 1 << 24,
+  });
+  sp = JSON.parse(out.trim().split('\n').pop()!);
+} catch (e) {
+  speedWhere = `in the bench process (taskset unavailable: ${(e as Error).message.split('\n')[0]}); V8 helper threads may add CPU time`;
+  sp = await measureSpeed(test.map((x) => x.text));
+}
+const { featOnly, scoreJsOnly, scoreOrtOnly, modelPath, readingsNoCues, readingsCues, readingsOrt } = sp;
+const pct = (p: 50 | 90 | 99 | 100): number => sp.latency[p];
+
+// cold start: a fresh Node process imports the built package and scores one message
+let cold: { processMs: number; loadAndFirstMs: number } | string;
+try {
+  const script = `const t=performance.now();const e=await import(${JSON.stringify(join(root, 'dist', 'index.js'))});const r=await e.analyzeText('thanks, that fixed it!');process.stdout.write(JSON.stringify({ms:performance.now()-t,ok:r.messages.length}));`;
+  const t1 = performance.now();
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const processMs = performance.now() - t1;
+  cold = { processMs: Math.round(processMs), loadAndFirstMs: Math.round(JSON.parse(out).ms) };
+} catch (e) {
+  cold = `not measured (${(e as Error).message.split('\n')[0]}); run npm run build first`;
+}
+
+const size = (f: string): number => statSync(join(m.dir, f)).size;
+const results = {
+  generated: new Date().toISOString(),
+  machine: { cpu: cpus()[0]?.model ?? 'unknown', vcpus: cpus().length, note: '2 vCPU shared with other jobs; all timings on one core (1 onnxruntime thread, JS on the main thread)', node: process.version },
+  model: {
+    name: st.name,
+    version: st.version,
+    onnxBytes: size('text-emotion.onnx'),
+    settingsBytes: size('text-model.json'),
+    knownWordsBytes: size('known-words.bin'),
+    buckets: st.features.buckets,
+    outputs: st.layout.K,
+    arch: st.arch ?? { type: 'linear' },
+  },
+  goemotions: {
+    split: 'test (5,427), thresholds tuned on dev',
+    macroF1_28: r4(go.macroF1),
+    microF1_28: r4(go.microF1),
+    macroF1_ekman7: r4(ek.macroF1),
+    ekmanTop1Accuracy: r4(ekTop1),
+    macroF1_sentiment4: r4(se.macroF1),
+    derivedVsOfficialEkmanMismatches: mism,
+    perLabel28: perLabel(GO_LABELS, go.perLabel),
+    perLabelEkman: perLabel(CORE_LABELS, ek.perLabel),
+    perLabelSentiment: perLabel(SENTIMENT_GROUPS, se.perLabel),
+  },
+  emobank,
+  dailydialog,
+  tweetevalSentiment: {
+    note: 'generic tweets, three-way sentiment; not customer-service text',
+    n: tw.length,
+    ours: { macroF1: r4(twOurs.macroF1), accuracy: r4(twOurs.accuracy) },
+    vader,
+  },
+  customerService: 'not measured: there is no labelled customer-support chat set in shared/data, so the issue\'s "beat VADER by 10 points on customer-service text" cannot be checked here',
+  speed: {
+    note: 'messages/s as { wall, cpu }: wall clock and per CPU-second (one JS thread, onnxruntime with 1 intra-op thread)',
+    measuredIn: speedWhere,
+    messages: 30000,
+    modelFeaturiseAndScore: modelPath,
+    fullReadingsNoCues: readingsNoCues,
+    fullReadingsWithCues: readingsCues,
+    fullReadingsOnnxBackend: readingsOrt,
+    featuriseOnly: featOnly,
+    scoreOnlyJs: scoreJsOnly,
+    scoreOnlyOnnxruntime: scoreOrtOnly,
+    singleMessageLatencyMs: { p50: pct(50), p90: pct(90), p99: pct(99), max: pct(100) },
+    coldStart: cold,
+  },
+  targets: { macroF1_28: 0.48, macroF1_ekman7: 0.62, macroF1_sentiment4: 0.68, emobankValenceR: 0.55, messagesPerSecond: 20000 },
+  loadAverageDuringRun: loadavg(),
+  dev: st.dev,
+};
+
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
+writeFileSync(join(root, 'bench', 'results', 'text.json'), JSON.stringify(results, null, 2) + '\n');
+
+const yes = (ok: boolean): string => (ok ? 'yes' : '**no**');
+const f3 = (x: number): string => x.toFixed(3);
+const md = [
+  '# Text bench',
+  '',
+  `Generated ${results.generated} by \`npm run bench:text\` on ${results.machine.cpu} (${results.machine.note}), Node ${results.machine.node}.`,
+  `Model \`models/text/text-emotion.onnx\`: ${(results.model.onnxBytes / 1e6).toFixed(2)} MB (${
+    st.arch?.type === 'mlp'
+      ? `int8 embedding of ${results.model.buckets.toLocaleString('en')} hash buckets × ${st.arch.hidden}, one hidden layer → 39 classification outputs, plus a linear valence/arousal layer`
+      : `int8 weights, ${results.model.buckets.toLocaleString('en')} hash buckets × ${results.model.outputs} outputs`
+  }).`,
+  '',
+  '## Accuracy',
+  '',
+  '| measure | result | target | met |',
+  '|---|---|---|---|',
+  `| GoEmotions test macro-F1, 28 labels | ${f3(go.macroF1)} | 0.48 | ${yes(go.macroF1 >= 0.48)} |`,
+  `| GoEmotions test macro-F1, Ekman-7 | ${f3(ek.macroF1)} | 0.62 | ${yes(ek.macroF1 >= 0.62)} |`,
+  `| GoEmotions test macro-F1, sentiment groups (4) | ${f3(se.macroF1)} | 0.68 | ${yes(se.macroF1 >= 0.68)} |`,
+  `| EmoBank test valence Pearson r | ${f3(emobank.valenceR)} | 0.55 | ${yes(emobank.valenceR >= 0.55)} |`,
+  `| EmoBank test arousal Pearson r | ${f3(emobank.arousalR)} | – | |`,
+  `| DailyDialog test (dedup., ${dailydialog.utterances} utt.), macro-F1 7 classes | ${f3(dailydialog.macroF1_7)} | report | |`,
+  `| DailyDialog test, macro-F1 6 emotions / micro-F1 emotions | ${f3(dailydialog.macroF1_6_emotions)} / ${f3(dailydialog.microF1_emotions)} | report | |`,
+  `| TweetEval sentiment test (generic tweets), macro-F1 / accuracy | ${f3(twOurs.macroF1)} / ${f3(twOurs.accuracy)} | – | |`,
+  `| VADER on the same tweets, macro-F1 / accuracy | ${typeof vader === 'string' ? vader : `${f3(vader.macroF1)} / ${f3(vader.accuracy)}`} | – | |`,
+  `| customer-service text vs VADER | not measured (no labelled customer-support set) | +10 points | n/a |`,
+  '',
+  'Multi-label macro-F1 as in the GoEmotions paper: a label is predicted when its probability passes its threshold (tuned on dev). Ekman and sentiment figures use the official regrouped test files. DailyDialog is scored zero-shot (never trained on) from the argmax of `emotions`.',
+  '',
+  '## Speed (one core)',
+  '',
+  `Measured ${speedWhere}; 30,000 GoEmotions test comments (mean 68 characters), best of 3 runs. The VM has 2 vCPUs shared with other jobs (load average at the end: ${loadavg()[0].toFixed(1)}), so wall-clock rates drop whenever another job lands on the pinned CPU; with V8's helper threads off, the per-CPU-second rate is what one core does.`,
+  '',
+  '| measure (messages/s: wall clock / per CPU-second) | result | target | met |',
+  '|---|---|---|---|',
+  `| model: featurise + score (probabilities), batches of 256 | ${modelPath.wall.toLocaleString('en')} / ${modelPath.cpu.toLocaleString('en')} | 20,000 | ${yes(modelPath.cpu >= 20000)} (per CPU-second) |`,
+  `| full readings (analyzeText output), no cue words | ${readingsNoCues.wall.toLocaleString('en')} / ${readingsNoCues.cpu.toLocaleString('en')} | – | |`,
+  `| full readings with cue words | ${readingsCues.wall.toLocaleString('en')} / ${readingsCues.cpu.toLocaleString('en')} | – | |`,
+  `| full readings, onnxruntime backend (batches of 256) | ${readingsOrt.wall.toLocaleString('en')} / ${readingsOrt.cpu.toLocaleString('en')} | – | |`,
+  `| featurisation alone | ${featOnly.wall.toLocaleString('en')} / ${featOnly.cpu.toLocaleString('en')} | – | |`,
+  `| scoring alone: JS backend / onnxruntime (CPU) | ${scoreJsOnly.cpu.toLocaleString('en')} / ${scoreOrtOnly.cpu.toLocaleString('en')} | – | |`,
+  `| single-message latency p50 / p90 / p99 (ms) | ${pct(50)} / ${pct(90)} / ${pct(99)} | – | |`,
+  `| cold start: new process, import + load + first message (ms) | ${typeof cold === 'string' ? cold : `${cold.processMs} (in-process ${cold.loadAndFirstMs})`} | – | |`,
+  '',
+  '## Per-label F1, GoEmotions test (28 labels)',
+  '',
+  '| label | precision | recall | F1 | support | threshold |',
+  '|---|---|---|---|---|---|',
+  ...GO_LABELS.map((l, i) => `| ${l} | ${f3(go.perLabel[i].precision)} | ${f3(go.perLabel[i].recall)} | ${f3(go.perLabel[i].f1)} | ${go.perLabel[i].support} | ${thr.go[i]} |`),
+  '',
+  '## Per-label F1, Ekman-7 and sentiment groups',
+  '',
+  '| label | F1 | support |',
+  '|---|---|---|',
+  ...CORE_LABELS.map((l, i) => `| ${l} | ${f3(ek.perLabel[i].f1)} | ${ek.perLabel[i].support} |`),
+  ...SENTIMENT_GROUPS.map((l, i) => `| sentiment: ${l} | ${f3(se.perLabel[i].f1)} | ${se.perLabel[i].support} |`),
+  '',
+  '## DailyDialog per label (zero-shot)',
+  '',
+  '| label | F1 | support |',
+  '|---|---|---|',
+  ...CORE_LABELS.map((l, i) => `| ${l} | ${f3(dd7.perLabel[i].f1)} | ${dd7.perLabel[i].support} |`),
+  '',
+].join('\n');
+writeFileSync(join(root, 'bench', 'results', 'text.md'), md);
+log(md);
+process.stdout.write(JSON.stringify({ goemotions: { m28: results.goemotions.macroF1_28, ekman: results.goemotions.macroF1_ekman7, sentiment: results.goemotions.macroF1_sentiment4 }, emobank, dd: dailydialog.macroF1_7, speed: results.speed }) + '\n');

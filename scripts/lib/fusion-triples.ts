@@ -1,0 +1,171 @@
+/**
+ * Pseudo-multimodal triples (voice clip, face image, chat message with the same label, drawn from different
+ * corpora), the fitting of the fusion reliabilities on them, and the measures the bench reports.
+ */
+import { CORE_LABELS } from '../../src/signature/labels.js';
+import { calibrate, incongruence, pool, type Evidence, type ReliabilityFile } from '../../src/fusion/reliability.js';
+import type { Modality } from '../../src/signature/schema.js';
+import { rng, type DevItem, type DevSet, type Split } from './fusion-data.js';
+
+export const K = CORE_LABELS.length;
+export const MODS: Modality[] = ['voice', 'face', 'text'];
+
+export interface Triple {
+  y: number;
+  items: Record<Modality, DevItem>;
+  /** For incongruent triples: the modality whose item has another label. */
+  swapped?: Modality;
+}
+
+/** Balanced triples: `perLabel` per core label, each modality's item drawn at random (with replacement) from its split. */
+export function makeTriples(sets: Record<Modality, DevSet>, split: Split, perLabel: number, seed: number): Triple[] {
+  const rand = rng(seed);
+  const pools = Object.fromEntries(MODS.map((m) => [m, CORE_LABELS.map((_, k) => sets[m].items.filter((it) => it.split === split && it.y === k))])) as Record<Modality, DevItem[][]>;
+  const out: Triple[] = [];
+  for (let k = 0; k < K; k++) {
+    if (MODS.some((m) => pools[m][k].length === 0)) throw new Error(`no ${split} items for label ${CORE_LABELS[k]} in ${MODS.filter((m) => !pools[m][k].length).join(', ')}`);
+    for (let n = 0; n < perLabel; n++) {
+      const items = Object.fromEntries(MODS.map((m) => [m, pools[m][k][Math.floor(rand() * pools[m][k].length)]])) as Record<Modality, DevItem>;
+      out.push({ y: k, items });
+    }
+  }
+  return out;
+}
+
+/** The same triples with one modality (chosen at random) replaced by an item of another label. */
+export function swapTriples(sets: Record<Modality, DevSet>, triples: Triple[], split: Split, seed: number): Triple[] {
+  const rand = rng(seed);
+  return triples.map((t) => {
+    const m = MODS[Math.floor(rand() * MODS.length)];
+    let k = Math.floor(rand() * (K - 1));
+    if (k >= t.y) k++;
+    const pool = sets[m].items.filter((it) => it.split === split && it.y === k);
+    return { ...t, items: { ...t.items, [m]: pool[Math.floor(rand() * pool.length)] }, swapped: m };
+  });
+}
+
+export function nll(items: DevItem[], T: number): number {
+  let s = 0;
+  for (const it of items) s -= Math.log(Math.max(calibrate(it.p, T)[it.y], 1e-6));
+  return s / items.length;
+}
+
+/** Temperature minimising the NLL on the items (golden-section search on log T in [0.2, 8]). */
+export function fitTemperature(items: DevItem[]): number {
+  let a = Math.log(0.2);
+  let b = Math.log(8);
+  const g = (Math.sqrt(5) - 1) / 2;
+  for (let i = 0; i < 60; i++) {
+    const c = b - g * (b - a);
+    const d = a + g * (b - a);
+    if (nll(items, Math.exp(c)) < nll(items, Math.exp(d))) b = d;
+    else a = c;
+  }
+  return Math.round(Math.exp((a + b) / 2) * 1000) / 1000;
+}
+
+export function evidenceOf(t: Triple, rel: ReliabilityFile, mods: Modality[] = MODS): Evidence[] {
+  return mods.map((m) => ({ modality: m, p: calibrate(t.items[m].p, rel.modalities[m].temperature), confidence: t.items[m].c }));
+}
+
+/**
+ * Fit α_{m,l} ≥ 0 (per modality and label) of the log-linear pool by projected gradient descent on the mean
+ * NLL of the fused distribution over the triples, with a small L2 pull towards 1.
+ */
+export function fitAlpha(triples: Triple[], temps: Record<Modality, number>, opts: { iters?: number; lr?: number; l2?: number } = {}): Record<Modality, number[]> {
+  const iters = opts.iters ?? 3000;
+  const lr = opts.lr ?? 0.3;
+  const l2 = opts.l2 ?? 1e-3;
+  // precompute c_m · log p̃_m(l)
+  const X = triples.map((t) => MODS.map((m) => calibrate(t.items[m].p, temps[m]).map((v) => t.items[m].c * Math.log(Math.max(v, 1e-4)))));
+  const alpha = MODS.map(() => new Array(K).fill(1));
+  const mAd = MODS.map(() => new Array(K).fill(0));
+  const vAd = MODS.map(() => new Array(K).fill(0));
+  for (let it = 1; it <= iters; it++) {
+    const grad = MODS.map(() => new Array(K).fill(0));
+    for (let n = 0; n < X.length; n++) {
+      const logit = new Array(K).fill(0);
+      for (let j = 0; j < MODS.length; j++) for (let k = 0; k < K; k++) logit[k] += alpha[j][k] * X[n][j][k];
+      const mx = Math.max(...logit);
+      const e = logit.map((v) => Math.exp(v - mx));
+      const z = e.reduce((a, b) => a + b, 0);
+      for (let k = 0; k < K; k++) {
+        const d = e[k] / z - (k === triples[n].y ? 1 : 0);
+        for (let j = 0; j < MODS.length; j++) grad[j][k] += d * X[n][j][k];
+      }
+    }
+    for (let j = 0; j < MODS.length; j++)
+      for (let k = 0; k < K; k++) {
+        const g = grad[j][k] / X.length + l2 * (alpha[j][k] - 1);
+        mAd[j][k] = 0.9 * mAd[j][k] + 0.1 * g;
+        vAd[j][k] = 0.999 * vAd[j][k] + 0.001 * g * g;
+        const mh = mAd[j][k] / (1 - 0.9 ** it);
+        const vh = vAd[j][k] / (1 - 0.999 ** it);
+        alpha[j][k] = Math.max(0, alpha[j][k] - (lr * mh) / (Math.sqrt(vh) + 1e-8) / Math.sqrt(it));
+      }
+  }
+  return Object.fromEntries(MODS.map((m, j) => [m, alpha[j].map((a) => Math.round(a * 1000) / 1000)])) as Record<Modality, number[]>;
+}
+
+export function argmax(p: number[]): number {
+  let b = 0;
+  for (let k = 1; k < p.length; k++) if (p[k] > p[b]) b = k;
+  return b;
+}
+
+/** Unweighted average recall. */
+export function uar(truth: number[], pred: number[]): number {
+  let s = 0;
+  let n = 0;
+  for (let k = 0; k < K; k++) {
+    const idx = truth.map((y, i) => (y === k ? i : -1)).filter((i) => i >= 0);
+    if (!idx.length) continue;
+    s += idx.filter((i) => pred[i] === k).length / idx.length;
+    n++;
+  }
+  return n ? s / n : 0;
+}
+
+export function recallPerLabel(truth: number[], pred: number[]): number[] {
+  return CORE_LABELS.map((_, k) => {
+    const idx = truth.map((y, i) => (y === k ? i : -1)).filter((i) => i >= 0);
+    return idx.length ? Math.round((idx.filter((i) => pred[i] === k).length / idx.length) * 1000) / 1000 : 0;
+  });
+}
+
+/** Fused prediction of a triple using a subset of modalities. */
+export function fusedPred(t: Triple, rel: ReliabilityFile, mods: Modality[] = MODS): number {
+  const r = pool(evidenceOf(t, rel, mods), rel);
+  return r ? argmax(r.p) : -1;
+}
+
+/** Incongruence score of a triple: the "odd one out" score of src/fusion/reliability.ts. */
+export function incongruenceScore(t: Triple, rel: ReliabilityFile): number {
+  return incongruence(evidenceOf(t, rel), rel).score;
+}
+
+/** ROC-AUC of scores (positives should score higher), ties counted half. */
+export function rocAuc(pos: number[], neg: number[]): number {
+  const all = [...pos.map((s) => ({ s, p: 1 })), ...neg.map((s) => ({ s, p: 0 }))].sort((a, b) => a.s - b.s);
+  let rankSum = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    while (j < all.length && all[j].s === all[i].s) j++;
+    const r = (i + 1 + j) / 2;
+    for (let k = i; k < j; k++) if (all[k].p) rankSum += r;
+    i = j;
+  }
+  return (rankSum - (pos.length * (pos.length + 1)) / 2) / (pos.length * neg.length);
+}
+
+/** Threshold maximising Youden's J (TPR − FPR). */
+export function youdenThreshold(pos: number[], neg: number[]): { threshold: number; tpr: number; fpr: number } {
+  const cands = [...new Set([...pos, ...neg])].sort((a, b) => a - b);
+  let best = { threshold: 0.5, tpr: 0, fpr: 0, j: -1 };
+  for (const c of cands) {
+    const tpr = pos.filter((s) => s >= c).length / pos.length;
+    const fpr = neg.filter((s) => s >= c).length / neg.length;
+    if (tpr - fpr > best.j) best = { threshold: c, tpr, fpr, j: tpr - fpr };
+  }
+  return { threshold: Math.round(best.threshold * 1000) / 1000, tpr: best.tpr, fpr: best.fpr };
+}

@@ -1,0 +1,364 @@
+/**
+ * Train emosig's text-emotion model on ../shared/data/text and export it to models/text/.
+ *
+ *   npm run train:text                       # train with the settings below and export
+ *   node dist/scripts/train-text.js --dry    # train + report dev figures only (for experiments)
+ *   options: --epochs N --lr X --l2 X --pos X --buckets BITS --char MIN-MAX|0 --bigrams 0|1
+ *            --no-cues --no-neg --no-contrast --seed N --out DIR
+ *
+ * Model: hashed word 1-2-grams + character 2-5-grams + negation/contrast-scoped words + lexical cues
+ * → one linear layer with 41 outputs (28 GoEmotions sigmoids, 7 Ekman sigmoids, 4 sentiment-group
+ * sigmoids, valence and arousal), trained with AdaGrad. GoEmotions train trains the classification
+ * heads; EmoBank train the valence/arousal heads. Thresholds are tuned on GoEmotions dev, the epoch
+ * count is chosen on dev, and test is only read by the bench.
+ */
+import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_FEATURES, FEATURE_VERSION, decodeIdf, encodeIdf, featurize, wordBucket, type FeatureConfig, type Lexicon } from '../src/text/features.js';
+import { GO_LABELS, SENTIMENT_GROUPS } from '../src/text/labels.js';
+import { CORE_LABELS } from '../src/signature/labels.js';
+import { packageRoot } from '../src/runtime/paths.js';
+import { buildLexicon, loadEmoBank, loadGoEmotions, loadTweetEmotion, loadXed, type ExtraItem, type GoItem, type VAItem } from './lib/text-data.js';
+import { LinearModel, multiLabelF1, pearson, sigmoid, tuneThresholds, type Example, type HeadLayout } from './lib/text-linear.js';
+import { MlpModel } from './lib/text-mlp.js';
+import { exportTextMlpOnnx, exportTextOnnx, quantizeColumns } from './lib/text-export.js';
+
+const NG = GO_LABELS.length; // 28
+const NE = CORE_LABELS.length; // 7
+const NS = SENTIMENT_GROUPS.length; // 4
+const LAYOUT: HeadLayout = { K: NG + NE + NS + 2, cls: [0, NG + NE + NS], reg: [NG + NE + NS, NG + NE + NS + 2] };
+const OFF = { go: 0, ekman: NG, sentiment: NG + NE, va: NG + NE + NS };
+
+const { values: a } = parseArgs({
+  options: {
+    epochs: { type: 'string', default: '4' },
+    lr: { type: 'string', default: '0.1' },
+    l2: { type: 'string', default: '0.00005' },
+    pos: { type: 'string', default: '1' },
+    reglr: { type: 'string', default: '0.5' },
+    buckets: { type: 'string', default: String(Math.log2(DEFAULT_FEATURES.buckets)) },
+    char: { type: 'string', default: `${DEFAULT_FEATURES.charMin}-${DEFAULT_FEATURES.charMax}` },
+    bigrams: { type: 'string', default: '1' },
+    'no-cues': { type: 'boolean', default: false },
+    'no-neg': { type: 'boolean', default: false },
+    'no-contrast': { type: 'boolean', default: false },
+    seed: { type: 'string', default: '1234' },
+    dry: { type: 'boolean', default: false },
+    idf: { type: 'string', default: DEFAULT_FEATURES.idf ? '1' : '0' },
+    seeds: { type: 'string', default: '3' },
+    arch: { type: 'string', default: 'mlp' },
+    hidden: { type: 'string', default: '64' },
+    'mlp-epochs': { type: 'string', default: '4' },
+    'mlp-lr': { type: 'string', default: '0.05' },
+    scale: { type: 'string', default: '' },
+    extra: { type: 'string', default: '' },
+    'extra-weight': { type: 'string', default: '0.5' },
+    out: { type: 'string' },
+  },
+});
+
+const cfg: FeatureConfig = {
+  ...DEFAULT_FEATURES,
+  buckets: 1 << Number(a.buckets),
+  wordNgrams: a.bigrams === '1' ? 2 : 1,
+  charMin: a.char === '0' ? 0 : Number(a.char!.split('-')[0]),
+  charMax: a.char === '0' ? 0 : Number(a.char!.split('-')[1]),
+  cues: !a['no-cues'],
+  negation: !a['no-neg'],
+  contrast: !a['no-contrast'],
+  idf: a.idf === '1',
+  scale: { ...DEFAULT_FEATURES.scale, ...Object.fromEntries(a.scale!.split(',').filter(Boolean).map((kv) => [kv.split('=')[0], Number(kv.split('=')[1])])) },
+};
+const seed = Number(a.seed);
+const log = (s: string): void => void process.stderr.write(s + '\n');
+
+const t0 = performance.now();
+const lex: Lexicon = buildLexicon();
+const go = { train: loadGoEmotions('train'), dev: loadGoEmotions('dev') };
+const eb = { train: loadEmoBank('train'), dev: loadEmoBank('dev') };
+log(`data: GoEmotions ${go.train.length}/${go.dev.length}, EmoBank ${eb.train.length}/${eb.dev.length}, lexicon ${Object.keys(lex.emoji).length} emoji + ${Object.keys(lex.words).length} words`);
+
+// Document frequency of every bucket over the training texts → IDF (quantised exactly as shipped).
+let idf: Float32Array | undefined;
+let idfBytes: Uint8Array | undefined;
+if (cfg.idf) {
+  const texts = [...go.train.map((x) => x.text), ...eb.train.map((x) => x.text)];
+  const df = new Uint32Array(cfg.buckets);
+  for (const t of texts) for (const b of featurize(t, cfg, lex).idx) df[b]++;
+  const raw = Float32Array.from(df, (d) => Math.log((texts.length + 1) / (d + 1)) + 1);
+  idfBytes = encodeIdf(raw);
+  idf = decodeIdf(idfBytes);
+}
+
+function goExample(it: GoItem): Example {
+  const f = featurize(it.text, cfg, lex, idf);
+  const y = new Float32Array(LAYOUT.K);
+  for (const l of it.labels) y[OFF.go + l] = 1;
+  for (const l of it.ekman) y[OFF.ekman + l] = 1;
+  for (const l of it.sentiment) y[OFF.sentiment + l] = 1;
+  return { idx: f.idx, val: f.val, y, group: 'cls' };
+}
+function vaExample(it: VAItem): Example {
+  const f = featurize(it.text, cfg, lex, idf);
+  const y = new Float32Array(LAYOUT.K);
+  y[OFF.va] = it.valence;
+  y[OFF.va + 1] = it.arousal;
+  return { idx: f.idx, val: f.val, y, group: 'reg' };
+}
+function extraExample(it: ExtraItem): Example {
+  const f = featurize(it.text, cfg, lex, idf);
+  const y = new Float32Array(LAYOUT.K);
+  for (const l of it.ekman) y[OFF.ekman + l] = 1;
+  for (const l of it.sentiment) y[OFF.sentiment + l] = 1;
+  return { idx: f.idx, val: f.val, y, group: 'cls', ranges: [[OFF.ekman, OFF.ekman + NE + NS]], weight: Number(a['extra-weight']) };
+}
+const extras: ExtraItem[] = [];
+for (const name of a.extra!.split(',').filter(Boolean)) {
+  const items = name === 'xed' ? loadXed() : name === 'tweet' ? loadTweetEmotion('train') : undefined;
+  if (!items) throw new Error(`unknown extra corpus ${name} (xed, tweet)`);
+  log(`extra: ${name} ${items.length} items (Ekman + sentiment heads only, weight ${a['extra-weight']})`);
+  extras.push(...items);
+}
+const train = [...go.train.map(goExample), ...eb.train.map(vaExample), ...extras.map(extraExample)];
+const devGo = go.dev.map(goExample);
+const devEb = eb.dev.map(vaExample);
+log(`features: ${(train.reduce((s, e) => s + e.idx.length, 0) / train.length).toFixed(0)} per message, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+interface DevEval {
+  go: number;
+  ekman: number;
+  ekmanFromGo: number;
+  sentiment: number;
+  sentimentFromGo: number;
+  valenceR: number;
+  arousalR: number;
+  thresholds: { go: number[]; ekman: number[]; sentiment: number[] };
+}
+
+/** Raw outputs of a model for one example: classification logits then valence/arousal. */
+type Scorer = (e: Example) => Float32Array;
+
+function scoresOf(m: Scorer, ex: Example[]): Float32Array[] {
+  return ex.map((e) => {
+    const z = m(e);
+    for (let k = LAYOUT.cls[0]; k < LAYOUT.cls[1]; k++) z[k] = sigmoid(z[k]);
+    return z;
+  });
+}
+
+const linearScorer = (m: LinearModel): Scorer => (e) => m.raw(e.idx, e.val, new Float32Array(LAYOUT.K));
+
+function groupMax(s: Float32Array, map: number[], C: number): Float32Array {
+  const o = new Float32Array(C);
+  for (let l = 0; l < NG; l++) o[map[l]] = Math.max(o[map[l]], s[l]);
+  return o;
+}
+
+import { EKMAN_OF, SENTIMENT_OF } from '../src/text/labels.js';
+
+function evaluate(m: Scorer): DevEval {
+  const s = scoresOf(m, devGo);
+  const goS = s.map((x) => x.subarray(OFF.go, OFF.go + NG));
+  const ekS = s.map((x) => x.subarray(OFF.ekman, OFF.ekman + NE));
+  const seS = s.map((x) => x.subarray(OFF.sentiment, OFF.sentiment + NS));
+  const ekD = s.map((x) => groupMax(x, EKMAN_OF, NE));
+  const seD = s.map((x) => groupMax(x, SENTIMENT_OF, NS));
+  const gGo = go.dev.map((d) => d.labels), gEk = go.dev.map((d) => d.ekman), gSe = go.dev.map((d) => d.sentiment);
+  const th = { go: tuneThresholds(goS, gGo, NG), ekman: tuneThresholds(ekS, gEk, NE), sentiment: tuneThresholds(seS, gSe, NS) };
+  const va = scoresOf(m, devEb);
+  return {
+    go: multiLabelF1(goS, gGo, th.go).macroF1,
+    ekman: multiLabelF1(ekS, gEk, th.ekman).macroF1,
+    ekmanFromGo: multiLabelF1(ekD, gEk, tuneThresholds(ekD, gEk, NE)).macroF1,
+    sentiment: multiLabelF1(seS, gSe, th.sentiment).macroF1,
+    sentimentFromGo: multiLabelF1(seD, gSe, tuneThresholds(seD, gSe, NS)).macroF1,
+    valenceR: pearson(va.map((x) => x[OFF.va]), eb.dev.map((d) => d.valence)),
+    arousalR: pearson(va.map((x) => x[OFF.va + 1]), eb.dev.map((d) => d.arousal)),
+    thresholds: th,
+  };
+}
+
+// Train `--seeds` linear models (different shuffles) for `--epochs` epochs and average their weights:
+// for a linear model that is the same as averaging their logits, so it costs nothing at inference.
+// With --arch mlp (the default) the linear model only learns valence/arousal (EmoBank) and a
+// one-hidden-layer network learns the 39 classification outputs.
+const fmt = (x: number): string => x.toFixed(4);
+const arch = a.arch as 'mlp' | 'linear';
+if (arch !== 'mlp' && arch !== 'linear') throw new Error('--arch must be mlp or linear');
+if (arch === 'mlp' && extras.length) throw new Error('--extra is only implemented for --arch linear');
+const nSeeds = Number(a.seeds);
+const model = new LinearModel(cfg.buckets, LAYOUT);
+model.dropOptimizer();
+const linTrain = arch === 'linear' ? train : train.filter((e) => e.group === 'reg');
+for (let s = 0; s < nSeeds; s++) {
+  const m = new LinearModel(cfg.buckets, LAYOUT);
+  m.train(linTrain, {
+    epochs: Number(a.epochs),
+    lr: Number(a.lr),
+    l2: Number(a.l2),
+    posWeight: Number(a.pos),
+    regLr: Number(a.reglr),
+    seed: seed + s,
+    onEpoch(ep, mm) {
+      if (s > 0 && ep < Number(a.epochs)) return;
+      const ev = evaluate(linearScorer(mm));
+      if (arch === 'mlp') {
+        log(`linear (valence/arousal) seed ${seed + s} epoch ${ep}: EmoBank dev r V ${fmt(ev.valenceR)} A ${fmt(ev.arousalR)}`);
+        return;
+      }
+      log(
+        `linear seed ${seed + s} epoch ${ep}: dev macro-F1 go28 ${fmt(ev.go)} ekman ${fmt(ev.ekman)} (from28 ${fmt(ev.ekmanFromGo)}) sentiment ${fmt(ev.sentiment)} (from28 ${fmt(ev.sentimentFromGo)}) | EmoBank dev r V ${fmt(ev.valenceR)} A ${fmt(ev.arousalR)} | ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+      );
+    },
+  });
+  for (let i = 0; i < model.W.length; i++) model.W[i] += m.W[i] / nSeeds;
+  for (let i = 0; i < model.b.length; i++) model.b[i] += m.b[i] / nSeeds;
+}
+
+let scorer: Scorer = linearScorer(model);
+let mlp: MlpModel | undefined;
+let mlpEpoch = 0;
+const CLS = LAYOUT.cls[1];
+const D = Number(a.hidden);
+if (arch === 'mlp') {
+  mlp = new MlpModel(cfg.buckets, D, CLS, seed);
+  const net = mlp;
+  const combined: Scorer = (e) => {
+    const z = net.logits(e.idx, e.val, new Float32Array(LAYOUT.K));
+    const lz = model.raw(e.idx, e.val, new Float32Array(LAYOUT.K));
+    z[OFF.va] = lz[OFF.va];
+    z[OFF.va + 1] = lz[OFF.va + 1];
+    return z;
+  };
+  let bestScore = -1;
+  let bestSnap: ReturnType<MlpModel['snapshot']> | undefined;
+  net.train(train.filter((e) => e.group === 'cls'), {
+    epochs: Number(a['mlp-epochs']),
+    lr: Number(a['mlp-lr']),
+    seed,
+    onEpoch(ep, mm) {
+      const ev = evaluate(combined);
+      const score = ev.go + ev.ekman + ev.sentiment;
+      log(`mlp D=${D} epoch ${ep}: dev macro-F1 go28 ${fmt(ev.go)} ekman ${fmt(ev.ekman)} sentiment ${fmt(ev.sentiment)} | ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+      if (score > bestScore) (bestScore = score), (bestSnap = mm.snapshot()), (mlpEpoch = ep);
+    },
+  });
+  net.restore(bestSnap!);
+  net.dropOptimizer();
+  scorer = combined;
+}
+const best = { epoch: arch === 'mlp' ? mlpEpoch : Number(a.epochs), ev: evaluate(scorer) };
+log(`final (${arch}${arch === 'mlp' ? `, epoch ${mlpEpoch}` : ''}, linear ${nSeeds} seed${nSeeds > 1 ? 's' : ''} averaged): go28 ${fmt(best.ev.go)} ekman ${fmt(best.ev.ekman)} sentiment ${fmt(best.ev.sentiment)} V r ${fmt(best.ev.valenceR)} A r ${fmt(best.ev.arousalR)}`);
+
+// Valence blend: v = head·a + (p_pos − p_neg)·b + c, least squares on EmoBank dev (3 numbers; the
+// sentiment heads learned from 43k GoEmotions comments add polarity knowledge EmoBank alone lacks).
+const devS = scoresOf(scorer, devEb);
+const polarity = (x: Float32Array): number => {
+  const n = x[OFF.sentiment], u = x[OFF.sentiment + 1], p = x[OFF.sentiment + 2];
+  return (p - n) / (n + u + p || 1);
+};
+const valenceBlend = fitLinear(devS.map((x) => [x[OFF.va], polarity(x), 1]), eb.dev.map((d) => d.valence));
+const blended = devS.map((x) => Math.max(-1, Math.min(1, valenceBlend[0] * x[OFF.va] + valenceBlend[1] * polarity(x) + valenceBlend[2])));
+const blendR = pearson(blended, eb.dev.map((d) => d.valence));
+log(`valence blend ${valenceBlend.map((v) => v.toFixed(3)).join(', ')}: EmoBank dev r ${fmt(best.ev.valenceR)} → ${fmt(blendR)}`);
+
+/** Ordinary least squares via the normal equations (tiny systems only). */
+function fitLinear(X: number[][], y: number[]): number[] {
+  const d = X[0].length;
+  const A = Array.from({ length: d }, () => new Array(d + 1).fill(0));
+  X.forEach((row, i) => {
+    for (let r = 0; r < d; r++) {
+      for (let c = 0; c < d; c++) A[r][c] += row[r] * row[c];
+      A[r][d] += row[r] * y[i];
+    }
+  });
+  for (let c = 0; c < d; c++) {
+    let p = c;
+    for (let r = c + 1; r < d; r++) if (Math.abs(A[r][c]) > Math.abs(A[p][c])) p = r;
+    [A[c], A[p]] = [A[p], A[c]];
+    for (let r = 0; r < d; r++) {
+      if (r === c) continue;
+      const f = A[r][c] / A[c][c];
+      for (let k = c; k <= d; k++) A[r][k] -= f * A[c][k];
+    }
+  }
+  return A.map((row, i) => row[d] / row[i]);
+}
+
+if (!a.dry) {
+  // Words seen at least 3 times in training → "known" buckets (for the out-of-vocabulary confidence signal).
+  const counts = new Map<number, number>();
+  for (const t of [...go.train.map((x) => x.text), ...eb.train.map((x) => x.text)]) {
+    for (const tok of featurize(t, cfg, lex).tokens) if (tok.kind === 'word') {
+      const b = wordBucket(tok.norm, cfg.buckets);
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+  }
+  const known = new Uint8Array(cfg.buckets >> 3);
+  for (const [b, c] of counts) if (c >= 3) known[b >> 3] |= 1 << (b & 7);
+
+  const out = a.out ?? join(packageRoot(), 'models', 'text');
+  mkdirSync(out, { recursive: true });
+  let onnx: Uint8Array;
+  if (mlp) {
+    const Eq = quantizeColumns(mlp.E, cfg.buckets, D);
+    const Lw = new Float32Array(cfg.buckets * 2);
+    for (let r = 0; r < cfg.buckets; r++) (Lw[2 * r] = model.W[r * LAYOUT.K + OFF.va]), (Lw[2 * r + 1] = model.W[r * LAYOUT.K + OFF.va + 1]);
+    const Lq = quantizeColumns(Lw, cfg.buckets, 2);
+    onnx = exportTextMlpOnnx({
+      E: Eq, b1: mlp.b1, W2: mlp.W2, b2: mlp.b2, L: Lq, Lb: model.b.slice(OFF.va, OFF.va + 2),
+      H: cfg.buckets, D, C: CLS, off: OFF, counts: { go: NG, ekman: NE, sentiment: NS },
+    });
+    // quantisation check: the dev figures with the int8 embedding the ONNX file holds
+    for (let i = 0; i < mlp.E.length; i++) mlp.E[i] = Eq.q[i] * Eq.scale[i % D];
+    const qev = evaluate(scorer);
+    log(`int8 check: dev go28 ${fmt(qev.go)} ekman ${fmt(qev.ekman)} sentiment ${fmt(qev.sentiment)} (float ${fmt(best.ev.go)} / ${fmt(best.ev.ekman)} / ${fmt(best.ev.sentiment)})`);
+  } else {
+    const q = quantizeColumns(model.W, cfg.buckets, LAYOUT.K);
+    onnx = exportTextOnnx({ q, b: model.b, H: cfg.buckets, K: LAYOUT.K, off: OFF, counts: { go: NG, ekman: NE, sentiment: NS } });
+  }
+  writeFileSync(join(out, 'text-emotion.onnx'), onnx);
+  writeFileSync(join(out, 'known-words.bin'), known);
+  if (idfBytes) writeFileSync(join(out, 'idf.bin'), idfBytes);
+  else if (existsSync(join(out, 'idf.bin'))) unlinkSync(join(out, 'idf.bin'));
+  const settings = {
+    name: 'emosig-text-emotion',
+    version: 1,
+    featureVersion: FEATURE_VERSION,
+    features: cfg,
+    outputs: { go: GO_LABELS, ekman: CORE_LABELS, sentiment: SENTIMENT_GROUPS, regression: ['valence', 'arousal'] },
+    arch: mlp ? { type: 'mlp', hidden: D } : { type: 'linear' },
+    layout: { K: LAYOUT.K, offsets: OFF },
+    valenceBlend: { head: valenceBlend[0], sentiment: valenceBlend[1], bias: valenceBlend[2] },
+    thresholds: {
+      go: Object.fromEntries(GO_LABELS.map((l, i) => [l, best!.ev.thresholds.go[i]])),
+      ekman: Object.fromEntries(CORE_LABELS.map((l, i) => [l, best!.ev.thresholds.ekman[i]])),
+      sentiment: Object.fromEntries(SENTIMENT_GROUPS.map((l, i) => [l, best!.ev.thresholds.sentiment[i]])),
+    },
+    training: {
+      data: { classification: 'GoEmotions train (43,410)', regression: 'EmoBank train split', thresholds: 'GoEmotions dev (5,426)' },
+      optimizer: 'AdaGrad, per example',
+      epochs: best.epoch,
+      seeds: nSeeds,
+      ...(mlp ? { mlp: { hidden: D, lr: Number(a['mlp-lr']), epochsTried: Number(a['mlp-epochs']), bestEpoch: mlpEpoch, seed }, linear: 'valence/arousal only (EmoBank), 4 epochs, seeds averaged' } : {}),
+      lr: Number(a.lr),
+      l2: Number(a.l2),
+      posWeight: Number(a.pos),
+      regLr: Number(a.reglr),
+      seed,
+      knownWordMinCount: 3,
+    },
+    dev: {
+      goMacroF1: best.ev.go,
+      ekmanMacroF1: best.ev.ekman,
+      sentimentMacroF1: best.ev.sentiment,
+      emobankValenceR: blendR,
+      emobankValenceHeadR: best.ev.valenceR,
+      emobankArousalR: best.ev.arousalR,
+    },
+    lexicon: lex,
+  };
+  writeFileSync(join(out, 'text-model.json'), JSON.stringify(settings, null, 1) + '\n');
+  log(`wrote ${join(out, 'text-emotion.onnx')} (${(onnx.length / 1e6).toFixed(2)} MB), text-model.json, known-words.bin`);
+}

@@ -1,0 +1,157 @@
+/**
+ * emosig analyze [--audio FILE] [--video FILE | --frames DIR] [--chat FILE] [--speakers customer,agent]
+ *                [--json | --out FILE] [--window 2] [--hop 1] [--offset-voice S] [--offset-face S] [--offset-text S]
+ *                [--no-voice] [--no-face] [--no-text] [--keep-text] [--fps N]
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { errorInfo } from '../errors.js';
+import { analyze, type AnalyzeInput } from '../fusion/analyze.js';
+import type { EmotionalSignature } from '../signature/schema.js';
+import { writeOut } from './common.js';
+
+export const ANALYZE_OPTIONS = {
+  audio: { type: 'string' },
+  video: { type: 'string' },
+  frames: { type: 'string' },
+  chat: { type: 'string' },
+  speakers: { type: 'string' },
+  'face-speaker': { type: 'string' },
+  'chat-speaker': { type: 'string' },
+  window: { type: 'string' },
+  hop: { type: 'string' },
+  fps: { type: 'string' },
+  'offset-voice': { type: 'string' },
+  'offset-face': { type: 'string' },
+  'offset-text': { type: 'string' },
+  'long-pause': { type: 'string' },
+  'no-voice': { type: 'boolean' },
+  'no-face': { type: 'boolean' },
+  'no-text': { type: 'boolean' },
+  'keep-text': { type: 'boolean' },
+  json: { type: 'boolean' },
+  out: { type: 'string', short: 'o' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const INPUT_HELP = `  --audio FILE             call audio (WAV; one channel per speaker)
+  --video FILE             video: frames → face; its audio → voice when --audio is not given
+  --frames DIR             a directory of frames (times from the numbers in the names ÷ --fps)
+  --chat FILE              chat transcript (JSON, JSONL, CSV or lines)
+  --speakers a,b           speaker names in channel order; the first is the customer (default customer,agent)
+  --face-speaker NAME      who the faces belong to (default: the first speaker)
+  --chat-speaker NAME      who chat messages without a speaker belong to (default: the first speaker)
+  --window S --hop S       timeline windows (default 2 and 1 seconds)
+  --fps N                  frame sampling for video (default 5) / time base of a frame directory (default 1)
+  --offset-voice S, --offset-face S, --offset-text S
+                           shift a modality's clock by S seconds
+  --long-pause S           shortest pause reported as a moment (default 2)
+  --no-voice, --no-face, --no-text
+                           no consent for that modality: it is not decoded at all
+  --keep-text              keep chat message text in the signature (off by default: privacy)`;
+
+const HELP = `Usage: emosig analyze [inputs] [--json | --out FILE]
+
+Fuses voice, face and chat into one time-aligned emotional signature (JSON, schema/signature.v1.json).
+
+${INPUT_HELP}
+  --json                   print the signature as JSON (default: a short human summary)
+  -o, --out FILE           write the signature JSON to FILE
+  -h, --help
+`;
+
+type Values = { [K in keyof typeof ANALYZE_OPTIONS]?: (typeof ANALYZE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+
+function num(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || v.trim() === '') throw new Error(`--${name} must be a number (got '${v}')`);
+  return n;
+}
+
+/** Turn parsed CLI values into `analyze` input (throws a plain Error with a usage message on bad values). */
+export function inputFromArgs(v: Values): AnalyzeInput {
+  if (!v.audio && !v.video && !v.frames && !v.chat) throw new Error('give at least one of --audio, --video, --frames, --chat');
+  const offsets: AnalyzeInput['offsets'] = {};
+  const ov = num(v['offset-voice'], 'offset-voice');
+  const of = num(v['offset-face'], 'offset-face');
+  const ot = num(v['offset-text'], 'offset-text');
+  if (ov !== undefined) offsets.voice = ov;
+  if (of !== undefined) offsets.face = of;
+  if (ot !== undefined) offsets.text = ot;
+  const size = num(v.window, 'window');
+  const hop = num(v.hop, 'hop');
+  return {
+    ...(v.audio ? { audio: v.audio } : {}),
+    ...(v.video ? { video: v.video } : {}),
+    ...(v.frames ? { frames: v.frames } : {}),
+    ...(v.chat ? { chat: { path: v.chat } } : {}),
+    ...(v.speakers ? { speakers: v.speakers.split(',').map((s) => s.trim()) } : {}),
+    ...(v['face-speaker'] ? { faceSpeaker: v['face-speaker'] } : {}),
+    ...(v['chat-speaker'] ? { chatSpeaker: v['chat-speaker'] } : {}),
+    ...(size !== undefined || hop !== undefined ? { window: { ...(size !== undefined ? { size } : {}), ...(hop !== undefined ? { hop } : {}) } } : {}),
+    ...(num(v.fps, 'fps') !== undefined ? { fps: num(v.fps, 'fps') } : {}),
+    ...(num(v['long-pause'], 'long-pause') !== undefined ? { longPauseSec: num(v['long-pause'], 'long-pause') } : {}),
+    offsets,
+    consent: { voice: !v['no-voice'], face: !v['no-face'], text: !v['no-text'] },
+    keepText: !!v['keep-text'],
+  };
+}
+
+export function summary(sig: EmotionalSignature): string {
+  const lines: string[] = [];
+  const mods = (['voice', 'face', 'text'] as const).map((m) => {
+    const s = sig.interaction.modalities[m];
+    return `${m}: ${s.present ? 'yes' : `no (${s.reason})`}`;
+  });
+  lines.push(`${sig.interaction.durationSec.toFixed(1)} s · ${mods.join(' · ')} · ${sig.timeline.length} windows · ${sig.moments.length} moments`);
+  for (const [name, s] of Object.entries(sig.speakers)) {
+    const top = Object.entries(s.emotions)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([l, p]) => `${l} ${p.toFixed(2)}`)
+      .join(', ');
+    lines.push(`${name}: ${top} | stress mean ${s.summary.mean.stress.toFixed(2)} peak ${s.summary.peak.stress.toFixed(2)} | ends ${s.summary.end.dominant} | escalation ${s.summary.escalation.score.toFixed(2)}`);
+    for (const r of s.summary.escalation.reasons) lines.push(`    - ${r.text}`);
+  }
+  for (const m of sig.moments) lines.push(`  ${m.time.toFixed(1).padStart(6)} s  ${m.speaker.padEnd(10)} ${m.kind.padEnd(16)} ${m.evidence}`);
+  for (const p of sig.interaction.problems) lines.push(`note: ${p.code}: ${p.message}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let a;
+  try {
+    a = parseArgs({ args: argv, options: ANALYZE_OPTIONS, allowPositionals: false, strict: true });
+  } catch (e) {
+    process.stderr.write(`emosig analyze: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const v = a.values as Values;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let input: AnalyzeInput;
+  try {
+    input = inputFromArgs(v);
+  } catch (e) {
+    process.stderr.write(`emosig analyze: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    const sig = await analyze(input);
+    const json = JSON.stringify(sig, null, 2);
+    if (v.out) {
+      writeFileSync(v.out, json + '\n');
+      process.stderr.write(`emosig analyze: wrote ${v.out}\n`);
+    }
+    if (v.json) await writeOut(json);
+    else if (!v.out) await writeOut(summary(sig));
+    return 0;
+  } catch (e) {
+    const err = errorInfo(e);
+    process.stderr.write(`emosig analyze: ${err.code}: ${err.message}\n`);
+    return 1;
+  }
+}

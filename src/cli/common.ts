@@ -1,0 +1,73 @@
+import cliProgress from 'cli-progress';
+import { errorInfo } from '../errors.js';
+
+/** Write a line to stdout, respecting back-pressure so piping thousands of results stays bounded. */
+export async function writeOut(line: string): Promise<void> {
+  if (!process.stdout.write(line.endsWith('\n') ? line : line + '\n')) {
+    await new Promise<void>((r) => process.stdout.once('drain', () => r()));
+  }
+}
+
+/** A progress bar on stderr (never stdout), shown only when stderr is a terminal and there is enough work. */
+export function progressBar(total: number, label: string): { tick(): void; stop(): void } {
+  if (!process.stderr.isTTY || total < 2) return { tick() {}, stop() {} };
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: `${label} [{bar}] {value}/{total} {percentage}% | ETA {eta_formatted}`, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return { tick: () => bar.increment(), stop: () => bar.stop() };
+}
+
+export interface BatchOptions<T> {
+  inputs: string[];
+  label: string;
+  /** One JSON line per input (`--jsonl`) or one JSON document (`--json`, single input) or a human summary. */
+  mode: 'json' | 'jsonl' | 'human';
+  run(input: string): Promise<T>;
+  /** Lines for the `jsonl` mode (default: one line `{ file, ...result }`). */
+  toLines?(input: string, result: T): unknown[];
+  human?(input: string, result: T): string;
+}
+
+/**
+ * Run `run` over many inputs in one process. A failing input prints an `error: { code, message }` line
+ * (jsonl) or a message on stderr, the others still run, and the return value is the exit code (1 if any failed).
+ */
+export async function runBatch<T>(o: BatchOptions<T>): Promise<number> {
+  let failed = 0;
+  const bar = progressBar(o.inputs.length, o.label);
+  const results: T[] = [];
+  try {
+    for (const input of o.inputs) {
+      try {
+        const r = await o.run(input);
+        if (o.mode === 'jsonl') {
+          const lines = o.toLines ? o.toLines(input, r) : [{ file: input, ...(r as object) }];
+          for (const l of lines) await writeOut(JSON.stringify(l));
+        } else if (o.mode === 'json') {
+          results.push(r);
+        } else {
+          await writeOut(o.human ? o.human(input, r) : JSON.stringify(r, null, 2));
+        }
+      } catch (e) {
+        failed++;
+        const err = errorInfo(e);
+        if (o.mode === 'jsonl') await writeOut(JSON.stringify({ file: input, error: err }));
+        else process.stderr.write(`emosig: ${err.code}: ${err.message}\n`);
+      }
+      bar.tick();
+    }
+  } finally {
+    bar.stop();
+  }
+  if (o.mode === 'json') {
+    await writeOut(JSON.stringify(results.length === 1 && o.inputs.length === 1 ? results[0] : results, null, 2));
+  }
+  return failed > 0 ? 1 : 0;
+}
+
+export function fail(message: string): never {
+  process.stderr.write(`emosig: ${message}\n`);
+  process.exit(2);
+}

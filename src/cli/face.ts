@@ -1,0 +1,143 @@
+/**
+ * emosig face INPUT... [--fps 5] [--assume-face] [--json | --jsonl] [--model ensemble|faceapi|human]
+ *                      [--detector tiny|ssd] [--no-tta] [--max-frames N]
+ * INPUT is an image, a directory of frames or a video file.
+ */
+import { parseArgs } from 'node:util';
+import { EmosigError, errorInfo } from '../errors.js';
+import { fail, progressBar, writeOut } from './common.js';
+import { createFaceAnalyzer, inputKind, listFrames, type AnalyzeFacesOptions, type FaceModelName, type FaceResult, type FrameReading } from '../vision/index.js';
+import { decodeImage } from '../vision/decode.js';
+import { videoFrames } from '../vision/video.js';
+import type { DetectorName } from '../vision/models.js';
+
+const HELP = `Usage: emosig face INPUT... [options]
+
+INPUT is an image (jpg, png, webp, tiff, gif), a directory of frames or a video (mp4, avi, webm, mov).
+
+Options:
+  --fps N            video sampling rate and frame-directory time base (default 5; 0 = every video frame)
+  --assume-face      each image is one pre-cropped face (e.g. FER2013); skip detection
+  --model NAME       ensemble (default), faceapi or human
+  --detector NAME    tiny (default, TinyFaceDetector) or ssd (SSD MobileNet v1)
+  --no-tta           no mirror test-time augmentation (faster)
+  --max-frames N     stop each video after N frames
+  --json             one JSON document (FaceReading per input)
+  --jsonl            one line per image ({file, faces}) or per video frame ({file, time, faces});
+                     a failed input prints {file, error: {code, message}} and the others still run
+  -h, --help
+Exit code 1 if any input failed.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        fps: { type: 'string' },
+        'assume-face': { type: 'boolean' },
+        model: { type: 'string' },
+        detector: { type: 'string' },
+        'no-tta': { type: 'boolean' },
+        'max-frames': { type: 'string' },
+        json: { type: 'boolean' },
+        jsonl: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${HELP}`);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    await writeOut(HELP);
+    return 0;
+  }
+  if (!positionals.length) fail(`face: no INPUT given\n\n${HELP}`);
+  if (v.json && v.jsonl) fail('face: use either --json or --jsonl');
+  const fps = v.fps === undefined ? 5 : Number(v.fps);
+  if (!Number.isFinite(fps) || fps < 0) fail(`face: --fps must be a number ≥ 0 (got ${v.fps})`);
+  const maxFrames = v['max-frames'] === undefined ? undefined : Number(v['max-frames']);
+  if (maxFrames !== undefined && !(maxFrames > 0)) fail(`face: --max-frames must be a positive number`);
+  const model = (v.model ?? 'ensemble') as FaceModelName;
+  if (!['ensemble', 'faceapi', 'human'].includes(model)) fail(`face: --model must be ensemble, faceapi or human`);
+  const detector = (v.detector ?? 'tiny') as DetectorName;
+  if (!['tiny', 'ssd'].includes(detector)) fail(`face: --detector must be tiny or ssd`);
+  const mode: 'json' | 'jsonl' | 'human' = v.jsonl ? 'jsonl' : v.json ? 'json' : 'human';
+  const opts: AnalyzeFacesOptions = { fps, assumeFace: v['assume-face'] ?? false, model, detector, tta: !v['no-tta'], maxFrames };
+
+  const analyzerFor = () => createFaceAnalyzer(opts);
+  let failed = 0;
+  const docs: unknown[] = [];
+  const bar = mode === 'jsonl' ? progressBar(positionals.length, 'face') : { tick() {}, stop() {} };
+  try {
+    for (const input of positionals) {
+      try {
+        // A fresh analyser per input: tracks never span two inputs.
+        const a = await analyzerFor();
+        const frames: FrameReading[] = [];
+        const kind = await inputKind(input);
+        const out = async (f: FrameReading, perFrame: boolean) => {
+          if (mode === 'jsonl') {
+            await writeOut(JSON.stringify(perFrame ? { file: input, time: f.time, faces: slim(f.faces) } : { file: f.source, faces: slim(f.faces) }));
+          } else frames.push(f);
+        };
+        if (kind === 'video') {
+          for await (const vf of videoFrames(input, { fps, maxFrames })) await out(await a.frame(vf.image, vf.time, input), true);
+        } else if (kind === 'dir') {
+          const list = await listFrames(input, fps || 5);
+          if (!list.length) throw new EmosigError('INPUT_NOT_FOUND', 'the directory holds no image files (jpg, png, webp, tiff, gif)', { input });
+          for (const f of list) {
+            try {
+              await out(await a.frame(await decodeImage(f.path), f.time, f.path), false);
+            } catch (e) {
+              failed++;
+              if (mode === 'jsonl') await writeOut(JSON.stringify({ file: f.path, error: errorInfo(e) }));
+              else process.stderr.write(`emosig: ${f.path}: ${errorInfo(e).message}\n`);
+            }
+          }
+        } else {
+          await out(await a.frame(await decodeImage(input), 0, input), false);
+        }
+        if (mode !== 'jsonl') {
+          const doc = { file: input, backend: a.backend, model: a.model, detector: a.detector, frames: frames.map((f) => ({ ...f, faces: slim(f.faces) })), tracks: a.tracks() };
+          if (mode === 'json') docs.push(doc);
+          else await writeOut(human(doc.file, kind, frames, doc.tracks, a.backend));
+        }
+      } catch (e) {
+        failed++;
+        const err = errorInfo(e);
+        if (mode === 'jsonl') await writeOut(JSON.stringify({ file: input, error: err }));
+        else process.stderr.write(`emosig: ${err.code}: ${err.message}\n`);
+      }
+      bar.tick();
+    }
+  } finally {
+    bar.stop();
+  }
+  if (mode === 'json') await writeOut(JSON.stringify(docs.length === 1 && positionals.length === 1 ? docs[0] : docs, null, 2));
+  return failed > 0 ? 1 : 0;
+}
+
+/** Drop the detailed quality parts from CLI output (kept in the API). */
+function slim(faces: FaceResult[]): unknown[] {
+  return faces.map(({ qualityParts: _q, ...f }) => f);
+}
+
+function human(file: string, kind: string, frames: FrameReading[], tracks: { trackId: number; summary: { label: string; valence: number; arousal: number }; microExpressions: unknown[] }[], backend: string): string {
+  const nFaces = frames.reduce((s, f) => s + f.faces.length, 0);
+  const lines = [`${file} (${kind}, ${frames.length} frame${frames.length === 1 ? '' : 's'}, ${nFaces} face${nFaces === 1 ? '' : 's'}, backend ${backend})`];
+  if (kind !== 'video' && frames.length === 1) {
+    for (const f of frames[0].faces) {
+      const top = Object.entries(f.emotions).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([l, p]) => `${l} ${p.toFixed(2)}`).join(', ');
+      lines.push(`  face at [${f.box.map((x) => Math.round(x)).join(', ')}]: ${top} | valence ${f.valence.toFixed(2)} arousal ${f.arousal.toFixed(2)} quality ${f.quality.toFixed(2)}`);
+    }
+    if (!frames[0].faces.length) lines.push('  no face found');
+  } else {
+    for (const t of tracks) lines.push(`  track ${t.trackId}: ${t.summary.label} (valence ${t.summary.valence.toFixed(2)}, arousal ${t.summary.arousal.toFixed(2)}), ${t.microExpressions.length} micro-expression(s)`);
+    if (!tracks.length) lines.push('  no face found');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { packageRoot } from '../runtime/paths.js';
+import { join } from 'node:path';
+
+const USAGE = `emosig — offline emotion signatures from call audio, video frames and chat text
+
+Usage:
+  emosig voice FILE... [--channels customer,agent] [--speakers-manifest FILE] [--json | --jsonl] [--features]
+  emosig features FILE... --csv [--channels a,b]
+  emosig face INPUT... [--fps 5] [--assume-face] [--json | --jsonl]
+  emosig text [FILE | -] [--format json|jsonl|csv|lines] [--json | --jsonl] [--echo]
+  emosig analyze [--audio FILE] [--video FILE | --frames DIR] [--chat FILE] [--speakers customer,agent] [--json | --out FILE]
+  emosig report [same inputs as analyze | --signature FILE] --out report.html
+  emosig --version | --help
+
+Run 'emosig COMMAND --help' for a command's options.
+`;
+
+/** Each command lives in its own module, loaded only when used (keeps start-up fast). */
+const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<number> }>> = {
+  voice: () => import('./voice.js'),
+  features: () => import('./features.js'),
+  face: () => import('./face.js'),
+  text: () => import('./text.js'),
+  analyze: () => import('./analyze.js'),
+  report: () => import('./report.js'),
+};
+
+async function main(): Promise<number> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
+    process.stdout.write(USAGE);
+    return cmd ? 0 : 2;
+  }
+  if (cmd === '--version' || cmd === '-v') {
+    process.stdout.write(JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version + '\n');
+    return 0;
+  }
+  const load = COMMANDS[cmd];
+  if (!load) {
+    process.stderr.write(`emosig: unknown command '${cmd}'.\n\n${USAGE}`);
+    return 2;
+  }
+  return (await load()).main(rest);
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e) => {
+    process.stderr.write(`emosig: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,127 @@
+/**
+ * emosig text [FILE | -] [--format json|jsonl|csv|lines] [--json | --jsonl] [--echo] [--no-cues]
+ */
+import { parseArgs } from 'node:util';
+import { errorInfo } from '../errors.js';
+import { CHAT_FORMATS, analyzeText, type ChatFormat, type TextMessageReading, type TextReading } from '../text/index.js';
+import { writeOut } from './common.js';
+
+const HELP = `Usage: emosig text [FILE | -] [options]
+
+Reads a chat transcript (JSON array, JSONL, CSV with a header, or one message per line;
+"Speaker: text" and "[12:01] Speaker: text" lines keep speaker and time) and prints the
+emotions, GoEmotions nuances, sentiment, valence/arousal, confidence and cue words of every message.
+
+  FILE | -                 transcript file, or - for stdin (default: stdin)
+  --format F               json | jsonl | csv | lines (default: detected)
+  --json                   one JSON document (messages + per-speaker overall + issues)
+  --jsonl                  one JSON line per message: index, time, speaker, ... (errors as { index, line, error })
+  --echo                   include each message's text (off by default: privacy)
+  --no-cues                skip cue words (faster)
+  -h, --help
+`;
+
+async function readStdin(): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function human(r: TextReading): string {
+  const lines: string[] = [];
+  for (const m of r.messages) {
+    const who = [m.time !== undefined ? `t=${m.time}` : '', m.speaker ?? ''].filter(Boolean).join(' ');
+    if (m.flags.includes('empty')) {
+      lines.push(`#${m.index} ${who} (empty)`);
+      continue;
+    }
+    const top = Object.entries(m.emotions).sort((a, b) => b[1] - a[1])[0];
+    lines.push(
+      `#${m.index} ${who} ${top[0]} ${top[1].toFixed(2)} | ${m.sentiment.label} ${m.sentiment.score.toFixed(2)} | v ${m.valence.toFixed(2)} a ${m.arousal.toFixed(2)} | conf ${m.confidence.toFixed(2)}` +
+        (m.labels.length ? ` | ${m.labels.join(', ')}` : '') +
+        (m.cues.length ? ` | cues: ${m.cues.map((c) => c.cue).join(', ')}` : '') +
+        (m.flags.length ? ` | flags: ${m.flags.join(', ')}` : '') +
+        (m.text !== undefined ? `\n    "${m.text}"` : ''),
+    );
+  }
+  for (const [k, s] of Object.entries(r.overall)) {
+    lines.push(
+      `${k}: ${s.messages} messages, sentiment ${s.sentiment.score.toFixed(2)} (neg ${s.sentiment.negative}, pos ${s.sentiment.positive}), valence ${s.valence.toFixed(2)}` +
+        (s.valenceTrend !== undefined ? `, trend ${s.valenceTrend >= 0 ? '+' : ''}${s.valenceTrend.toFixed(2)}` : '') +
+        `, top: ${s.topNuances.slice(0, 3).map((n) => n.label).join(', ')}`,
+    );
+  }
+  for (const i of r.issues) lines.push(`warning: ${i.message}`);
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let a;
+  try {
+    a = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        format: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        jsonl: { type: 'boolean', default: false },
+        echo: { type: 'boolean', default: false },
+        'no-cues': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`emosig text: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values: o, positionals } = a;
+  if (o.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length > 1) {
+    process.stderr.write(`emosig text: give one transcript (got ${positionals.length}); run it once per file.\n`);
+    return 2;
+  }
+  if (o.json && o.jsonl) {
+    process.stderr.write('emosig text: use either --json or --jsonl, not both.\n');
+    return 2;
+  }
+  if (o.format !== undefined && !CHAT_FORMATS.includes(o.format as ChatFormat)) {
+    process.stderr.write(`emosig text: --format must be one of ${CHAT_FORMATS.join(', ')} (got '${o.format}').\n`);
+    return 2;
+  }
+  const file = positionals[0] ?? '-';
+  const opts = { format: o.format as ChatFormat | undefined, echo: o.echo, explain: !o['no-cues'] };
+  let r: TextReading;
+  try {
+    if (file === '-') {
+      if (process.stdin.isTTY) {
+        process.stderr.write('emosig text: reading a transcript from stdin (end with Ctrl-D), or pass a FILE.\n');
+      }
+      r = await analyzeText({ content: await readStdin(), name: 'stdin' }, opts);
+    } else r = await analyzeText({ path: file }, opts);
+  } catch (e) {
+    const err = errorInfo(e);
+    if (o.jsonl || o.json) await writeOut(JSON.stringify({ file, error: err }));
+    process.stderr.write(`emosig: ${err.code}: ${err.message}\n`);
+    return 1;
+  }
+  if (o.jsonl) {
+    // one line per input item in input order: readings and skipped items interleaved by index
+    const rows: { index: number; line: unknown }[] = r.messages.map((m: TextMessageReading) => ({ index: m.index, line: m }));
+    const scored = new Set(r.messages.map((m) => m.index));
+    const inPlace = r.issues.filter((i) => i.index !== undefined && !scored.has(i.index));
+    for (const i of inPlace) {
+      rows.push({ index: i.index!, line: { index: i.index, ...(i.line !== undefined ? { line: i.line } : {}), error: { code: i.code, message: i.message } } });
+    }
+    rows.sort((x, y) => x.index - y.index);
+    for (const row of rows) await writeOut(JSON.stringify(row.line));
+    for (const i of r.issues) if (!inPlace.includes(i)) process.stderr.write(`emosig: warning: ${i.message}\n`);
+  } else if (o.json) {
+    await writeOut(JSON.stringify(r, null, 2));
+  } else {
+    await writeOut(human(r));
+  }
+  return 0;
+}

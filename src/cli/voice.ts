@@ -1,0 +1,126 @@
+import { parseArgs } from 'node:util';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { extractVoice, scoreVoice, buildBaselines, type VoiceOptions, type ExtractedVoice } from '../audio/analyze.js';
+import { loadVoiceModel } from '../audio/model.js';
+import { EmosigError } from '../errors.js';
+import { runBatch, fail, progressBar } from './common.js';
+import { dominantLabel } from '../signature/labels.js';
+
+const HELP = `emosig voice FILE... [options]
+
+Emotion, valence, arousal and stress per speech segment, per speaker and for the whole file.
+Input: WAV (PCM 8/16/24/32-bit, float 32/64, mu-law, A-law; any rate; mono, or stereo with one speaker per channel).
+
+Options:
+  --channels a,b            name the channels (default ch0,ch1), e.g. --channels customer,agent
+  --speakers-manifest FILE  CSV "path,speaker" (paths relative to FILE): files of one speaker share a
+                            personal baseline (mono files)
+  --no-baseline             judge every segment alone (no personal baseline)
+  --features                include each segment's feature vector
+  --json                    one JSON document (one file) or a JSON array (several files)
+  --jsonl                   one JSON line per file ({ file, ... } or { file, error: { code, message } })
+  --threads N               onnxruntime threads (default 1)
+Exit code 1 when any file failed (the others are still analysed), 2 on bad usage.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let a;
+  try {
+    a = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        channels: { type: 'string' },
+        'speakers-manifest': { type: 'string' },
+        'no-baseline': { type: 'boolean' },
+        features: { type: 'boolean' },
+        json: { type: 'boolean' },
+        jsonl: { type: 'boolean' },
+        threads: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${HELP}`);
+  }
+  const v = a.values;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  let files = a.positionals;
+  const manifest = v['speakers-manifest'] ? readManifest(v['speakers-manifest']) : undefined;
+  if (manifest && files.length === 0) files = manifest.map((m) => m.path);
+  if (files.length === 0) fail(`no input files\n\n${HELP}`);
+  const opts: VoiceOptions = {
+    channels: v.channels ? v.channels.split(',').map((s) => s.trim()) : undefined,
+    includeFeatures: !!v.features,
+    personalBaseline: !v['no-baseline'],
+    intraOpThreads: v.threads ? Math.max(1, Number(v.threads) || 1) : 1,
+  };
+  const mode = v.jsonl ? 'jsonl' : v.json ? 'json' : 'human';
+  const model = await loadVoiceModel({ intraOpThreads: opts.intraOpThreads });
+
+  if (!manifest) {
+    return runBatch({
+      inputs: files,
+      label: 'voice',
+      mode,
+      run: async (f) => scoreVoice(await extractVoice(f, opts), opts, model),
+      human: (f, r) => {
+        const lines = [`${f}: ${r.durationSec.toFixed(1)} s, ${r.segments.length} speech segments${r.noSpeech ? ' (no speech)' : ''}`];
+        for (const [spk, s] of Object.entries(r.bySpeaker)) {
+          lines.push(
+            `  ${spk.padEnd(10)} ${dominantLabel(s.emotions).padEnd(8)} valence ${s.valence.toFixed(2)} arousal ${s.arousal.toFixed(2)} stress ${s.stress.toFixed(2)} confidence ${s.confidence.toFixed(2)} (${s.speechSec.toFixed(1)} s speech)`,
+          );
+        }
+        for (const w of r.warnings) lines.push(`  warning: ${w}`);
+        return lines.join('\n');
+      },
+    });
+  }
+
+  // Personal baseline across files: extract every file, build one baseline per manifest speaker, then score.
+  const speakerOf = new Map(manifest.map((m) => [resolve(m.path), m.speaker]));
+  const extracted: { file: string; ex?: ExtractedVoice; error?: unknown }[] = [];
+  const bar = progressBar(files.length, 'voice (features)');
+  for (const f of files) {
+    try {
+      extracted.push({ file: f, ex: await extractVoice(f, { ...opts, channels: [speakerOf.get(resolve(f)) ?? 'ch0', 'ch1'] }) });
+    } catch (e) {
+      extracted.push({ file: f, error: e });
+    }
+    bar.tick();
+  }
+  bar.stop();
+  const baselines = buildBaselines(
+    extracted.filter((e) => e.ex).map((e) => ({ speaker: speakerOf.get(resolve(e.file)) ?? 'ch0', segments: e.ex!.segments.filter((s) => s.speaker === (speakerOf.get(resolve(e.file)) ?? 'ch0')) })),
+  );
+  return runBatch({
+    inputs: extracted.map((e) => e.file),
+    label: 'voice',
+    mode,
+    run: async (f) => {
+      const e = extracted.find((x) => x.file === f)!;
+      if (e.error) throw e.error;
+      return scoreVoice(e.ex!, { ...opts, baselines }, model);
+    },
+  });
+}
+
+/** `path,speaker` CSV; paths relative to the manifest's folder. */
+export function readManifest(path: string): { path: string; speaker: string }[] {
+  if (!existsSync(path) || !statSync(path).isFile()) throw new EmosigError('INPUT_NOT_FOUND', 'speakers manifest not found; pass a CSV file with columns path,speaker', { input: path });
+  const lines = readFileSync(path, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const out: { path: string; speaker: string }[] = [];
+  lines.forEach((l, i) => {
+    const [p, s] = l.split(',').map((c) => c.trim());
+    if (i === 0 && p === 'path' && s === 'speaker') return;
+    if (!p || !s) throw new EmosigError('INVALID_OPTIONS', `line ${i + 1} must be "path,speaker" (got "${l}")`, { input: path });
+    out.push({ path: resolve(dirname(path), p), speaker: s });
+  });
+  if (out.length === 0) throw new EmosigError('INVALID_OPTIONS', 'the manifest lists no files', { input: path });
+  return out;
+}
+

@@ -1,0 +1,68 @@
+/**
+ * Typed errors. Every error emosig throws on purpose is an `EmosigError` with a stable `code`
+ * (safe to switch on) and a message that says which input, what is wrong and what to do.
+ */
+export const ERROR_CODES = [
+  // generic input
+  'INPUT_NOT_FOUND',
+  'INPUT_IS_DIRECTORY',
+  'INPUT_UNREADABLE',
+  'INVALID_OPTIONS',
+  // audio
+  'AUDIO_UNSUPPORTED_FORMAT',
+  'AUDIO_TRUNCATED',
+  'AUDIO_EMPTY',
+  'AUDIO_INVALID_SAMPLES',
+  'AUDIO_BAD_SAMPLE_RATE',
+  'AUDIO_TOO_MANY_CHANNELS',
+  'AUDIO_TOO_LONG',
+  // vision
+  'IMAGE_UNSUPPORTED_FORMAT',
+  'IMAGE_CORRUPT',
+  'IMAGE_TOO_LARGE',
+  'VIDEO_UNSUPPORTED',
+  'VIDEO_NO_STREAM',
+  'FFMPEG_MISSING',
+  // text
+  'TEXT_PARSE_ERROR',
+  'TEXT_EMPTY',
+  // models / runtime
+  'MODEL_MISSING',
+  'MODEL_INVALID',
+  'BACKEND_UNAVAILABLE',
+  // fusion / stream
+  'NOTHING_USABLE',
+  'STREAM_CLOSED',
+] as const;
+
+export type EmosigErrorCode = (typeof ERROR_CODES)[number];
+
+export class EmosigError extends Error {
+  readonly code: EmosigErrorCode;
+  /** The file, stream or message the error is about, when there is one. */
+  readonly input?: string;
+  override readonly cause?: unknown;
+
+  constructor(code: EmosigErrorCode, message: string, opts: { input?: string; cause?: unknown } = {}) {
+    super(opts.input ? `${opts.input}: ${message}` : message);
+    this.name = 'EmosigError';
+    this.code = code;
+    this.input = opts.input;
+    this.cause = opts.cause;
+  }
+
+  toJSON(): { code: EmosigErrorCode; message: string; input?: string } {
+    return { code: this.code, message: this.message, ...(this.input ? { input: this.input } : {}) };
+  }
+}
+
+export function isEmosigError(e: unknown): e is EmosigError {
+  return e instanceof EmosigError;
+}
+
+/** Turn anything thrown into `{ code, message }` for JSON lines and CLI output. */
+export function errorInfo(e: unknown): { code: string; message: string } {
+  if (e instanceof EmosigError) return { code: e.code, message: e.message };
+  if (e instanceof Error) return { code: 'INTERNAL', message: e.message };
+  return { code: 'INTERNAL', message: String(e) };
+}

@@ -1,0 +1,226 @@
+/**
+ * `analyze` / `createAnalyzer`: run the modalities the caller gave (and consented to), then fuse their
+ * readings into one `EmotionalSignature`. A modality that fails is listed as absent with the problem stated;
+ * only when nothing usable is left does `analyze` throw (`NOTHING_USABLE`).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { analyzeVoice, loadVoiceModel, type VoiceReading } from '../audio/index.js';
+import { analyzeFaces, extractAudio, probeVideo, type FaceReading } from '../vision/index.js';
+import { analyzeText, loadTextModel, type TextInput, type TextReading } from '../text/index.js';
+import { EmosigError, errorInfo } from '../errors.js';
+import { packageRoot } from '../runtime/paths.js';
+import type { EmotionalSignature, Modality, ModalityStatus, SignatureProblem } from '../signature/schema.js';
+import { fuseReadings, MODALITY_ORDER } from './fuse.js';
+import { loadReliability, type ReliabilityFile } from './reliability.js';
+
+export interface AnalyzeInput {
+  /** Call audio: a WAV path or bytes (one channel per speaker), or samples. */
+  audio?: string | Uint8Array | { samples: Float32Array | Float32Array[]; sampleRate: number; name?: string };
+  /** A video file: its frames go to the face model; its audio track is used when `audio` is not given. */
+  video?: string;
+  /** A directory of frames, an image, or raw frames (instead of `video`). */
+  frames?: string | string[];
+  /** Chat transcript: a path, `{ content }`, or messages. */
+  chat?: TextInput;
+  /** Speaker names in audio-channel order; the first is the customer. Default ['customer', 'agent']. */
+  speakers?: string[];
+  /** Per-modality consent; `false` means the modality is not decoded at all. Default: all true. */
+  consent?: Partial<Record<Modality, boolean>>;
+  /** Window length and hop (s). Default 2 and 1. */
+  window?: { size?: number; hop?: number };
+  /** Clock offsets (s) added to a modality's times, e.g. `{ text: -3.5 }`. */
+  offsets?: Partial<Record<Modality, number>>;
+  /** Frame rate for video sampling and the time base of frame directories (default 5 for video, 1 for directories). */
+  fps?: number;
+  /** Who the faces belong to (default: the first speaker). */
+  faceSpeaker?: string;
+  /** Who chat messages without a speaker belong to (default: the first speaker). */
+  chatSpeaker?: string;
+  /** Keep chat message text in the signature (default false). Audio and frames are never kept. */
+  keepText?: boolean;
+  /** Minimum pause reported as a 'long-pause' moment (s). Default 2. */
+  longPauseSec?: number;
+  /** Abort a long analysis. */
+  signal?: AbortSignal;
+}
+
+export type AnalyzerOptions = Pick<AnalyzeInput, 'speakers' | 'consent' | 'window' | 'fps' | 'longPauseSec' | 'keepText'> & {
+  /** Path of a reliability file (default models/fusion/reliability.json). */
+  reliability?: string;
+};
+
+export interface Analyzer {
+  analyze(input: AnalyzeInput): Promise<EmotionalSignature>;
+  readonly reliability: ReliabilityFile;
+}
+
+let pkgVersion: string | undefined;
+function version(): string {
+  if (!pkgVersion) {
+    try {
+      pkgVersion = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version as string;
+    } catch {
+      pkgVersion = '0.0.0';
+    }
+  }
+  return pkgVersion;
+}
+
+function checkOptions(i: AnalyzeInput): void {
+  const bad = (m: string) => {
+    throw new EmosigError('INVALID_OPTIONS', m);
+  };
+  if (!i || typeof i !== 'object') bad('analyze expects an object { audio?, video?, frames?, chat?, ... }');
+  if (i.video !== undefined && i.frames !== undefined) bad('give either video or frames, not both');
+  const size = i.window?.size ?? 2;
+  const hop = i.window?.hop ?? 1;
+  if (!(size > 0 && size <= 600 && Number.isFinite(size))) bad(`window.size must be a number of seconds in (0, 600] (got ${i.window?.size})`);
+  if (!(hop > 0 && hop <= size && Number.isFinite(hop))) bad(`window.hop must be in (0, window.size] (got ${i.window?.hop})`);
+  for (const [m, v] of Object.entries(i.offsets ?? {})) {
+    if (!(MODALITY_ORDER as string[]).includes(m)) bad(`offsets: unknown modality '${m}' (use voice, face or text)`);
+    if (!Number.isFinite(v)) bad(`offsets.${m} must be a finite number of seconds (got ${v})`);
+  }
+  for (const m of Object.keys(i.consent ?? {})) if (!(MODALITY_ORDER as string[]).includes(m)) bad(`consent: unknown modality '${m}' (use voice, face or text)`);
+  if (i.speakers !== undefined) {
+    if (!Array.isArray(i.speakers) || i.speakers.some((s) => typeof s !== 'string' || !s.trim())) bad('speakers must be a list of non-empty names, e.g. ["customer", "agent"]');
+    if (new Set(i.speakers.map((s) => s.trim().toLowerCase())).size !== i.speakers.length) bad(`speaker names must differ (got ${i.speakers.join(', ')})`);
+  }
+  for (const k of ['faceSpeaker', 'chatSpeaker'] as const) if (i[k] !== undefined && (typeof i[k] !== 'string' || !i[k]!.trim())) bad(`${k} must be a non-empty name`);
+  if (i.fps !== undefined && !(i.fps > 0 && i.fps <= 60)) bad(`fps must be in (0, 60] (got ${i.fps})`);
+  if (i.longPauseSec !== undefined && !(i.longPauseSec > 0)) bad(`longPauseSec must be > 0 (got ${i.longPauseSec})`);
+}
+
+/** Load the models once (reliabilities, voice, text; the face models are cached by the face module). */
+export async function createAnalyzer(options: AnalyzerOptions = {}): Promise<Analyzer> {
+  const reliability = loadReliability(options.reliability);
+  const consent = { voice: true, face: true, text: true, ...(options.consent ?? {}) };
+  // warm the model caches; a missing model is reported per analysis, not here
+  await Promise.allSettled([consent.voice ? loadVoiceModel() : undefined, consent.text ? loadTextModel() : undefined]);
+  return {
+    reliability,
+    analyze: (input) =>
+      runAnalysis(
+        {
+          ...input,
+          speakers: input.speakers ?? options.speakers,
+          consent: { ...(options.consent ?? {}), ...(input.consent ?? {}) },
+          window: input.window ?? options.window,
+          fps: input.fps ?? options.fps,
+          longPauseSec: input.longPauseSec ?? options.longPauseSec,
+          keepText: input.keepText ?? options.keepText,
+        },
+        reliability,
+      ),
+  };
+}
+
+/** Analyse one interaction. */
+export async function analyze(input: AnalyzeInput, options: Pick<AnalyzerOptions, 'reliability'> = {}): Promise<EmotionalSignature> {
+  checkOptions(input);
+  return runAnalysis(input, loadReliability(options.reliability));
+}
+
+/** A file name to report as `source` — never content (a chat given as a string is the message itself). */
+function label(x: unknown, stringIsPath = true): string | undefined {
+  if (typeof x === 'string') return stringIsPath ? x : undefined;
+  if (x && typeof x === 'object' && 'path' in x && typeof (x as { path: unknown }).path === 'string') return (x as { path: string }).path;
+  if (x && typeof x === 'object' && 'name' in x && typeof (x as { name: unknown }).name === 'string') return (x as { name: string }).name;
+  return undefined;
+}
+
+async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<EmotionalSignature> {
+  checkOptions(input);
+  const consent = { voice: true, face: true, text: true, ...(input.consent ?? {}) };
+  const speakers = (input.speakers ?? ['customer', 'agent']).map((s) => s.trim());
+  const status: Partial<Record<Modality, Partial<ModalityStatus>>> = {};
+  const problems: SignatureProblem[] = [];
+  const readings: { voice?: VoiceReading; face?: FaceReading; text?: TextReading } = {};
+  const failed = (m: Modality, e: unknown, source?: string) => {
+    const info = errorInfo(e);
+    problems.push({ code: info.code, modality: m, message: info.message });
+    status[m] = { present: false, reason: 'unusable', detail: info.message, ...(source ? { source } : {}) };
+  };
+  let videoDuration: number | undefined;
+
+  // ---- voice (audio, else the video's audio track)
+  const audioGiven = input.audio !== undefined;
+  const videoAudio = !audioGiven && typeof input.video === 'string';
+  if (!audioGiven && !videoAudio) status.voice = { present: false, reason: 'not-given', detail: 'no audio was given' };
+  else if (!consent.voice) status.voice = { present: false, reason: 'no-consent', detail: 'voice consent was withheld; the audio was not decoded' };
+  else {
+    const src = audioGiven ? label(input.audio) ?? '<audio>' : input.video!;
+    try {
+      let audio: AnalyzeInput['audio'] = input.audio;
+      if (videoAudio) {
+        audio = { samples: await extractAudio(input.video!, { signal: input.signal }), sampleRate: 16000, name: input.video };
+        problems.push({ code: 'VOICE_FROM_VIDEO', modality: 'voice', message: `the voice was read from the video's audio track (mono: every voice is ${speakers[0]})` });
+      }
+      readings.voice = await analyzeVoice(audio as never, { channels: speakers, includeFeatures: true });
+      status.voice = { source: src };
+    } catch (e) {
+      if (videoAudio && e instanceof EmosigError && e.code === 'AUDIO_EMPTY') status.voice = { present: false, reason: 'not-given', detail: 'the video has no audio track', source: src };
+      else failed('voice', e, src);
+    }
+  }
+
+  // ---- face
+  const faceInput = input.video ?? input.frames;
+  if (faceInput === undefined) status.face = { present: false, reason: 'not-given', detail: 'no video or frames were given' };
+  else if (!consent.face) status.face = { present: false, reason: 'no-consent', detail: 'face consent was withheld; no frame was decoded' };
+  else {
+    const src = Array.isArray(faceInput) ? `${faceInput.length} images` : faceInput;
+    try {
+      if (typeof input.video === 'string') {
+        try {
+          const info = await probeVideo(input.video);
+          if (info.duration) videoDuration = info.duration;
+        } catch {
+          /* analyzeFaces reports the real error */
+        }
+      }
+      readings.face = await analyzeFaces(faceInput as never, { fps: input.fps ?? (input.video ? 5 : 1), signal: input.signal });
+      status.face = { source: src };
+    } catch (e) {
+      failed('face', e, src);
+    }
+  }
+
+  // ---- text
+  if (input.chat === undefined) status.text = { present: false, reason: 'not-given', detail: 'no chat was given' };
+  else if (!consent.text) status.text = { present: false, reason: 'no-consent', detail: 'text consent was withheld; the chat was not read' };
+  else {
+    const src = label(input.chat, false);
+    try {
+      readings.text = await analyzeText(input.chat, { explain: false, echo: !!input.keepText, backend: 'js' });
+      status.text = src ? { source: src } : {};
+    } catch (e) {
+      failed('text', e, src);
+    }
+  }
+
+  const sig = fuseReadings(readings, rel, {
+    speakers,
+    faceSpeaker: input.faceSpeaker,
+    chatSpeaker: input.chatSpeaker,
+    window: input.window,
+    offsets: input.offsets,
+    longPauseSec: input.longPauseSec,
+    keepText: input.keepText,
+    messageTexts: readings.text?.messages.map((m) => m.text ?? ''),
+    status,
+    problems,
+    videoDurationSec: videoDuration,
+    version: version(),
+    backends: { text: 'js' },
+  });
+  const present = MODALITY_ORDER.filter((m) => sig.interaction.modalities[m].present);
+  if (!present.length) {
+    const why = MODALITY_ORDER.map((m) => {
+      const s = sig.interaction.modalities[m];
+      return `${m}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`;
+    }).join('; ');
+    throw new EmosigError('NOTHING_USABLE', `nothing usable to analyse — ${why}`);
+  }
+  return sig;
+}

@@ -1,0 +1,804 @@
+/**
+ * Readings → one time-aligned emotional signature. Pure: consumes only the modalities' exported reading
+ * types (`VoiceReading`, `FaceReading`, `TextReading`) and the learned reliabilities.
+ */
+import type { VoiceReading } from '../audio/index.js';
+import type { FaceReading } from '../vision/index.js';
+import type { TextReading } from '../text/index.js';
+import { CORE_LABELS, dominantLabel, emotionsFromVector, type CoreLabel, type Emotions } from '../signature/labels.js';
+import {
+  SCHEMA_VERSION,
+  type Contribution,
+  type EmotionalSignature,
+  type Modality,
+  type ModalityStatus,
+  type Nuance,
+  type SignatureMoment,
+  type SignatureProblem,
+  type SignatureWindow,
+  type SpeakerSignature,
+} from '../signature/schema.js';
+import { calibrate, incongruence, K, pool, stressOf, vecOf, type Evidence, type ReliabilityFile } from './reliability.js';
+
+export const MODALITY_ORDER: Modality[] = ['voice', 'face', 'text'];
+
+export interface FuseOptions {
+  /** Speaker names; the first is the customer (owner of faces and of chat messages without a speaker). */
+  speakers: string[];
+  /** Who the faces belong to (default: the first speaker). */
+  faceSpeaker?: string;
+  /** Who chat messages without a speaker belong to (default: the first speaker). */
+  chatSpeaker?: string;
+  /** Window length and hop in seconds (default 2 and 1). */
+  window?: { size?: number; hop?: number };
+  /** Seconds added to each modality's times (clock offsets). */
+  offsets?: Partial<Record<Modality, number>>;
+  /** A pause at least this long is a 'long-pause' moment (default 2 s). */
+  longPauseSec?: number;
+  /** Stress at or above this counts as stressed (default 0.55). */
+  stressedAt?: number;
+  /** Keep message text in the signature (default false). */
+  keepText?: boolean;
+  /** Message texts by index (only used with keepText). */
+  messageTexts?: string[];
+  /** Status of each modality as decided by the caller (absent reasons, sources). */
+  status?: Partial<Record<Modality, Partial<ModalityStatus>>>;
+  /** Problems already found (input errors of a modality that was dropped, etc.). */
+  problems?: SignatureProblem[];
+  /** Length of the video (s), when known, to compare with the audio. */
+  videoDurationSec?: number;
+  version?: string;
+  /** Backends the caller asked the modalities to use, where their readings do not say (text). */
+  backends?: Partial<Record<Modality, string>>;
+}
+
+export interface Readings {
+  voice?: VoiceReading;
+  face?: FaceReading;
+  text?: TextReading;
+}
+
+/** One reading of one modality, placed on the interaction's clock. */
+interface Item {
+  modality: Modality;
+  speaker: string;
+  start: number;
+  end: number;
+  p: number[];
+  valence: number;
+  arousal: number;
+  stress: number;
+  confidence: number;
+  /** Seconds of the item (voice) or 1 (frames, messages). */
+  mass: number;
+  /** Outside the timeline (chat without time or outside the span): interaction level only. */
+  offTimeline?: boolean;
+}
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+const r4 = (x: number) => Math.round(x * 10000) / 10000;
+const clamp = (x: number, lo = 0, hi = 1) => Math.max(lo, Math.min(hi, x));
+const clampS = (x: number) => clamp(x, -1, 1);
+
+function emo(p: number[]): Emotions {
+  return emotionsFromVector(p.map((v) => clamp(r4(v))));
+}
+
+function mean(xs: number[], ws?: number[]): number {
+  let s = 0;
+  let w = 0;
+  xs.forEach((x, i) => {
+    const wi = ws ? ws[i] : 1;
+    s += x * wi;
+    w += wi;
+  });
+  return w > 0 ? s / w : 0;
+}
+
+export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOptions): EmotionalSignature {
+  const size = o.window?.size ?? 2;
+  const hop = o.window?.hop ?? 1;
+  const off = { voice: o.offsets?.voice ?? 0, face: o.offsets?.face ?? 0, text: o.offsets?.text ?? 0 };
+  const problems: SignatureProblem[] = [...(o.problems ?? [])];
+  const longPause = o.longPauseSec ?? 2;
+  const stressedAt = o.stressedAt ?? 0.55;
+  const speakers = o.speakers.length ? [...o.speakers] : ['customer'];
+  const customer = speakers[0];
+  const faceSpeaker = o.faceSpeaker ?? customer;
+  if (!speakers.includes(faceSpeaker)) speakers.push(faceSpeaker);
+  const chatSpeaker = o.chatSpeaker ?? customer;
+  if (!speakers.includes(chatSpeaker)) speakers.push(chatSpeaker);
+  const items: Item[] = [];
+  const status: Record<Modality, ModalityStatus> = Object.fromEntries(
+    MODALITY_ORDER.map((m) => [
+      m,
+      { present: false, offsetSec: off[m], ...(readings[m] || o.status?.[m] ? {} : { reason: 'not-given', detail: `no ${m} reading was given` }), ...(o.status?.[m] ?? {}) } as ModalityStatus,
+    ]),
+  ) as Record<Modality, ModalityStatus>;
+  const speakerModalities = new Map<string, Set<Modality>>();
+  const note = (spk: string, m: Modality) => {
+    if (!speakerModalities.has(spk)) speakerModalities.set(spk, new Set());
+    speakerModalities.get(spk)!.add(m);
+  };
+  const models: EmotionalSignature['interaction']['models'] = [];
+  const channelOf = new Map<string, number>();
+
+  // ---- voice
+  const v = readings.voice;
+  let audioEnd = 0;
+  if (v) {
+    models.push({ modality: 'voice', name: v.model.name, version: v.model.version, backend: v.model.backend });
+    audioEnd = v.durationSec + off.voice;
+    v.speakers.forEach((s, i) => channelOf.set(s, i));
+    for (const s of v.speakers) if (!speakers.includes(s)) speakers.push(s);
+    for (const s of v.segments) {
+      if (!(s.confidence > 0)) continue;
+      items.push({
+        modality: 'voice',
+        speaker: s.speaker,
+        start: s.start + off.voice,
+        end: s.end + off.voice,
+        p: vecOf(s.emotions),
+        valence: s.valence,
+        arousal: s.arousal,
+        stress: s.stress,
+        confidence: s.confidence,
+        mass: s.end - s.start,
+      });
+      note(s.speaker, 'voice');
+    }
+    for (const w of v.warnings) problems.push({ code: 'VOICE_WARNING', modality: 'voice', message: w });
+    const n = items.filter((i) => i.modality === 'voice').length;
+    if (n === 0) Object.assign(status.voice, { present: false, reason: 'no-speech', detail: 'no usable speech was found in the audio' });
+    else Object.assign(status.voice, { present: true, items: n, span: { start: r3(off.voice), end: r3(audioEnd) } });
+  }
+
+  // ---- face
+  const f = readings.face;
+  let videoEnd = o.videoDurationSec !== undefined ? o.videoDurationSec + off.face : 0;
+  if (f) {
+    models.push({ modality: 'face', name: f.model, version: f.detector ? `detector ${f.detector}` : 'assume-face', backend: f.backend });
+    const lastFrame = f.frames.length ? Math.max(...f.frames.map((fr) => fr.time)) : 0;
+    if (o.videoDurationSec === undefined) videoEnd = f.frames.length ? lastFrame + off.face : 0;
+    const tracks = [...f.tracks].sort((a, b) => b.timeline.length - a.timeline.length);
+    if (tracks.length > 1) {
+      const overlapping = tracks.slice(1).filter((t) => t.firstTime <= tracks[0].lastTime && t.lastTime >= tracks[0].firstTime);
+      if (overlapping.length)
+        problems.push({
+          code: 'FACE_SEVERAL',
+          modality: 'face',
+          message: `${tracks.length} face tracks; the longest (track ${tracks[0].trackId}) and tracks that do not overlap it are read as ${faceSpeaker}, ${overlapping.length} overlapping track(s) are ignored`,
+        });
+    }
+    const used = tracks.filter((t, i) => i === 0 || !(t.firstTime <= tracks[0].lastTime && t.lastTime >= tracks[0].firstTime));
+    for (const t of used) {
+      const tl = t.timeline;
+      tl.forEach((pt, i) => {
+        if (!(pt.confidence > 0)) return;
+        const dt = i + 1 < tl.length ? Math.min(1, tl[i + 1].time - pt.time) : i > 0 ? Math.min(1, pt.time - tl[i - 1].time) : 0.2;
+        items.push({
+          modality: 'face',
+          speaker: faceSpeaker,
+          start: pt.time + off.face,
+          end: pt.time + off.face + Math.max(0.04, dt),
+          p: vecOf(pt.emotions),
+          valence: pt.valence,
+          arousal: pt.arousal,
+          stress: stressOf(pt.valence, pt.arousal),
+          confidence: pt.confidence,
+          mass: 1,
+        });
+      });
+    }
+    const n = items.filter((i) => i.modality === 'face').length;
+    if (n > 0) note(faceSpeaker, 'face');
+    if (n === 0)
+      Object.assign(status.face, {
+        present: false,
+        reason: 'no-face',
+        detail: f.frames.length ? `no face was found in ${f.frames.length} frame(s)` : 'the input had no frames',
+      });
+    else {
+      const fi = items.filter((i) => i.modality === 'face');
+      Object.assign(status.face, { present: true, items: n, span: { start: r3(Math.min(...fi.map((i) => i.start))), end: r3(Math.max(...fi.map((i) => i.end))) } });
+      if (o.videoDurationSec === undefined) videoEnd = Math.max(videoEnd, ...fi.map((i) => i.end));
+    }
+  }
+
+  // ---- interaction length (audio and video), before placing the chat
+  let duration = Math.max(audioEnd, videoEnd, 0);
+  if (v && (f || o.videoDurationSec !== undefined) && Math.abs(audioEnd - videoEnd) > 1 && videoEnd > 0) {
+    problems.push({
+      code: 'LENGTH_MISMATCH',
+      message: `audio ends at ${audioEnd.toFixed(1)} s and video at ${videoEnd.toFixed(1)} s; the timeline covers ${duration.toFixed(1)} s and each modality only its own span (use offsets to shift one)`,
+    });
+  }
+
+  // ---- text
+  const t = readings.text;
+  const kept: { time?: number; speaker: string; text: string }[] = [];
+  if (t) {
+    models.push({ modality: 'text', name: t.model.name, version: String(t.model.version), backend: o.backends?.text ?? 'unknown' });
+    for (const is of t.issues) problems.push({ code: is.code, modality: 'text', message: is.message });
+    const live = t.messages.filter((m) => !m.flags.includes('empty') && m.confidence > 0);
+    const timed = live.filter((m) => typeof m.time === 'number' && Number.isFinite(m.time));
+    // unsorted timestamps
+    for (let i = 1; i < timed.length; i++)
+      if (timed[i].time! < timed[i - 1].time!) {
+        problems.push({ code: 'CHAT_UNSORTED', modality: 'text', message: 'chat timestamps are not in order; messages were placed by their timestamps' });
+        break;
+      }
+    // absolute (epoch) timestamps: rebase
+    let base = 0;
+    if (timed.length && Math.min(...timed.map((m) => m.time!)) > 1e8) {
+      base = Math.min(...timed.map((m) => m.time!));
+      problems.push({
+        code: 'CHAT_ABSOLUTE_TIME',
+        modality: 'text',
+        message: `chat timestamps are absolute; the first message was placed at 0 s${off.text ? ` (+ offset ${off.text} s)` : ''} — pass offsets.text to align it with the call`,
+      });
+    }
+    if (live.length > timed.length && timed.length > 0)
+      problems.push({ code: 'CHAT_MISSING_TIME', modality: 'text', message: `${live.length - timed.length} chat message(s) have no timestamp; they count only in the interaction-level mix` });
+    if (timed.length === 0 && live.length > 0)
+      problems.push({ code: 'CHAT_NO_TIME', modality: 'text', message: 'the chat has no timestamps; it counts only in the interaction-level mix, not on the timeline' });
+    const hasClock = duration > 0;
+    let outside = 0;
+    const spkName = (s: string | undefined): string => {
+      if (!s || !s.trim()) return chatSpeaker;
+      const hit = speakers.find((x) => x.toLowerCase() === s.trim().toLowerCase());
+      if (hit) return hit;
+      speakers.push(s.trim());
+      return s.trim();
+    };
+    for (const m of live) {
+      const speaker = spkName(m.speaker);
+      const time = typeof m.time === 'number' && Number.isFinite(m.time) ? m.time - base + off.text : undefined;
+      const offTl = time === undefined || time < 0 || (hasClock && time > duration);
+      if (time !== undefined && offTl) outside++;
+      items.push({
+        modality: 'text',
+        speaker,
+        start: time ?? 0,
+        end: time ?? 0,
+        p: vecOf(m.emotions),
+        valence: m.valence,
+        arousal: m.arousal,
+        stress: stressOf(m.valence, m.arousal),
+        confidence: m.confidence,
+        mass: 1,
+        offTimeline: offTl,
+      });
+      note(speaker, 'text');
+      if (o.keepText && o.messageTexts?.[m.index] !== undefined) kept.push({ ...(time !== undefined ? { time: r3(time) } : {}), speaker, text: o.messageTexts[m.index] });
+    }
+    if (outside)
+      problems.push({
+        code: 'CHAT_OUTSIDE_SPAN',
+        modality: 'text',
+        message: hasClock
+          ? `${outside} chat message(s) fall outside the audio/video span (0–${duration.toFixed(1)} s); they count only in the interaction-level mix`
+          : `${outside} chat message(s) fall before 0 s after the offset; they count only in the interaction-level mix`,
+      });
+    if (!hasClock) {
+      const ts = items.filter((i) => i.modality === 'text' && !i.offTimeline).map((i) => i.start);
+      if (ts.length) duration = Math.max(...ts) + size;
+    }
+    const ti = items.filter((i) => i.modality === 'text');
+    if (ti.length === 0) Object.assign(status.text, { present: false, reason: 'no-messages', detail: 'no message had analysable text' });
+    else {
+      const on = ti.filter((i) => !i.offTimeline);
+      Object.assign(status.text, { present: true, items: ti.length, ...(on.length ? { span: { start: r3(Math.min(...on.map((i) => i.start))), end: r3(Math.max(...on.map((i) => i.start))) } } : {}) });
+    }
+  }
+
+  // ---- timeline
+  const timeline: SignatureWindow[] = [];
+  const windowEvidence: { w: SignatureWindow; ev: Evidence[] }[] = [];
+  const nWin = duration > 0 ? Math.max(1, Math.ceil((duration - size) / hop + 1e-9) + 1) : 0;
+  for (const spk of speakers) {
+    const mine = items.filter((i) => i.speaker === spk && !i.offTimeline);
+    if (!mine.length) continue;
+    // bucket the items by the windows they can touch (long interactions stay linear)
+    const buckets = new Map<number, Item[]>();
+    for (const it of mine) {
+      const lo = Math.max(0, Math.floor((it.start - size) / hop));
+      const hi = Math.min(nWin - 1, Math.floor(it.end / hop) + 1);
+      for (let w = lo; w <= hi; w++) {
+        if (!buckets.has(w)) buckets.set(w, []);
+        buckets.get(w)!.push(it);
+      }
+    }
+    for (let w = 0; w < nWin; w++) {
+      const near = buckets.get(w);
+      if (!near) continue;
+      const start = w * hop;
+      const end = Math.max(Math.min(start + size, duration), start + Math.min(hop, size));
+      const contributions: SignatureWindow['contributions'] = {};
+      const ev: Evidence[] = [];
+      const vas: Partial<Record<Modality, { valence: number; arousal: number; stress: number }>> = {};
+      for (const m of MODALITY_ORDER) {
+        const its = near.filter((i) => i.modality === m && (m === 'text' ? i.start >= start && i.start < end : i.end > start && i.start < end));
+        if (!its.length) continue;
+        const ov = its.map((i) => (m === 'text' ? 1 : Math.max(1e-3, Math.min(end, i.end) - Math.max(start, i.start))));
+        const ws = its.map((i, k) => i.confidence * ov[k]);
+        const p = new Array(K).fill(0);
+        its.forEach((i, k) => i.p.forEach((x, j) => (p[j] += x * ws[k])));
+        const W = ws.reduce((a, b) => a + b, 0);
+        if (!(W > 0)) continue;
+        for (let j = 0; j < K; j++) p[j] /= W;
+        // voice and face: evidence grows with the covered share of the window (half the window = full)
+        const cover = m === 'text' ? 1 : Math.sqrt(clamp(ov.reduce((a, b) => a + b, 0) / (0.5 * size)));
+        const conf = clamp(mean(its.map((i) => i.confidence), ov) * cover);
+        const pc = calibrate(p, rel.modalities[m].temperature);
+        ev.push({ modality: m, p: pc, confidence: conf });
+        vas[m] = { valence: mean(its.map((i) => i.valence), ws), arousal: mean(its.map((i) => i.arousal), ws), stress: mean(its.map((i) => i.stress), ws) };
+        contributions[m] = {
+          emotions: emo(pc),
+          valence: r3(clampS(vas[m]!.valence)),
+          arousal: r3(clampS(vas[m]!.arousal)),
+          confidence: r3(conf),
+          weight: 0,
+          items: its.length,
+        } satisfies Contribution;
+      }
+      const fused = pool(ev, rel);
+      if (!fused) continue;
+      let valence = 0;
+      let arousal = 0;
+      let stress = 0;
+      let stressW = 0;
+      for (const m of MODALITY_ORDER) {
+        const wm = fused.weights[m];
+        if (wm === undefined || !contributions[m]) continue;
+        contributions[m]!.weight = r3(wm);
+        valence += wm * vas[m]!.valence;
+        arousal += wm * vas[m]!.arousal;
+        if (m !== 'voice') {
+          stress += wm * vas[m]!.stress;
+          stressW += wm;
+        }
+      }
+      // stress is physiological: the voice's index (with its pitch/jitter/tremor/loudness cues) when the voice is
+      // heard in the window, else the other modalities' valence/arousal-derived index
+      if (fused.weights.voice !== undefined && vas.voice) stress = vas.voice.stress;
+      else stress = stressW > 0 ? stress / stressW : 0;
+      for (const m of MODALITY_ORDER) if (contributions[m] && fused.weights[m] === undefined) delete contributions[m];
+      const inc = ev.length > 1 ? incongruence(ev, rel).score : 0;
+      const confidence = (1 - ev.reduce((a, e) => a * (1 - e.confidence), 1)) * (1 - 0.5 * inc);
+      const emotions = emo(fused.p);
+      const win: SignatureWindow = {
+        speaker: spk,
+        start: r3(start),
+        end: r3(end),
+        emotions,
+        dominant: dominantLabel(emotions),
+        valence: r3(clampS(valence)),
+        arousal: r3(clampS(arousal)),
+        stress: r3(clamp(stress)),
+        confidence: r3(clamp(confidence)),
+        contributions,
+      };
+      timeline.push(win);
+      windowEvidence.push({ w: win, ev });
+    }
+  }
+
+  // ---- moments
+  const moments: SignatureMoment[] = [];
+  const byName = (spk: string) => windowEvidence.filter((x) => x.w.speaker === spk);
+  for (const spk of speakers) {
+    const wins = byName(spk);
+    if (!wins.length) continue;
+    const stresses = wins.map((x) => x.w.stress).sort((a, b) => a - b);
+    const med = stresses[Math.floor(stresses.length / 2)];
+    // stress spikes: runs of windows above both the stressed level and the speaker's median + 0.15
+    let run: typeof wins = [];
+    const flush = () => {
+      if (!run.length) return;
+      const peak = run.reduce((a, b) => (b.w.stress > a.w.stress ? b : a));
+      moments.push({
+        time: run[0].w.start,
+        end: run[run.length - 1].w.end,
+        speaker: spk,
+        kind: 'stress-spike',
+        label: peak.w.dominant,
+        strength: r3(peak.w.stress),
+        modalities: modsOf(run.map((x) => x.w)),
+        evidence: `stress ${peak.w.stress.toFixed(2)} at ${peak.w.start.toFixed(0)}–${peak.w.end.toFixed(0)} s (speaker median ${med.toFixed(2)}), mostly ${peak.w.dominant}`,
+      });
+      run = [];
+    };
+    for (const x of wins) {
+      const prev = run[run.length - 1];
+      const contiguous = !prev || x.w.start <= prev.w.end;
+      if (x.w.stress >= stressedAt && x.w.stress >= med + 0.15 && contiguous) run.push(x);
+      else {
+        flush();
+        if (x.w.stress >= stressedAt && x.w.stress >= med + 0.15) run.push(x);
+      }
+    }
+    flush();
+    // emotion shifts: a confident dominant label that holds for ≥ 2 windows and differs from the last one held
+    let held: CoreLabel | undefined;
+    for (let i = 0; i + 1 < wins.length; i++) {
+      const a = wins[i].w;
+      const b = wins[i + 1].w;
+      const sure = (w: SignatureWindow) => w.confidence >= 0.25 && w.emotions[w.dominant] >= 0.4;
+      if (!(sure(a) && sure(b) && a.dominant === b.dominant && b.start <= a.end)) continue;
+      if (held === undefined) held = a.dominant;
+      else if (a.dominant !== held) {
+        moments.push({
+          time: a.start,
+          speaker: spk,
+          kind: 'emotion-shift',
+          label: a.dominant,
+          strength: r3(Math.min(a.emotions[a.dominant], b.emotions[b.dominant])),
+          modalities: modsOf([a, b]),
+          evidence: `${held} → ${a.dominant} (${a.emotions[a.dominant].toFixed(2)}) from ${a.start.toFixed(0)} s`,
+        });
+        held = a.dominant;
+      }
+    }
+    // peaks: for each non-neutral label, the window where it is strongest, if ≥ 0.5
+    for (const l of CORE_LABELS) {
+      if (l === 'neutral') continue;
+      const best = wins.reduce((a, b) => (b.w.emotions[l] > a.w.emotions[l] ? b : a));
+      if (best.w.emotions[l] >= 0.5)
+        moments.push({
+          time: best.w.start,
+          end: best.w.end,
+          speaker: spk,
+          kind: 'peak',
+          label: l,
+          strength: r3(best.w.emotions[l]),
+          modalities: modsOf([best.w]),
+          evidence: `${l} peaks at ${best.w.emotions[l].toFixed(2)} (${best.w.start.toFixed(0)}–${best.w.end.toFixed(0)} s)`,
+        });
+    }
+    // incongruence: modalities confidently disagree; contiguous windows form one moment, described by its strongest window
+    type Hit = { w: SignatureWindow; score: number; odd: Evidence; others: Evidence[] };
+    const hits: Hit[] = [];
+    for (const x of wins) {
+      const ev = x.ev.filter((e) => e.confidence >= 0.15);
+      if (ev.length < 2) continue;
+      const { score, odd, rest } = incongruence(ev, rel);
+      if (!odd || !rest || score < rel.incongruence.threshold) continue;
+      if (argmax(odd.p) === argmax(rest)) continue;
+      hits.push({ w: x.w, score, odd, others: ev.filter((e) => e !== odd) });
+    }
+    const own = (e: Evidence) => `${describe(e.modality)} ${CORE_LABELS[argmax(e.p)]} (${e.p[argmax(e.p)].toFixed(2)})`;
+    for (let i = 0; i < hits.length; ) {
+      let j = i + 1;
+      while (j < hits.length && hits[j].w.start <= hits[j - 1].w.end) j++;
+      const run = hits.slice(i, j);
+      const top = run.reduce((a, b) => (b.score > a.score ? b : a));
+      const mods = MODALITY_ORDER.filter((m) => run.some((h) => h.odd.modality === m || h.others.some((e) => e.modality === m)));
+      moments.push({
+        time: run[0].w.start,
+        end: run[run.length - 1].w.end,
+        speaker: spk,
+        kind: 'incongruence',
+        label: CORE_LABELS[argmax(top.odd.p)],
+        strength: r3(top.score),
+        modalities: [top.odd.modality, ...mods.filter((m) => m !== top.odd.modality)],
+        evidence: `${own(top.odd)} while ${top.others.map(own).join(' and ')} (${top.w.start.toFixed(0)}–${top.w.end.toFixed(0)} s)`,
+      });
+      i = j;
+    }
+  }
+  // long pauses (voice)
+  if (v) {
+    for (const p of v.pauses) {
+      if (p.length < longPause) continue;
+      const spk = p.after ?? p.before ?? customer;
+      moments.push({
+        time: r3(p.start + off.voice),
+        end: r3(p.end + off.voice),
+        speaker: spk,
+        kind: 'long-pause',
+        strength: r3(clamp(p.length / (4 * longPause))),
+        modalities: ['voice'],
+        evidence: `${p.length.toFixed(1)} s of silence${p.before ? ` after ${p.before}` : ''}${p.after ? `, before ${p.after}` : ' to the end'}`,
+      });
+    }
+  }
+  // micro-expressions (face)
+  if (f) {
+    for (const tr of f.tracks)
+      for (const me of tr.microExpressions)
+        moments.push({
+          time: r3(me.start + off.face),
+          end: r3(me.end + off.face),
+          speaker: faceSpeaker,
+          kind: 'micro-expression',
+          label: me.label,
+          strength: r3(clamp(me.strength)),
+          modalities: ['face'],
+          evidence: `${me.label} flashes for ${((me.end - me.start) * 1000).toFixed(0)} ms (+${me.strength.toFixed(2)} over the face's baseline)`,
+        });
+  }
+  moments.sort((a, b) => a.time - b.time || a.kind.localeCompare(b.kind));
+
+  // ---- speakers
+  const speakerOut: Record<string, SpeakerSignature> = {};
+  for (const spk of speakers) {
+    const mine = items.filter((i) => i.speaker === spk);
+    if (!mine.length) continue;
+    const ev: Evidence[] = [];
+    const mix: SpeakerSignature['modalities'] = {};
+    for (const m of MODALITY_ORDER) {
+      const its = mine.filter((i) => i.modality === m);
+      if (!its.length) continue;
+      const ws = its.map((i) => i.confidence * i.mass);
+      const W = ws.reduce((a, b) => a + b, 0);
+      if (!(W > 0)) continue;
+      const p = new Array(K).fill(0);
+      its.forEach((i, k) => i.p.forEach((x, j) => (p[j] += (x * ws[k]) / W)));
+      const pc = calibrate(p, rel.modalities[m].temperature);
+      ev.push({ modality: m, p: pc, confidence: clamp(mean(its.map((i) => i.confidence), its.map((i) => i.mass))) });
+      mix[m] = { emotions: emo(pc), weight: 0 };
+    }
+    const fused = pool(ev, rel);
+    if (!fused) continue;
+    const wins = timeline.filter((w) => w.speaker === spk);
+    let emotions: Emotions;
+    let confidence: number;
+    if (wins.length) {
+      // the interaction-level mix is the confidence-weighted time average of the fused windows; timeless or
+      // out-of-span chat messages join it as windows of their own
+      const loose = mine.filter((i) => i.offTimeline);
+      const parts: { p: number[]; c: number; weights: Partial<Record<Modality, number>> }[] = wins.map((w) => ({
+        p: vecOf(w.emotions),
+        c: w.confidence,
+        weights: Object.fromEntries(MODALITY_ORDER.filter((m) => w.contributions[m]).map((m) => [m, w.contributions[m]!.weight])),
+      }));
+      for (const it of loose) {
+        const r = pool([{ modality: it.modality, p: calibrate(it.p, rel.modalities[it.modality].temperature), confidence: it.confidence }], rel);
+        if (r) parts.push({ p: r.p, c: it.confidence, weights: { [it.modality]: 1 } });
+      }
+      const C = parts.reduce((a, x) => a + Math.max(x.c, 1e-3), 0);
+      const p = new Array(K).fill(0);
+      const mw: Partial<Record<Modality, number>> = {};
+      for (const x of parts) {
+        const c = Math.max(x.c, 1e-3) / C;
+        x.p.forEach((v, k) => (p[k] += c * v));
+        for (const [m, wv] of Object.entries(x.weights)) mw[m as Modality] = (mw[m as Modality] ?? 0) + c * (wv ?? 0);
+      }
+      const W = Object.values(mw).reduce((a, b) => a + (b ?? 0), 0) || 1;
+      for (const m of MODALITY_ORDER) if (mix[m]) mix[m]!.weight = r3((mw[m] ?? 0) / W);
+      emotions = emo(p);
+      confidence = r3(clamp(parts.reduce((a, x) => a + x.c, 0) / parts.length));
+    } else {
+      for (const m of MODALITY_ORDER) if (mix[m]) mix[m]!.weight = r3(fused.weights[m] ?? 0);
+      emotions = emo(fused.p);
+      const inc = ev.length > 1 ? incongruence(ev, rel).score : 0;
+      confidence = r3(clamp((1 - ev.reduce((a, e) => a * (1 - e.confidence), 1)) * (1 - 0.5 * inc)));
+    }
+    speakerOut[spk] = {
+      emotions,
+      dominant: dominantLabel(emotions),
+      confidence,
+      modalities: mix,
+      summary: summarise(spk, wins, emotions, mine, v, chatSpeaker, stressedAt, longPause, readings.text, off.voice),
+    };
+  }
+
+  // ---- nuances
+  const nuances: Nuance[] = [...textNuances(readings.text, speakers, chatSpeaker), ...voiceNuances(v)];
+
+  const present = MODALITY_ORDER.filter((m) => status[m].present);
+  if (!present.length) problems.push({ code: 'NOTHING_USABLE', message: 'no modality produced a usable reading' });
+
+  const interactionSpeakers = speakers
+    .filter((s) => speakerModalities.has(s) || o.speakers.includes(s))
+    .map((s, i) => ({
+      name: s,
+      role: (s === customer ? 'customer' : o.speakers.indexOf(s) === 1 ? 'agent' : 'other') as 'customer' | 'agent' | 'other',
+      ...(channelOf.has(s) ? { channel: channelOf.get(s)! } : {}),
+      modalities: MODALITY_ORDER.filter((m) => speakerModalities.get(s)?.has(m)),
+      _i: i,
+    }))
+    .map(({ _i, ...rest }) => rest);
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    generator: { name: 'emosig', version: o.version ?? '0.0.0', createdAt: new Date().toISOString() },
+    interaction: {
+      durationSec: r3(duration),
+      modalities: status,
+      speakers: interactionSpeakers,
+      models,
+      fusion: { method: rel.method, reliability: rel.version, windowSec: size, hopSec: hop },
+      problems,
+      kept: { audio: false, frames: false, text: !!o.keepText && kept.length > 0 },
+    },
+    timeline,
+    moments,
+    speakers: speakerOut,
+    nuances,
+    ...(o.keepText && kept.length ? { messages: kept } : {}),
+  };
+}
+
+function argmax(p: number[]): number {
+  let b = 0;
+  for (let k = 1; k < p.length; k++) if (p[k] > p[b]) b = k;
+  return b;
+}
+
+function describe(m: Modality): string {
+  return m === 'voice' ? 'the voice' : m === 'face' ? 'the face' : 'the words';
+}
+
+function modsOf(ws: SignatureWindow[]): Modality[] {
+  return MODALITY_ORDER.filter((m) => ws.some((w) => w.contributions[m]));
+}
+
+function summarise(
+  spk: string,
+  wins: SignatureWindow[],
+  emotions: Emotions,
+  items: Item[],
+  v: VoiceReading | undefined,
+  chatSpeaker: string,
+  stressedAt: number,
+  longPause: number,
+  text: TextReading | undefined,
+  voiceOffset: number,
+): SpeakerSignature['summary'] {
+  const vas = (ws: SignatureWindow[]) => {
+    const c = ws.map((w) => Math.max(0.05, w.confidence));
+    return { valence: r3(clampS(mean(ws.map((w) => w.valence), c))), arousal: r3(clampS(mean(ws.map((w) => w.arousal), c))), stress: r3(clamp(mean(ws.map((w) => w.stress), c))) };
+  };
+  let m: { valence: number; arousal: number; stress: number };
+  if (wins.length) m = vas(wins);
+  else {
+    const c = items.map((i) => Math.max(0.05, i.confidence));
+    m = { valence: r3(clampS(mean(items.map((i) => i.valence), c))), arousal: r3(clampS(mean(items.map((i) => i.arousal), c))), stress: r3(clamp(mean(items.map((i) => i.stress), c))) };
+  }
+  const pick = (f: (w: SignatureWindow) => number, max: boolean) => (wins.length ? wins.reduce((a, b) => ((max ? f(b) > f(a) : f(b) < f(a)) ? b : a)) : undefined);
+  const ps = pick((w) => w.stress, true);
+  const pa = pick((w) => w.arousal, true);
+  const pv = pick((w) => w.valence, false);
+  const tail = wins.slice(-Math.min(3, wins.length));
+  const endVas = tail.length ? vas(tail) : m;
+  const endEmo = tail.length ? mixOf(tail) : emotions;
+  const third = Math.floor(wins.length / 3);
+  const trend =
+    third >= 1
+      ? (() => {
+          const a = vas(wins.slice(0, third));
+          const b = vas(wins.slice(-third));
+          return { valence: r3(clampS(b.valence - a.valence)), arousal: r3(clampS(b.arousal - a.arousal)), stress: r3(clampS(b.stress - a.stress)) };
+        })()
+      : { valence: 0, arousal: 0, stress: 0 };
+  const stressedShare = wins.length ? wins.filter((w) => w.stress >= stressedAt).length / wins.length : 0;
+
+  // escalation: documented rules (docs/fusion.md), not a trained model
+  const reasons: { code: string; weight: number; text: string }[] = [];
+  if (trend.stress > 0.05) reasons.push({ code: 'rising-stress', weight: r3(clamp(trend.stress / 0.3)), text: `stress rose by ${trend.stress.toFixed(2)} from the first to the last third` });
+  if (stressedShare >= 0.2) reasons.push({ code: 'stressed-time', weight: r3(stressedShare), text: `stressed ${(stressedShare * 100).toFixed(0)} % of the time` });
+  const maxAnger = wins.length ? Math.max(...wins.map((w) => w.emotions.anger)) : emotions.anger;
+  if (maxAnger >= 0.5) {
+    const at = wins.find((w) => w.emotions.anger === maxAnger);
+    reasons.push({ code: 'anger-peak', weight: r3(clamp((maxAnger - 0.4) / 0.6)), text: `anger peaked at ${maxAnger.toFixed(2)}${at ? ` around ${at.start.toFixed(0)} s` : ''}` });
+  }
+  if (endVas.valence < -0.2) reasons.push({ code: 'ends-negative', weight: r3(clamp(-endVas.valence)), text: `ends negative (valence ${endVas.valence.toFixed(2)})` });
+  if (text) {
+    const mine = text.messages.filter((mm) => (mm.speaker?.trim() ? mm.speaker.trim().toLowerCase() === spk.toLowerCase() : spk === chatSpeaker) && !mm.flags.includes('empty'));
+    const frus = mine.map((mm) => Math.max(mm.nuances.annoyance ?? 0, mm.nuances.anger ?? 0, mm.nuances.disappointment ?? 0, mm.nuances.disapproval ?? 0));
+    const top = frus.length ? Math.max(...frus) : 0;
+    if (top >= 0.3) {
+      const n = frus.filter((x) => x >= 0.3).length;
+      reasons.push({ code: 'chat-frustration', weight: r3(clamp(top)), text: `frustration in chat (${n} message${n > 1 ? 's' : ''}, up to ${top.toFixed(2)})` });
+    }
+  }
+  if (v) {
+    const silences = v.pauses.filter((p) => p.length >= longPause && p.before && p.before !== spk && (p.after === spk || p.after === undefined));
+    if (silences.length)
+      reasons.push({
+        code: 'silence-after-agent',
+        weight: r3(clamp(0.25 * silences.length)),
+        text: `${silences.length} long silence${silences.length > 1 ? 's' : ''} after the other party spoke (${silences.map((p) => `${(p.start + voiceOffset).toFixed(0)} s, ${p.length.toFixed(1)} s`).join('; ')})`,
+      });
+  }
+  let score = 1 - reasons.reduce((a, r) => a * (1 - 0.6 * r.weight), 1);
+  const calming = wins.length >= 3 ? clamp((m.stress - endVas.stress) / 0.3) : 0;
+  if (calming > 0.1 && (dominantLabel(endEmo) === 'neutral' || dominantLabel(endEmo) === 'joy')) {
+    reasons.push({ code: 'calmed-down', weight: r3(calming), text: `calmed down at the end (stress ${endVas.stress.toFixed(2)} vs mean ${m.stress.toFixed(2)}); lowers the score` });
+    score *= 1 - 0.4 * calming;
+  }
+  return {
+    mean: m,
+    peak: {
+      stress: ps ? ps.stress : m.stress,
+      stressAt: ps ? ps.start : 0,
+      arousal: pa ? pa.arousal : m.arousal,
+      arousalAt: pa ? pa.start : 0,
+      lowestValence: pv ? pv.valence : m.valence,
+      lowestValenceAt: pv ? pv.start : 0,
+    },
+    end: { ...endVas, dominant: dominantLabel(endEmo) },
+    trend,
+    dominant: dominantLabel(emotions),
+    stressedShare: r3(stressedShare),
+    windows: wins.length,
+    escalation: { score: r3(clamp(score)), reasons },
+  };
+}
+
+function mixOf(ws: SignatureWindow[]): Emotions {
+  const p = new Array(K).fill(0);
+  for (const w of ws) CORE_LABELS.forEach((l, k) => (p[k] += w.emotions[l] / ws.length));
+  return emo(p);
+}
+
+/** CX nuances from the text modality's GoEmotions labels (above their dev-tuned thresholds). */
+const TEXT_NUANCES: [string, string][] = [
+  ['annoyance', 'frustration'],
+  ['disappointment', 'disappointment'],
+  ['confusion', 'confusion'],
+  ['gratitude', 'gratitude'],
+  ['nervousness', 'nervousness'],
+  ['relief', 'relief'],
+  ['disapproval', 'disapproval'],
+  ['caring', 'caring'],
+  ['curiosity', 'curiosity'],
+];
+
+function textNuances(t: TextReading | undefined, speakers: string[], customer: string): Nuance[] {
+  if (!t) return [];
+  const out: Nuance[] = [];
+  const by = new Map<string, typeof t.messages>();
+  for (const m of t.messages) {
+    if (m.flags.includes('empty')) continue;
+    const s = m.speaker ? speakers.find((x) => x.toLowerCase() === m.speaker!.trim().toLowerCase()) ?? m.speaker.trim() : customer;
+    if (!by.has(s)) by.set(s, []);
+    by.get(s)!.push(m);
+  }
+  for (const [spk, msgs] of by) {
+    for (const [go, name] of TEXT_NUANCES) {
+      const hits = msgs.filter((m) => (m.labels as string[]).includes(go));
+      if (!hits.length) continue;
+      const top = hits.reduce((a, b) => ((b.nuances as Record<string, number>)[go] > (a.nuances as Record<string, number>)[go] ? b : a));
+      const score = (top.nuances as Record<string, number>)[go];
+      out.push({
+        speaker: spk,
+        source: 'text',
+        label: name,
+        score: r3(clamp(score)),
+        evidence: `GoEmotions '${go}' in ${hits.length} of ${msgs.length} message(s), strongest ${score.toFixed(2)} in message ${top.index}${top.time !== undefined ? ` (t=${top.time})` : ''}`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Voice nuances (rules on the voice reading, documented in docs/fusion.md):
+ * calm — share of speech time whose dominant label is neutral with stress < 0.4;
+ * boredom — share of speech time with arousal < −0.25 and valence ≤ 0 (flat, low energy);
+ * tremor — share of segments whose F0 tremor (feature f0TremorSt) exceeds 1.5 × the speaker's median (≥ 3 segments).
+ */
+function voiceNuances(v: VoiceReading | undefined): Nuance[] {
+  if (!v) return [];
+  const out: Nuance[] = [];
+  for (const spk of v.speakers) {
+    const segs = v.segments.filter((s) => s.speaker === spk && s.confidence > 0);
+    if (!segs.length) continue;
+    const total = segs.reduce((a, s) => a + (s.end - s.start), 0);
+    const share = (f: (s: (typeof segs)[number]) => boolean) => segs.filter(f).reduce((a, s) => a + (s.end - s.start), 0) / total;
+    const calm = share((s) => dominantLabel(s.emotions) === 'neutral' && s.stress < 0.4);
+    if (calm >= 0.2) out.push({ speaker: spk, source: 'voice', label: 'calm', score: r3(calm), evidence: `calm, neutral voice in ${(calm * 100).toFixed(0)} % of the speech` });
+    const bored = share((s) => s.arousal < -0.25 && s.valence <= 0);
+    if (bored >= 0.2) out.push({ speaker: spk, source: 'voice', label: 'boredom', score: r3(bored), evidence: `flat, low-energy voice in ${(bored * 100).toFixed(0)} % of the speech` });
+    const tr = segs.map((s) => s.features?.f0TremorSt).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    if (tr.length >= 3) {
+      const med = [...tr].sort((a, b) => a - b)[Math.floor(tr.length / 2)];
+      const hi = tr.filter((x) => med > 0 && x > 1.5 * med).length / tr.length;
+      if (hi > 0) out.push({ speaker: spk, source: 'voice', label: 'tremor', score: r3(hi), evidence: `F0 tremor above 1.5 × this speaker's median in ${(hi * 100).toFixed(0)} % of the segments` });
+    }
+  }
+  return out;
+}

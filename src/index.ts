@@ -1,0 +1,12 @@
+/**
+ * emosig — offline emotion signatures from call audio, video frames and chat text.
+ * Each modality lives in its own folder and exposes a `Reading`; fusion consumes those readings.
+ */
+export { EmosigError, isEmosigError, errorInfo, ERROR_CODES, type EmosigErrorCode } from './errors.js';
+export * from './signature/labels.js';
+export { loadOnnx, modelPath, packageRoot } from './runtime/index.js';
+export * from './audio/index.js';
+export * from './text/index.js';
+export { analyzeFaces, createFaceAnalyzer, extractAudio, probeVideo, videoFrames, type AnalyzeFacesOptions, type FaceAnalyzer, type FaceReading, type FrameReading, type FaceResult, type FaceTrack, type FaceQuality, type MicroExpression as FaceMicroExpression, type TimelinePoint as FaceTimelinePoint, type FaceInput, type RawFrame, type FaceModelName } from './vision/index.js';
+export { analyze, createAnalyzer, fuseReadings, renderReport, loadReliability, type AnalyzeInput, type AnalyzerOptions, type Analyzer, type FuseOptions, type Readings, type ReliabilityFile, type ReportOptions } from './fusion/index.js';
+export { SignatureSchema, signatureJsonSchema, parseSignature, SCHEMA_VERSION, MODALITIES, MOMENT_KINDS, type EmotionalSignature, type SignatureWindow, type SignatureMoment, type SpeakerSignature, type ModalityStatus, type SignatureProblem, type Contribution, type Nuance, type Modality } from './signature/schema.js';

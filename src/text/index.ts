@@ -1,0 +1,365 @@
+/**
+ * emosig text modality: chat messages → emotions (core labels), GoEmotions nuances, sentiment,
+ * valence/arousal, confidence and cue words per message, plus per-speaker aggregates.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { EmosigError } from '../errors.js';
+import { CORE_LABELS, emptyEmotions, type Emotions } from '../signature/labels.js';
+import { parseChat, type ChatFormat, type ChatIssue, type ChatMessage } from './chat.js';
+import { GO_LABELS, type GoLabel } from './labels.js';
+import { contributions, featurizeWith, knownShare, loadTextModel, scoreFeatures, type TextBackend, type TextModel, type RawScores } from './model.js';
+import type { Features } from './features.js';
+
+export { parseChat, detectChatFormat, parseTime, CHAT_FORMATS, type ChatFormat, type ChatMessage, type ChatIssue, type ParsedChat } from './chat.js';
+export { GO_LABELS, EKMAN_MAPPING, SENTIMENT_GROUPS, CX_LABELS, type GoLabel } from './labels.js';
+export { loadTextModel, type TextModel, type TextBackend } from './model.js';
+export { featurize, normalizeText, tokenize, DEFAULT_FEATURES, type FeatureConfig } from './features.js';
+
+export type SentimentLabel = 'negative' | 'neutral' | 'positive';
+
+export type TextFlag =
+  | 'empty'
+  | 'truncated'
+  | 'non-english'
+  | 'out-of-vocabulary'
+  | 'short'
+  | 'emoji-only'
+  | 'html'
+  | 'invalid-text'
+  | 'shouting';
+
+export interface TextCue {
+  /** A word, emoji or message-level cue ("shouting", "exclamation"). */
+  cue: string;
+  /** The label it pushed up. */
+  label: string;
+  /** Its share of that label's evidence (logit contribution). */
+  weight: number;
+}
+
+export interface TextMessageReading {
+  /** 0-based position of the message in the input. */
+  index: number;
+  time?: number;
+  speaker?: string;
+  /** The message text (only with `echo: true`). */
+  text?: string;
+  /** Core-label probabilities (GoEmotions' Ekman grouping), summing to 1 (all 0 for an empty message). */
+  emotions: Emotions;
+  /** The 28 GoEmotions probabilities (independent, multi-label). */
+  nuances: Record<GoLabel, number>;
+  /** GoEmotions labels above their dev-tuned thresholds, most probable first. */
+  labels: GoLabel[];
+  sentiment: { label: SentimentLabel; score: number; probabilities: Record<SentimentLabel | 'ambiguous', number> };
+  /** Pleasant (+1) … unpleasant (−1). */
+  valence: number;
+  /** Activated (+1) … calm (−1). */
+  arousal: number;
+  /** 0…1: low for very short, non-English, out-of-vocabulary or empty text. */
+  confidence: number;
+  /** Words and cues that drove the top label (empty unless `explain`). */
+  cues: TextCue[];
+  flags: TextFlag[];
+}
+
+export interface SpeakerSummary {
+  messages: number;
+  emotions: Emotions;
+  valence: number;
+  arousal: number;
+  sentiment: { score: number; negative: number; neutral: number; positive: number };
+  /** Mean GoEmotions probability, top 5. */
+  topNuances: { label: GoLabel; mean: number }[];
+  /** Valence of the last third minus the first third of the speaker's messages (needs ≥ 3 messages). */
+  valenceTrend?: number;
+  confidence: number;
+}
+
+export interface TextReading {
+  modality: 'text';
+  messages: TextMessageReading[];
+  /** Per speaker ("all" covers every message; messages without a speaker count as "unknown"). */
+  overall: Record<string, SpeakerSummary>;
+  /** Input problems that did not stop the rest (bad lines, missing fields, invalid UTF-8). */
+  issues: ChatIssue[];
+  model: { name: string; version: number };
+}
+
+export interface AnalyzeTextOptions {
+  /** Format of a transcript given as `{ path }` or `{ content }` (default: detected). */
+  format?: ChatFormat;
+  /** Include cue words (default true). */
+  explain?: boolean;
+  /** Echo each message's text in the reading (default false: privacy). */
+  echo?: boolean;
+  batchSize?: number;
+  /** 'js' (default): evaluate the ONNX file's linear layer in JS; 'onnx': run the graph in onnxruntime. */
+  backend?: TextBackend;
+  /** Folder with text-emotion.onnx, text-model.json, known-words.bin (default: models/text). */
+  modelDir?: string;
+}
+
+export type TextInput = string | (string | ChatMessage)[] | { path: string } | { content: string | Uint8Array; name?: string };
+
+/** Decode bytes as UTF-8, replacing invalid sequences and reporting where the first one is. */
+export function decodeUtf8(buf: Uint8Array, input?: string): { text: string; issue?: ChatIssue } {
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf) };
+  } catch {
+    const text = new TextDecoder('utf-8').decode(buf);
+    const at = text.indexOf('\uFFFD');
+    const line = at >= 0 ? text.slice(0, at).split('\n').length : undefined;
+    return {
+      text,
+      issue: {
+        line,
+        code: 'TEXT_INVALID_UTF8',
+        message: `${input ? input + ': ' : ''}invalid UTF-8${line ? ` (first at line ${line})` : ''}; bad bytes were replaced by U+FFFD and those messages are flagged`,
+      },
+    };
+  }
+}
+
+function readPath(path: string): Uint8Array {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    throw new EmosigError('INPUT_NOT_FOUND', 'no such file. Check the path (use - to read stdin on the command line).', { input: path });
+  }
+  if (st.isDirectory()) throw new EmosigError('INPUT_IS_DIRECTORY', 'is a folder; give a transcript file (JSON, JSONL, CSV or one message per line).', { input: path });
+  try {
+    return readFileSync(path);
+  } catch (e) {
+    throw new EmosigError('INPUT_UNREADABLE', `cannot read: ${(e as Error).message}`, { input: path, cause: e });
+  }
+}
+
+/** Normalise any accepted input into messages + issues. */
+export function toMessages(input: TextInput, options: AnalyzeTextOptions = {}): { messages: (ChatMessage & { index: number })[]; issues: ChatIssue[] } {
+  if (typeof input === 'string') {
+    if (!input.trim()) throw new EmosigError('TEXT_EMPTY', 'the message is empty or only whitespace; pass some text to analyse.');
+    return { messages: [{ index: 0, text: input }], issues: [] };
+  }
+  if (Array.isArray(input)) {
+    const messages: (ChatMessage & { index: number })[] = [];
+    const issues: ChatIssue[] = [];
+    input.forEach((m, index) => {
+      if (typeof m === 'string') messages.push({ index, text: m });
+      else if (m && typeof m === 'object' && typeof (m as ChatMessage).text === 'string') messages.push({ ...(m as ChatMessage), index });
+      else issues.push({ index, code: 'TEXT_MISSING_FIELD', message: `message ${index}: expected a string or { text: string }; skipped` });
+    });
+    if (messages.length === 0 && issues.length === 0) throw new EmosigError('TEXT_EMPTY', 'no messages given (empty array).');
+    return { messages, issues };
+  }
+  if (input && typeof input === 'object' && ('path' in input || 'content' in input)) {
+    const name = 'path' in input ? input.path : input.name;
+    const raw = 'path' in input ? readPath(input.path) : input.content;
+    const dec = typeof raw === 'string' ? { text: raw } : decodeUtf8(raw, name);
+    if (!dec.text.trim()) throw new EmosigError('TEXT_EMPTY', 'the transcript is empty.', { input: name });
+    const parsed = parseChat(dec.text, options.format, { input: name });
+    const issues = dec.issue ? [dec.issue, ...parsed.issues] : parsed.issues;
+    if (parsed.messages.length === 0 && issues.length === 0) throw new EmosigError('TEXT_EMPTY', 'the transcript has no messages.', { input: name });
+    return { messages: parsed.messages, issues };
+  }
+  throw new EmosigError('INVALID_OPTIONS', 'analyzeText expects a string, an array of messages, { path } or { content }.');
+}
+
+/** Analyse one message, a list of messages, or a transcript file. */
+export async function analyzeText(input: TextInput, options: AnalyzeTextOptions = {}): Promise<TextReading> {
+  const { messages, issues } = toMessages(input, options);
+  const model = await loadTextModel(options.modelDir);
+  const readings = await scoreMessages(model, messages, options);
+  return {
+    modality: 'text',
+    messages: readings,
+    overall: summarise(readings),
+    issues,
+    model: { name: model.settings.name, version: model.settings.version },
+  };
+}
+
+/** Score already-parsed messages (the CLI and bench use this directly). */
+export async function scoreMessages(model: TextModel, messages: (ChatMessage & { index: number })[], options: AnalyzeTextOptions = {}): Promise<TextMessageReading[]> {
+  const explain = options.explain ?? true;
+  const B = Math.max(1, options.batchSize ?? 256);
+  const out: TextMessageReading[] = [];
+  // chunk by chunk, so features of a long transcript never pile up in memory
+  for (let c = 0; c < messages.length; c += B) {
+    const chunk = messages.slice(c, c + B);
+    const feats = chunk.map((m) => featurizeWith(model, m.text));
+    const live: number[] = [];
+    feats.forEach((f, i) => {
+      if (f.idx.length > 0 && chunk[i].text.trim()) live.push(i);
+    });
+    const scores = await scoreFeatures(model, live.map((i) => feats[i]), { explain, batchSize: B, backend: options.backend });
+    const byMsg: (RawScores | undefined)[] = new Array(chunk.length);
+    live.forEach((i, k) => (byMsg[i] = scores[k]));
+    for (let i = 0; i < chunk.length; i++) out.push(toReading(model, chunk[i], feats[i], byMsg[i], options.echo ?? false, explain));
+  }
+  return out;
+}
+
+const round = (x: number, d = 4): number => (d === 4 ? Math.round(x * 1e4) / 1e4 : Math.round(x * 1e3) / 1e3);
+
+function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Features, s: RawScores | undefined, echo: boolean, explain: boolean): TextMessageReading {
+  const base = {
+    index: m.index,
+    ...(m.time !== undefined ? { time: m.time } : {}),
+    ...(m.speaker !== undefined ? { speaker: m.speaker } : {}),
+    ...(echo ? { text: m.text } : {}),
+  };
+  const flags: TextFlag[] = [];
+  const st = f.stats;
+  if (st.truncated) flags.push('truncated');
+  if (st.html) flags.push('html');
+  if (st.replacementChars > 0) flags.push('invalid-text');
+  if (!s) {
+    flags.unshift('empty');
+    return {
+      ...base,
+      emotions: emptyEmotions(),
+      nuances: Object.fromEntries(GO_LABELS.map((l) => [l, 0])) as Record<GoLabel, number>,
+      labels: [],
+      sentiment: { label: 'neutral', score: 0, probabilities: { negative: 0, neutral: 0, positive: 0, ambiguous: 0 } },
+      valence: 0,
+      arousal: 0,
+      confidence: 0,
+      cues: [],
+      flags,
+    };
+  }
+
+  // core emotions: Ekman sigmoids renormalised to a distribution
+  const ek = s.ekman;
+  let sum = 0;
+  for (let i = 0; i < 7; i++) sum += ek[i];
+  const emotions = emptyEmotions();
+  CORE_LABELS.forEach((l, i) => (emotions[l] = round(sum > 0 ? ek[i] / sum : 1 / 7)));
+
+  const nuances = {} as Record<GoLabel, number>;
+  const labels: GoLabel[] = [];
+  GO_LABELS.forEach((l, i) => {
+    nuances[l] = round(s.go[i]);
+    if (s.go[i] >= model.goThresholds[i]) labels.push(l);
+  });
+  labels.sort((a, b) => nuances[b] - nuances[a]);
+
+  // sentiment: negative / neutral / positive (+ ambiguous) sigmoids
+  const [pNeg, pNeu, pPos, pAmb] = s.sentiment;
+  const z3 = pNeg + pNeu + pPos || 1;
+  const probs = { negative: pNeg / z3, neutral: pNeu / z3, positive: pPos / z3 };
+  const label: SentimentLabel = probs.negative >= probs.neutral && probs.negative >= probs.positive ? 'negative' : probs.positive >= probs.neutral ? 'positive' : 'neutral';
+  const sentiment = {
+    label,
+    score: round(probs.positive - probs.negative),
+    probabilities: { negative: round(probs.negative), neutral: round(probs.neutral), positive: round(probs.positive), ambiguous: round(pAmb) },
+  };
+
+  const vb = model.settings.valenceBlend;
+  const valence = Math.max(-1, Math.min(1, vb ? vb.head * s.va[0] + vb.sentiment * (probs.positive - probs.negative) + vb.bias : s.va[0]));
+  const arousal = s.va[1];
+
+  // confidence
+  const { words, known } = knownShare(model, f);
+  if (st.words === 0 && (st.emoji > 0 || st.emoticons > 0)) flags.push('emoji-only');
+  if (st.words > 0 && st.words <= 2) flags.push('short');
+  const nonEnglish = (st.letters >= 4 && st.latinShare < 0.5) || (st.words >= 3 && st.englishHits === 0 && known / Math.max(1, words) < 0.6);
+  if (nonEnglish) flags.push('non-english');
+  const knownFrac = words > 0 ? known / words : st.emoji + st.emoticons > 0 ? 0.7 : 0;
+  if (words >= 2 && knownFrac < 0.5 && !nonEnglish) flags.push('out-of-vocabulary');
+  if (st.capsWords >= 2 && st.capsWords / Math.max(1, st.words) >= 0.5) flags.push('shouting');
+  const lengthF = st.words > 0 ? Math.min(1, 0.35 + 0.65 * Math.min(1, st.words / 5)) : st.emoji + st.emoticons > 0 ? 0.45 : 0.1;
+  const langF = nonEnglish ? 0.2 : 1;
+  const vocabF = 0.25 + 0.75 * knownFrac;
+  const top = Math.max(...CORE_LABELS.map((l) => emotions[l]));
+  const certainty = 0.6 + 0.4 * Math.min(1, (top - 1 / 7) / (0.6 - 1 / 7));
+  const confidence = round(Math.max(0, Math.min(1, lengthF * langF * vocabF * certainty)), 3);
+
+  return {
+    ...base,
+    emotions,
+    nuances,
+    labels,
+    sentiment,
+    valence: round(valence),
+    arousal: round(arousal),
+    confidence,
+    cues: explain ? cuesOf(model, f, s, labels, emotions) : [],
+    flags,
+  };
+}
+
+/** Words/cues with the largest positive contribution to the top label's logit. */
+function cuesOf(model: TextModel, f: Features, s: RawScores, labels: GoLabel[], emotions: Emotions): TextCue[] {
+  const off = model.settings.layout.offsets;
+  let col: number, label: string;
+  if (labels.length > 0 && labels[0] !== 'neutral') {
+    label = labels[0];
+    col = off.go + GO_LABELS.indexOf(labels[0]);
+  } else {
+    const best = CORE_LABELS.filter((l) => l !== 'neutral').reduce((a, b) => (emotions[b] > emotions[a] ? b : a), 'joy' as (typeof CORE_LABELS)[number]);
+    if (labels[0] === 'neutral' && emotions.neutral >= emotions[best]) return [];
+    label = best;
+    col = off.ekman + CORE_LABELS.indexOf(best);
+  }
+  const byCue = new Map<string, number>();
+  const ct = contributions(model, f, s, col);
+  for (let j = 0; j < f.idx.length; j++) {
+    const c = ct[j];
+    const src = f.src[j];
+    let key: string | undefined;
+    if (src >= 0) {
+      const t = f.tokens[src];
+      if (t.kind === 'punct' || t.kind === 'placeholder') continue;
+      key = t.kind === 'word' ? t.norm : t.surface;
+    } else key = model.cueNames.get(f.idx[j]);
+    if (!key) continue;
+    byCue.set(key, (byCue.get(key) ?? 0) + c);
+  }
+  const pos = [...byCue.entries()].filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]);
+  const total = pos.reduce((a, [, v]) => a + v, 0) || 1;
+  return pos.slice(0, 4).map(([cue, v]) => ({ cue, label, weight: round(v / total, 3) }));
+}
+
+function summarise(rs: TextMessageReading[]): Record<string, SpeakerSummary> {
+  const groups = new Map<string, TextMessageReading[]>();
+  groups.set('all', []);
+  for (const r of rs) {
+    if (r.flags.includes('empty')) continue;
+    groups.get('all')!.push(r);
+    const k = r.speaker ?? 'unknown';
+    if (!groups.has(k)) groups.set(k, []);
+    groups.get(k)!.push(r);
+  }
+  const out: Record<string, SpeakerSummary> = {};
+  for (const [k, list] of groups) {
+    if (list.length === 0 && k !== 'all') continue;
+    const w = list.map((r) => Math.max(0.05, r.confidence));
+    const W = w.reduce((a, b) => a + b, 0) || 1;
+    const emotions = emptyEmotions();
+    for (const l of CORE_LABELS) emotions[l] = round(list.reduce((a, r, i) => a + r.emotions[l] * w[i], 0) / W);
+    const mean = (f: (r: TextMessageReading) => number): number => round(list.reduce((a, r, i) => a + f(r) * w[i], 0) / W);
+    const share = (l: SentimentLabel): number => round(list.filter((r) => r.sentiment.label === l).length / Math.max(1, list.length), 3);
+    const nu = GO_LABELS.map((l) => ({ label: l, mean: round(list.reduce((a, r) => a + r.nuances[l], 0) / Math.max(1, list.length)) }))
+      .filter((x) => x.label !== 'neutral')
+      .sort((a, b) => b.mean - a.mean)
+      .slice(0, 5);
+    const third = Math.floor(list.length / 3);
+    const trend =
+      list.length >= 3
+        ? round(list.slice(-third).reduce((a, r) => a + r.valence, 0) / third - list.slice(0, third).reduce((a, r) => a + r.valence, 0) / third)
+        : undefined;
+    out[k] = {
+      messages: list.length,
+      emotions,
+      valence: mean((r) => r.valence),
+      arousal: mean((r) => r.arousal),
+      sentiment: { score: mean((r) => r.sentiment.score), negative: share('negative'), neutral: share('neutral'), positive: share('positive') },
+      topNuances: nu,
+      ...(trend !== undefined ? { valenceTrend: trend } : {}),
+      confidence: round(list.reduce((a, r) => a + r.confidence, 0) / Math.max(1, list.length), 3),
+    };
+  }
+  return out;
+}

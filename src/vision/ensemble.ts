@@ -1,0 +1,103 @@
+/**
+ * Calibrated ensemble of the two expression classifiers. Each model's probabilities (averaged over the
+ * image and its mirror when flip test-time augmentation is on) go through log, then a multinomial
+ * logistic layer fitted on FER2013 PublicTest (never PrivateTest) by scripts/face-fit.ts:
+ *   p = softmax(W · [log p_faceapi, log p_human] + b)
+ * With a `head`, a third input is a linear softmax layer over FaceExpressionNet's standardised 256-d
+ * features (mirror-averaged), fitted on FER2013 Training: p_head = softmax(Wh · (f − mean) / std + bh).
+ * Single-model modes use per-model temperature + class-bias calibration from the same file.
+ */
+import { readFileSync } from 'node:fs';
+import { EmosigError } from '../errors.js';
+import { modelPath } from '../runtime/paths.js';
+import type { ClassifierName } from './models.js';
+
+export interface EnsembleFile {
+  version: 1;
+  classes: string[];
+  /** Feature order: for each model in `models`, log-probabilities of the 7 core labels. */
+  models: ClassifierName[];
+  tta: boolean;
+  /** Inputs of the stacking layer, in column order (models, then 'head' when present). Default: models. */
+  features?: string[];
+  /** Linear head over FaceExpressionNet's 256-d features. */
+  head?: { mean: number[]; std: number[]; W: number[][]; b: number[] };
+  /** 7 × (7·features.length) weights and 7 biases. */
+  W: number[][];
+  b: number[];
+  /** Per-model calibration: p = softmax(log p / T + bias). */
+  calibration: Record<ClassifierName, { T: number; bias: number[] }>;
+  fittedOn: string;
+  metrics?: Record<string, unknown>;
+}
+
+let cached: EnsembleFile | undefined;
+
+export function ensembleFile(): string {
+  return modelPath('face', 'ensemble.json');
+}
+
+export function loadEnsemble(path = ensembleFile()): EnsembleFile {
+  if (cached && path === ensembleFile()) return cached;
+  let e: EnsembleFile;
+  try {
+    e = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new EmosigError('MODEL_MISSING', `face ensemble weights ${path} missing or unreadable (${(err as Error).message}); run scripts/face-fit.ts or use model 'faceapi'/'human'`, { cause: err });
+  }
+  const nf = (e.features ?? e.models).length;
+  const headOk = !e.head || (e.head.W.length === 7 && e.head.W[0].length === 256 && e.head.mean.length === 256 && e.head.std.length === 256);
+  if (e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
+    throw new EmosigError('MODEL_INVALID', `face ensemble weights ${path} have an unexpected shape`);
+  }
+  if (path === ensembleFile()) cached = e;
+  return e;
+}
+
+const EPS = 1e-6;
+
+export function softmax(z: ArrayLike<number>): Float32Array {
+  let mx = -Infinity;
+  for (let i = 0; i < z.length; i++) mx = Math.max(mx, z[i]);
+  const out = new Float32Array(z.length);
+  let s = 0;
+  for (let i = 0; i < z.length; i++) s += out[i] = Math.exp(z[i] - mx);
+  for (let i = 0; i < z.length; i++) out[i] /= s;
+  return out;
+}
+
+/** Combine per-model probability rows (CORE order) into ensemble probabilities. */
+export function combine(e: EnsembleFile, probs: Record<string, ArrayLike<number>>): Float32Array {
+  const z = new Float64Array(7);
+  for (let k = 0; k < 7; k++) {
+    let acc = e.b[k];
+    (e.features ?? e.models).forEach((name, mi) => {
+      const p = probs[name];
+      for (let j = 0; j < 7; j++) acc += e.W[k][mi * 7 + j] * Math.log(p[j] + EPS);
+    });
+    z[k] = acc;
+  }
+  return softmax(z);
+}
+
+/** Per-model calibration (temperature + class bias). */
+export function calibrate(e: EnsembleFile, name: ClassifierName, p: ArrayLike<number>): Float32Array {
+  const c = e.calibration[name];
+  const z = new Float64Array(7);
+  for (let j = 0; j < 7; j++) z[j] = Math.log(p[j] + EPS) / c.T + c.bias[j];
+  return softmax(z);
+}
+
+/** Probabilities of the linear head from a (mirror-averaged) 256-d FaceExpressionNet feature vector. */
+export function headProbs(e: EnsembleFile, emb: ArrayLike<number>): Float32Array {
+  const h = e.head;
+  if (!h) throw new EmosigError('MODEL_INVALID', 'the face ensemble has no feature head');
+  const z = new Float64Array(7);
+  for (let k = 0; k < 7; k++) {
+    let acc = h.b[k];
+    const w = h.W[k];
+    for (let j = 0; j < 256; j++) acc += (w[j] * (emb[j] - h.mean[j])) / h.std[j];
+    z[k] = acc;
+  }
+  return softmax(z);
+}

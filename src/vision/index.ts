@@ -1,0 +1,272 @@
+/**
+ * Face modality: images, raw frames, frame directories and video files → faces → expression readings
+ * over time (per-frame faces, tracks with a smoothed timeline and micro-expression events).
+ */
+import { readdir } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import { EmosigError } from '../errors.js';
+import { dominantLabel, emotionsFromVector } from '../signature/labels.js';
+import type { TfjsBackendName } from '../runtime/tfjs.js';
+import { CLASSIFIER_INPUT, classifyEx, loadModels, type ClassifierName, type DetectorName, type LoadedModels } from './models.js';
+import { geoMean, NO_TTA, TTA_VIEWS, warpCrop, wholeImageSpec, type CropSpec } from './crop.js';
+import { checkFile, decodeImage, IMAGE_EXTENSIONS, rawToRgb, VIDEO_EXTENSIONS } from './decode.js';
+import { detectFaces, landmarkGeometry, type Detection } from './detect.js';
+import { calibrate, combine, headProbs, loadEnsemble, type EnsembleFile } from './ensemble.js';
+import { faceQuality } from './quality.js';
+import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
+import { videoFrames } from './video.js';
+import type { FaceInput, FaceReading, FaceResult, FrameReading, RawFrame, RgbImage } from './types.js';
+
+export * from './types.js';
+export { extractAudio, probeVideo, videoFrames, findFfmpeg, type VideoInfo, type VideoFrame } from './video.js';
+export { decodeImage, MAX_IMAGE_PIXELS } from './decode.js';
+export type { ClassifierName, DetectorName } from './models.js';
+export type { TrackerOptions } from './tracker.js';
+
+export type FaceModelName = 'ensemble' | ClassifierName;
+
+export interface AnalyzeFacesOptions {
+  /** Expression model: calibrated 'ensemble' (default), or a single 'faceapi' / 'human' model. */
+  model?: FaceModelName;
+  /** Face detector. Default 'tiny' (TinyFaceDetector). */
+  detector?: DetectorName;
+  /** Treat each whole image as one face crop (pre-cropped datasets such as FER2013); no detection. */
+  assumeFace?: boolean;
+  /** Test-time augmentation: mirror (face-api), mirror × 3 crop scales (human). Default true. */
+  tta?: boolean;
+  /** Level the eyes using landmarks before classification. Default true. */
+  align?: boolean;
+  /** Crop side relative to the landmark extent. Default 1.25. */
+  margin?: number;
+  /** TinyFaceDetector input size (multiple of 32). Default 224. */
+  inputSize?: number;
+  /** Minimum detector score. Default 0.4. */
+  minScore?: number;
+  maxFaces?: number;
+  /** Frame sampling rate for videos (default 5; 0 = every frame) and time base for directories (default 5). */
+  fps?: number;
+  /** Stop a video after this many frames. */
+  maxFrames?: number;
+  /** Uncalibrated per-model probabilities on each face (`face.models`). */
+  perModel?: boolean;
+  /** Called as each frame is analysed (streaming output); frames are still returned unless keepFrames is false. */
+  onFrame?: (frame: FrameReading) => void | Promise<void>;
+  /** Keep per-frame readings in the result. Default true (set false for long videos with onFrame). */
+  keepFrames?: boolean;
+  tracker?: TrackerOptions;
+  backend?: 'auto' | TfjsBackendName;
+  ffmpeg?: string;
+  signal?: AbortSignal;
+}
+
+/** A reusable analyser: feed frames in time order, then read the tracks. */
+export interface FaceAnalyzer {
+  readonly backend: TfjsBackendName;
+  readonly backendNote?: string;
+  readonly model: string;
+  readonly detector: string | null;
+  /** Faces of one decoded frame (no tracking). */
+  faces(img: RgbImage): Promise<FaceResult[]>;
+  /** Analyse and track one frame. */
+  frame(img: RgbImage | RawFrame, time: number, source: string): Promise<FrameReading>;
+  tracks(): FaceReading['tracks'];
+}
+
+export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Promise<FaceAnalyzer> {
+  const o = options;
+  const model: FaceModelName = o.model ?? 'ensemble';
+  if (!['ensemble', 'faceapi', 'human'].includes(model)) throw new EmosigError('INVALID_OPTIONS', `unknown face model '${model}' (use ensemble, faceapi or human)`);
+  const detector: DetectorName = o.detector ?? 'tiny';
+  if (!['tiny', 'ssd'].includes(detector)) throw new EmosigError('INVALID_OPTIONS', `unknown detector '${detector}' (use tiny or ssd)`);
+  const m = await loadModels({ backend: o.backend });
+  const ens: EnsembleFile = loadEnsemble();
+  const classifiers: ClassifierName[] = model === 'ensemble' ? ens.models : [model];
+  const tta = o.tta ?? true;
+  const align = o.align ?? true;
+  const margin = o.margin ?? 1.25;
+  const tracker = new FaceTracker(o.tracker);
+
+  async function faces(img: RgbImage): Promise<FaceResult[]> {
+    let dets: (Detection & { spec: CropSpec; pose: { yaw: number; roll: number } | null })[];
+    if (o.assumeFace) {
+      dets = [{ box: [0, 0, img.width, img.height], score: 1, spec: wholeImageSpec(img), pose: null }];
+    } else {
+      const raw = await detectFaces(m, img, { detector, inputSize: o.inputSize ?? 224, minScore: o.minScore ?? 0.4, landmarks: 'tiny', maxFaces: o.maxFaces });
+      dets = raw.map((d) => ({ ...d, ...cropFor(d, align, margin) }));
+    }
+    if (!dets.length) return [];
+    return classifyCrops(m, img, dets, classifiers, tta, model, ens, o.perModel ?? false);
+  }
+
+  return {
+    backend: m.rt.backend,
+    backendNote: m.rt.fallbackReason,
+    model: model === 'ensemble' ? `ensemble(${ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta ? '+tta' : ''}`,
+    detector: o.assumeFace ? null : detector,
+    faces,
+    async frame(input, time, source) {
+      // validates the size; RGB Uint8Array data is used as is, RGBA is flattened onto mid-gray
+      const img = rawToRgb(input as RawFrame, source);
+      const fs = await faces(img);
+      tracker.update(time, fs);
+      return { time, source, width: img.width, height: img.height, faces: fs };
+    },
+    tracks: () => tracker.finish(),
+  };
+}
+
+/** Crop square from landmarks: centred on the landmark extent (nudged up for the forehead), eyes level. */
+function cropFor(d: Detection, align: boolean, margin: number): { spec: CropSpec; pose: { yaw: number; roll: number } | null } {
+  const [x, y, w, h] = d.box;
+  if (!d.landmarks || d.landmarks.length < 68) {
+    return { spec: { cx: x + w / 2, cy: y + h / 2, side: Math.max(w, h) * margin * 0.85, angle: 0 }, pose: null };
+  }
+  const g = landmarkGeometry(d.landmarks);
+  const angle = align ? g.roll : 0;
+  // landmark extent in the face's own (rolled) frame
+  const c = Math.cos(-angle);
+  const s = Math.sin(-angle);
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (const p of d.landmarks) {
+    const u = p.x * c - p.y * s;
+    const v = p.x * s + p.y * c;
+    minX = Math.min(minX, u);
+    maxX = Math.max(maxX, u);
+    minY = Math.min(minY, v);
+    maxY = Math.max(maxY, v);
+  }
+  const side = Math.max(maxX - minX, (maxY - minY) * 1.15) * margin;
+  // centre in the rolled frame, shifted up to include the forehead (landmarks stop at the brows)
+  const cu = (minX + maxX) / 2;
+  const cv = (minY + maxY) / 2 - 0.06 * side;
+  // back to image coordinates
+  const ci = Math.cos(angle);
+  const si = Math.sin(angle);
+  return { spec: { cx: cu * ci - cv * si, cy: cu * si + cv * ci, side, angle }, pose: { yaw: g.yaw, roll: g.roll } };
+}
+
+async function classifyCrops(
+  m: LoadedModels,
+  img: RgbImage,
+  dets: (Detection & { spec: CropSpec; pose: { yaw: number; roll: number } | null })[],
+  classifiers: ClassifierName[],
+  tta: boolean,
+  model: FaceModelName,
+  ens: EnsembleFile,
+  perModel: boolean,
+): Promise<FaceResult[]> {
+  const n = dets.length;
+  const probs: Record<string, Float32Array[]> = {};
+  const wantHead = model === 'ensemble' && !!ens.head;
+  for (const name of classifiers) {
+    const { size, gray } = CLASSIFIER_INPUT[name];
+    const vs = tta ? TTA_VIEWS[name] : NO_TTA;
+    const nv = vs.length;
+    const per = size * size * (gray ? 1 : 3);
+    const batch = new Float32Array(per * n * nv);
+    dets.forEach((d, i) => {
+      vs.forEach((v, j) => warpCrop(img, { ...d.spec, side: d.spec.side * v.scale }, size, gray, v.flip, batch, per * (i * nv + j)));
+    });
+    const { probs: rows, emb } = await classifyEx(m, name, batch, n * nv, wantHead && name === 'faceapi');
+    probs[name] = dets.map((_, i) => geoMean(rows.slice(i * nv, (i + 1) * nv)));
+    if (emb) {
+      probs.head = dets.map((_, i) => {
+        const e = new Float32Array(256);
+        for (let v = 0; v < nv; v++) for (let j = 0; j < 256; j++) e[j] += emb[i * nv + v][j] / nv;
+        return headProbs(ens, e);
+      });
+    }
+  }
+  const qgray = new Float32Array(64 * 64);
+  return dets.map((d, i) => {
+    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]]))) : calibrate(ens, model, probs[model][i]);
+    const emotions = roundEmo(emotionsFromVector(p));
+    warpCrop(img, d.spec, 64, true, false, qgray);
+    const minSide = Math.min(d.box[2], d.box[3]);
+    const q = faceQuality(qgray, 64, minSide, d.pose);
+    const sorted = Array.from(p).sort((a, b) => b - a);
+    const certainty = sorted[0];
+    const face: FaceResult = {
+      box: d.box.map((v) => Math.round(v * 10) / 10) as FaceResult['box'],
+      score: Math.round(d.score * 1000) / 1000,
+      emotions,
+      label: dominantLabel(emotions),
+      ...va(emotions),
+      quality: q.overall,
+      qualityParts: q,
+      confidence: Math.round(certainty * q.overall * 1000) / 1000,
+      roll: Math.round(((d.pose?.roll ?? 0) * 180) / Math.PI * 10) / 10,
+      trackId: -1,
+    };
+    if (perModel) face.models = Object.fromEntries(Object.keys(probs).map((c) => [c, roundEmo(emotionsFromVector(probs[c][i]))]));
+    return face;
+  });
+}
+
+/** What kind of input a path is. */
+export async function inputKind(path: string): Promise<'image' | 'video' | 'dir'> {
+  const k = await checkFile(path, true);
+  if (k === 'dir') return 'dir';
+  const ext = extname(path).toLowerCase();
+  if (VIDEO_EXTENSIONS.has(ext)) return 'video';
+  return 'image';
+}
+
+/** Image files of a directory in natural order, with their times: a number in the name / fps, else index / fps. */
+export async function listFrames(dir: string, fps: number): Promise<{ path: string; time: number }[]> {
+  const names = (await readdir(dir)).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase()));
+  names.sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const nums = names.map((f) => {
+    const all = f.slice(0, -extname(f).length).match(/\d+/g);
+    return all ? Number(all[all.length - 1]) : NaN;
+  });
+  const useNums = nums.length > 0 && nums.every((v) => Number.isFinite(v)) && new Set(nums).size === nums.length;
+  return names.map((f, i) => ({ path: join(dir, f), time: Math.round(((useNums ? nums[i] : i) / fps) * 10000) / 10000 }));
+}
+
+/**
+ * Analyse faces in an image path, encoded image buffer, raw frame, list of those, a directory of frames
+ * or a video file. Returns per-frame faces, tracks (smoothed timeline + micro-expressions) and the backend.
+ */
+export async function analyzeFaces(input: FaceInput, options: AnalyzeFacesOptions = {}): Promise<FaceReading> {
+  const a = await createFaceAnalyzer(options);
+  const keep = options.keepFrames ?? true;
+  const frames: FrameReading[] = [];
+  const fps = options.fps ?? 5;
+  if (!(fps >= 0) || !Number.isFinite(fps)) throw new EmosigError('INVALID_OPTIONS', `fps must be a number ≥ 0 (got ${options.fps})`);
+  const emit = async (f: FrameReading) => {
+    if (keep) frames.push(f);
+    if (options.onFrame) await options.onFrame(f);
+  };
+  const items = Array.isArray(input) ? input : [input];
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    if (options.signal?.aborted) throw new EmosigError('STREAM_CLOSED', 'face analysis aborted');
+    const baseTime = items.length > 1 ? i / (fps || 5) : 0;
+    if (typeof it === 'string') {
+      const kind = await inputKind(it);
+      if (kind === 'video') {
+        for await (const vf of videoFrames(it, { fps, maxFrames: options.maxFrames, signal: options.signal, ffmpeg: options.ffmpeg })) {
+          await emit(await a.frame(vf.image, vf.time, it));
+        }
+      } else if (kind === 'dir') {
+        const list = await listFrames(it, fps || 5);
+        if (!list.length) throw new EmosigError('INPUT_NOT_FOUND', 'the directory holds no image files (jpg, png, webp, tiff, gif)', { input: it });
+        for (const f of list) {
+          if (options.signal?.aborted) throw new EmosigError('STREAM_CLOSED', 'face analysis aborted');
+          await emit(await a.frame(await decodeImage(f.path), f.time, f.path));
+        }
+      } else {
+        await emit(await a.frame(await decodeImage(it), baseTime, it));
+      }
+    } else if (Buffer.isBuffer(it) || it instanceof Uint8Array) {
+      await emit(await a.frame(await decodeImage(it, `buffer[${i}]`), baseTime, `buffer[${i}]`));
+    } else {
+      await emit(await a.frame(rawToRgb(it, `frame[${i}]`), it.time ?? baseTime, `frame[${i}]`));
+    }
+  }
+  return { frames, tracks: a.tracks(), backend: a.backend, ...(a.backendNote ? { backendNote: a.backendNote } : {}), model: a.model, detector: a.detector };
+}

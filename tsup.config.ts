@@ -1,0 +1,32 @@
+import { defineConfig } from 'tsup';
+import { readdirSync, existsSync } from 'node:fs';
+
+/** `{ 'bench/voice': 'bench/voice.ts', ... }` for every .ts file directly in `dir`. */
+const entriesIn = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    (existsSync(dir) ? readdirSync(dir) : [])
+      .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+      .map((f) => [`${dir}/${f.slice(0, -3)}`, `${dir}/${f}`]),
+  );
+
+export default defineConfig([
+  {
+    // The library: ESM + CJS + type declarations.
+    entry: { index: 'src/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    shims: true,
+    sourcemap: true,
+    target: 'node20',
+    splitting: false,
+  },
+  {
+    // The CLI, benchmarks and training / dataset scripts (ESM only).
+    entry: { 'cli/main': 'src/cli/main.ts', ...entriesIn('bench'), ...entriesIn('scripts') },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    splitting: true,
+    banner: { js: '#!/usr/bin/env node' },
+  },
+]);
