@@ -16,19 +16,25 @@ describe('emosig analyze (CLI)', () => {
     expect(() => inputFromArgs({})).toThrow(/at least one of/);
   });
 
-  it('writes a valid signature with --out, and exits 2 on usage errors, 1 when nothing is usable', async () => {
+  it('writes a valid signature with --out and a report with --report, and exits 2 on usage errors, 1 when nothing is usable', async () => {
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const std = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     try {
       const out = join(dir, 'sig.json');
-      expect(await main(['--chat', 'fixtures/demo/chat.json', '--out', out])).toBe(0);
+      const html = join(dir, 'report.html');
+      expect(await main(['--chat', 'fixtures/demo/chat.json', '--out', out, '--report', html])).toBe(0);
       const sig = SignatureSchema.parse(JSON.parse(readFileSync(out, 'utf8')));
       expect(sig.interaction.modalities.text.present).toBe(true);
+      expect(readFileSync(html, 'utf8')).toMatch(/^<!doctype html>[\s\S]*customer/i);
+      // the human summary still goes to stdout
+      expect(std.mock.calls.map((c) => String(c[0])).join('')).toMatch(/text: yes[\s\S]*customer:/);
       expect(await main(['--bogus'])).toBe(2);
       expect(await main([])).toBe(2);
       expect(await main(['--chat', join(dir, 'missing.json')])).toBe(1);
       expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/NOTHING_USABLE: nothing usable to analyse — .*text: unusable .*INPUT_NOT_FOUND|no such file/);
     } finally {
       err.mockRestore();
+      std.mockRestore();
     }
   });
 });

@@ -1,12 +1,13 @@
 /**
  * emosig analyze [--audio FILE] [--video FILE | --frames DIR] [--chat FILE] [--speakers customer,agent]
- *                [--json | --out FILE] [--window 2] [--hop 1] [--offset-voice S] [--offset-face S] [--offset-text S]
+ *                [--json] [--out FILE] [--report FILE] [--window 2] [--hop 1] [--offset-voice S] [--offset-face S] [--offset-text S]
  *                [--no-voice] [--no-face] [--no-text] [--keep-text] [--fps N]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.js';
 import { analyze, type AnalyzeInput } from '../fusion/analyze.js';
+import { renderReport } from '../fusion/report.js';
 import type { EmotionalSignature } from '../signature/schema.js';
 import { writeOut } from './common.js';
 
@@ -50,13 +51,14 @@ export const INPUT_HELP = `  --audio FILE             call audio (WAV; one chann
                            no consent for that modality: it is not decoded at all
   --keep-text              keep chat message text in the signature (off by default: privacy)`;
 
-const HELP = `Usage: emosig analyze [inputs] [--json | --out FILE]
+const HELP = `Usage: emosig analyze [inputs] [--json] [--out FILE] [--report FILE]
 
 Fuses voice, face and chat into one time-aligned emotional signature (JSON, schema/signature.v1.json).
 
 ${INPUT_HELP}
   --json                   print the signature as JSON (default: a short human summary)
-  -o, --out FILE           write the signature JSON to FILE
+  -o, --out FILE           also write the signature JSON to FILE
+  --report FILE            also write the HTML report (as 'emosig report') to FILE
   -h, --help
 `;
 
@@ -122,12 +124,12 @@ export function summary(sig: EmotionalSignature): string {
 export async function main(argv: string[]): Promise<number> {
   let a;
   try {
-    a = parseArgs({ args: argv, options: ANALYZE_OPTIONS, allowPositionals: false, strict: true });
+    a = parseArgs({ args: argv, options: { ...ANALYZE_OPTIONS, report: { type: 'string' } }, allowPositionals: false, strict: true });
   } catch (e) {
     process.stderr.write(`emosig analyze: ${(e as Error).message}\n\n${HELP}`);
     return 2;
   }
-  const v = a.values as Values;
+  const v = a.values as Values & { report?: string };
   if (v.help) {
     process.stdout.write(HELP);
     return 0;
@@ -146,8 +148,11 @@ export async function main(argv: string[]): Promise<number> {
       writeFileSync(v.out, json + '\n');
       process.stderr.write(`emosig analyze: wrote ${v.out}\n`);
     }
-    if (v.json) await writeOut(json);
-    else if (!v.out) await writeOut(summary(sig));
+    if (v.report) {
+      writeFileSync(v.report, renderReport(sig));
+      process.stderr.write(`emosig analyze: wrote ${v.report}\n`);
+    }
+    await writeOut(v.json ? json : summary(sig));
     return 0;
   } catch (e) {
     const err = errorInfo(e);

@@ -9,7 +9,7 @@ Usage:
   emosig features FILE... --csv [--channels a,b]
   emosig face INPUT... [--fps 5] [--assume-face] [--json | --jsonl]
   emosig text [FILE | -] [--format json|jsonl|csv|lines] [--json | --jsonl] [--echo]
-  emosig analyze [--audio FILE] [--video FILE | --frames DIR] [--chat FILE] [--speakers customer,agent] [--json | --out FILE]
+  emosig analyze [--audio FILE] [--video FILE | --frames DIR] [--chat FILE] [--speakers customer,agent] [--json] [--out FILE] [--report FILE]
   emosig report [same inputs as analyze | --signature FILE] --out report.html
   emosig --version | --help
 
