@@ -15,20 +15,11 @@ import { join, resolve } from 'node:path';
 import { decodeWav, encodeWav } from '../src/audio/decode.js';
 import { resample } from '../src/audio/resample.js';
 import { packageRoot } from '../src/runtime/paths.js';
+import { RAVDESS_CORE } from './lib/voice-data.js';
 
 const RATE = 16000;
 
-/** RAVDESS label → emosig core label. */
-const CORE: Record<string, string> = {
-  neutral: 'neutral',
-  calm: 'neutral',
-  happy: 'joy',
-  sad: 'sadness',
-  angry: 'anger',
-  fear: 'fear',
-  disgust: 'disgust',
-  surprise: 'surprise',
-};
+const CORE: Record<string, string> = RAVDESS_CORE;
 
 type Role = 'customer' | 'agent';
 interface Turn {

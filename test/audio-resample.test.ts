@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Resampler, resample, resampleBlocks } from '../src/audio/resample.js';
 import { encodeWav, openWav } from '../src/audio/decode.js';
 import { EmosigError } from '../src/errors.js';
+import { mulberry32 as rng } from '../scripts/lib/random.js';
 
 const RATES = [8000, 11025, 16000, 22050, 44100, 48000];
 
@@ -23,17 +24,6 @@ function levelDb(y: Float32Array, amp: number, edge: number): number {
   return 20 * Math.log10(Math.sqrt(s / n) / (amp / Math.SQRT2));
 }
 
-/** Deterministic pseudo-random generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function streamed(x: Float32Array, from: number, to: number, rand: () => number, opts: { quality?: 'fast' | 'best'; simd?: boolean } = {}): Float32Array {
   const r = new Resampler(from, to, opts);

@@ -58,16 +58,8 @@ function save(set: DevSet): DevSet {
 }
 
 /** Deterministic shuffle. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from './random.js';
+import { mulberry32 as rng } from './random.js';
 
 export function shuffle<T>(a: T[], rand: () => number): T[] {
   const b = a.slice();

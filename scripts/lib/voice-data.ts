@@ -23,10 +23,10 @@ export interface Clip {
   gender: string;
 }
 
-const MAP: Record<string, CoreLabel> = {
+/** RAVDESS label → emosig core label. */
+export const RAVDESS_CORE: Record<string, CoreLabel> = {
   neutral: 'neutral',
   calm: 'neutral',
-  boredom: 'neutral',
   happy: 'joy',
   sad: 'sadness',
   angry: 'anger',
@@ -34,6 +34,8 @@ const MAP: Record<string, CoreLabel> = {
   disgust: 'disgust',
   surprise: 'surprise',
 };
+/** Any corpus label (RAVDESS, EmoDB) → core label. */
+const MAP: Record<string, CoreLabel> = { ...RAVDESS_CORE, boredom: 'neutral' };
 
 export function haveSpeechData(): boolean {
   return existsSync(join(SPEECH_DIR, 'ravdess', 'manifest.csv')) && existsSync(join(SPEECH_DIR, 'emodb', 'manifest.csv'));
@@ -56,7 +58,7 @@ export function readCorpus(corpus: 'ravdess' | 'emodb'): Clip[] {
 export const labelIndex = (l: CoreLabel) => CORE_LABELS.indexOf(l);
 
 /** Deterministic PRNG (mulberry32), shared with the text training scripts. */
-export { mulberry32 as rng } from './text-linear.js';
+export { mulberry32 as rng } from './random.js';
 
 /** Second-order Butterworth high-pass (bilinear transform), in place on a copy. */
 function highpass(x: Float32Array, fc: number, fs: number): Float32Array {
