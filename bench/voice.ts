@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, openSync, writeSync, closeSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { packageRoot } from '../src/runtime/paths.js';
 import { decodeWav } from '../src/audio/decode.js';
 import { analyseFrames, FeatureAccumulator } from '../src/audio/features.js';
@@ -57,8 +57,6 @@ function synthesiseCall(seconds = 3600): void {
     writeSync(fd, buf);
     written += n;
   };
-  const pending: Promise<void>[] = [];
-  void pending;
   while (written < total) {
     const src = turn % 2 === 0 ? a : b;
     const clip = src[Math.floor(rand() * src.length)];
@@ -130,7 +128,7 @@ async function main(): Promise<void> {
   }
   const speedOnly = process.argv.includes('--speed');
   mkdirSync(RESULTS, { recursive: true });
-  const out: Record<string, unknown> = { date: new Date().toISOString(), machine: `${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, Node ${process.version}, one core (onnxruntime 1 thread)` };
+  const out: Record<string, unknown> = { date: new Date().toISOString(), machine: `${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, Node ${process.version}, one core (onnxruntime 1 thread); load average at start ${loadavg().map((v) => v.toFixed(2)).join(' / ')}` };
   if (!speedOnly) {
     const acc = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'train-voice.js'), '--eval-only'], { stdio: ['ignore', 'ignore', 'inherit'] });
     if (acc.status !== 0) throw new Error('accuracy evaluation failed');
