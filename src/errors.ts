@@ -33,6 +33,14 @@ export const ERROR_CODES = [
   // fusion / stream
   'NOTHING_USABLE',
   'STREAM_CLOSED',
+  // batch / queue
+  'MANIFEST_INVALID',
+  'MANIFEST_ROW_INVALID',
+  'BATCH_WORKER_CRASHED',
+  'BATCH_CANCELLED',
+  'OUTPUT_WRITE_FAILED',
+  'QUEUE_UNAVAILABLE',
+  'QUEUE_JOB_INVALID',
 ] as const;
 
 export type EmosigErrorCode = (typeof ERROR_CODES)[number];

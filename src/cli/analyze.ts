@@ -64,7 +64,7 @@ ${INPUT_HELP}
 
 type Values = { [K in keyof typeof ANALYZE_OPTIONS]?: (typeof ANALYZE_OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
 
-function num(v: string | undefined, name: string): number | undefined {
+export function num(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || v.trim() === '') throw new Error(`--${name} must be a number (got '${v}')`);

@@ -11,6 +11,8 @@ Usage:
   emosig text [FILE | -] [--format json|jsonl|csv|lines] [--json | --jsonl] [--echo]
   emosig analyze [--audio FILE] [--video FILE | --frames DIR] [--chat FILE] [--speakers customer,agent] [--json] [--out FILE] [--report FILE]
   emosig report [same inputs as analyze | --signature FILE] --out report.html
+  emosig batch INPUT_DIR|MANIFEST --out DIR [--concurrency N] [--enqueue REDIS_URL]
+  emosig worker --queue REDIS_URL [--concurrency N]
   emosig --version | --help
 
 Run 'emosig COMMAND --help' for a command's options.
@@ -24,6 +26,8 @@ const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   text: () => import('./text.js'),
   analyze: () => import('./analyze.js'),
   report: () => import('./report.js'),
+  batch: () => import('./batch.js'),
+  worker: () => import('./worker.js'),
 };
 
 async function main(): Promise<number> {

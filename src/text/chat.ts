@@ -256,7 +256,7 @@ function splitCsvLine(line: string): string[] {
 }
 
 /** Records with their starting line; an unterminated quote ends the record at end of input (reported). */
-function csvRecords(src: string): { fields: string[]; line: number; error?: string }[] {
+export function csvRecords(src: string): { fields: string[]; line: number; error?: string }[] {
   const recs: { fields: string[]; line: number; error?: string }[] = [];
   let fields: string[] = [];
   let f = '', q = false, line = 1, start = 1, any = false, quotedAt = 0;
