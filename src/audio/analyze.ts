@@ -191,7 +191,7 @@ function arrayReader(input: Extract<VoiceInput, { samples: unknown }>): WavReade
 }
 
 /** Growable window of one channel's 16 kHz audio: absolute sample `start` is at buf[0]. */
-class History {
+export class AudioHistory {
   buf = new Float32Array(VAD_RATE * (KEEP_SEC + VAD_CHUNK_SEC + 2));
   start = 0;
   len = 0;
@@ -225,7 +225,7 @@ class History {
 
 class ChannelState {
   readonly resampler: Resampler | null;
-  readonly history = new History();
+  readonly history = new AudioHistory();
   pending: Float32Array[] = [];
   pendingLen = 0;
   /** Absolute 16 kHz sample up to which the VAD has run. */
@@ -236,9 +236,7 @@ class ChannelState {
   /** Speech probability per VAD frame for the audio held in `history` (aligned to `vadPos`). */
   probs: { start: number; p: Float32Array }[] = [];
   /** Energies of recent non-speech VAD frames (noise floor). */
-  noise = new Float32Array(2048);
-  noiseN = 0;
-  noiseI = 0;
+  readonly noise = new NoiseFloor();
 
   constructor(
     readonly name: string,
@@ -288,9 +286,35 @@ class ChannelState {
     return out;
   }
 
-  noiseFloor(): number | undefined {
-    if (this.noiseN < 8) return undefined;
-    const a = this.noise.slice(0, Math.min(this.noiseN, this.noise.length)).sort();
+}
+
+/** A channel's noise floor: the median energy of its recent non-speech VAD frames (a ring of 2,048 frames). */
+export class NoiseFloor {
+  private readonly noise = new Float32Array(2048);
+  private n = 0;
+  private i = 0;
+
+  /** Record the energy of the VAD frames of `audio` (16 kHz) whose speech probability is below 0.1. */
+  observe(audio: Float32Array, probs: ArrayLike<number>): void {
+    for (let f = 0; f < probs.length; f++) {
+      if (probs[f] < 0.1) {
+        let e = 0;
+        const o = f * VAD_FRAME;
+        const m = Math.min(audio.length, o + VAD_FRAME);
+        for (let j = o; j < m; j++) e += audio[j] * audio[j];
+        if (m > o) {
+          this.noise[this.i] = e / (m - o);
+          this.i = (this.i + 1) % this.noise.length;
+          this.n++;
+        }
+      }
+    }
+  }
+
+  /** The floor (mean power), or undefined before 8 non-speech frames were seen. */
+  floor(): number | undefined {
+    if (this.n < 8) return undefined;
+    const a = this.noise.slice(0, Math.min(this.n, this.noise.length)).sort();
     return a[Math.floor(a.length / 2)];
   }
 }
@@ -330,19 +354,7 @@ export async function extractVoice(input: VoiceInput, opts: VoiceOptions = {}): 
         const p = probs[i];
         s.history.append(a);
         // noise floor from frames the VAD is sure are not speech
-        for (let f = 0; f < p.length; f++) {
-          if (p[f] < 0.1) {
-            let e = 0;
-            const o = f * VAD_FRAME;
-            const m = Math.min(a.length, o + VAD_FRAME);
-            for (let j = o; j < m; j++) e += a[j] * a[j];
-            if (m > o) {
-              s.noise[s.noiseI] = e / (m - o);
-              s.noiseI = (s.noiseI + 1) % s.noise.length;
-              s.noiseN++;
-            }
-          }
-        }
+        s.noise.observe(a, p);
         s.probs.push({ start: s.vadPos, p });
         s.vadPos += a.length;
         const closed = [...s.segmenter.push(p), ...(final ? s.segmenter.flush() : [])];
@@ -389,6 +401,20 @@ function segmentOf(s: ChannelState, start: number, end: number, speechProb: numb
   const frames = analyseFrames(x, start);
   const acc = new FeatureAccumulator().add(frames);
   s.acc.add(frames);
+  return {
+    speaker: s.name,
+    start: round3(start),
+    end: round3(end),
+    vector: acc.vector(),
+    quality: segmentQuality(x, s.noise.floor(), speechProb),
+  };
+}
+
+/**
+ * Level, clipping and signal-to-noise of a segment's 16 kHz samples `x`, given the channel's noise floor
+ * (mean power of its non-speech frames; without one, the quietest 10 % of the segment's 32 ms frames).
+ */
+export function segmentQuality(x: Float32Array, noiseFloor: number | undefined, speechProb: number): ExtractedSegment['quality'] {
   let e = 0;
   let clipped = 0;
   for (let i = 0; i < x.length; i++) {
@@ -398,7 +424,7 @@ function segmentOf(s: ChannelState, start: number, end: number, speechProb: numb
   const power = e / x.length;
   const rmsDb = 10 * Math.log10(power + 1e-12);
   // noise: the channel's non-speech floor; without one, the quietest 10 % of the segment's 32 ms frames
-  let floor = s.noiseFloor();
+  let floor = noiseFloor;
   if (floor === undefined) {
     const fr: number[] = [];
     for (let o = 0; o + VAD_FRAME <= x.length; o += VAD_FRAME) {
@@ -410,13 +436,7 @@ function segmentOf(s: ChannelState, start: number, end: number, speechProb: numb
     floor = fr.length ? fr[Math.floor(fr.length * 0.1)] : power;
   }
   const snrDb = Math.max(-10, Math.min(60, 10 * Math.log10((power + 1e-12) / (floor + 1e-12))));
-  return {
-    speaker: s.name,
-    start: round3(start),
-    end: round3(end),
-    vector: acc.vector(),
-    quality: { rmsDb: round3(rmsDb), clippedFraction: round3(clipped / x.length), snrDb: round3(snrDb), speechProb: round3(speechProb) },
-  };
+  return { rmsDb: round3(rmsDb), clippedFraction: round3(clipped / x.length), snrDb: round3(snrDb), speechProb: round3(speechProb) };
 }
 
 /** Per-speaker baselines from extracted recordings (e.g. all files of a `--speakers-manifest`). */
@@ -500,24 +520,27 @@ function summarise(segs: VoiceSegment[], personal?: boolean): VoiceSummary {
   };
 }
 
-/** Stage 2: score extracted segments with the model and aggregate them into a `VoiceReading`. */
-export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, model?: VoiceModel): Promise<VoiceReading> {
-  const m = model ?? (await loadVoiceModel({ intraOpThreads: opts.intraOpThreads }));
-  const usePersonal = opts.personalBaseline !== false;
+/** `b` when it has enough segments and speech for the model's personal classifier, else undefined. */
+export function usableBaseline(m: VoiceModel, b: VoiceBaseline | undefined): VoiceBaseline | undefined {
+  return b && b.segments >= m.card.personal.minSegments && b.speechSec >= m.card.personal.minSpeechSec ? b : undefined;
+}
+
+/**
+ * Run the model on extracted segments: the `clip` classifier, blended with the `personal` one for speakers
+ * with a (usable) baseline; valence, arousal, stress index and confidence per segment.
+ */
+export async function scoreSegments(
+  m: VoiceModel,
+  segs: ExtractedSegment[],
+  baselines: Record<string, VoiceBaseline | undefined>,
+  includeFeatures = false,
+): Promise<VoiceSegment[]> {
   const floor = (m.card.personal as { stdFloor?: number[] }).stdFloor ?? [];
-  const baselines: Record<string, VoiceBaseline | undefined> = {};
-  for (const spk of ex.speakers) {
-    const given = opts.baselines?.[spk];
-    const own = baselineOf(ex.segments.filter((s) => s.speaker === spk));
-    const b = given ?? own;
-    baselines[spk] =
-      usePersonal && b && b.segments >= m.card.personal.minSegments && b.speechSec >= m.card.personal.minSpeechSec ? b : undefined;
-  }
   const clipP = await m.predict(
-    ex.segments.map((s) => s.vector),
+    segs.map((s) => s.vector),
     'clip',
   );
-  const zs = ex.segments.map((s) => (baselines[s.speaker] ? zScore(s.vector, baselines[s.speaker]!, floor) : undefined));
+  const zs = segs.map((s) => (baselines[s.speaker] ? zScore(s.vector, baselines[s.speaker]!, floor) : undefined));
   const withZ = zs.map((z, i) => [z, i] as const).filter(([z]) => z) as [Float32Array, number][];
   const persP = await m.predict(
     withZ.map(([z]) => z),
@@ -526,7 +549,7 @@ export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, mo
   const personalByIndex = new Map<number, Float32Array>();
   withZ.forEach(([, i], k) => personalByIndex.set(i, persP[k]));
 
-  const segments: VoiceSegment[] = ex.segments.map((s, i) => {
+  return segs.map((s, i) => {
     const pp = personalByIndex.get(i);
     const p = pp ? clipP[i].map((v, k) => (v + pp[k]) / 2) : clipP[i];
     const emotions = emotionsFromVector(Array.from(p, round3));
@@ -542,9 +565,22 @@ export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, mo
       confidence: round3(confidenceOf(p, s)),
       quality: s.quality,
     };
-    if (opts.includeFeatures) seg.features = Object.fromEntries(FEATURE_NAMES.map((n, d) => [n, s.vector[d]]));
+    if (includeFeatures) seg.features = Object.fromEntries(FEATURE_NAMES.map((n, d) => [n, s.vector[d]]));
     return seg;
   });
+}
+
+/** Stage 2: score extracted segments with the model and aggregate them into a `VoiceReading`. */
+export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, model?: VoiceModel): Promise<VoiceReading> {
+  const m = model ?? (await loadVoiceModel({ intraOpThreads: opts.intraOpThreads }));
+  const usePersonal = opts.personalBaseline !== false;
+  const baselines: Record<string, VoiceBaseline | undefined> = {};
+  for (const spk of ex.speakers) {
+    const given = opts.baselines?.[spk];
+    const own = baselineOf(ex.segments.filter((s) => s.speaker === spk));
+    baselines[spk] = usePersonal ? usableBaseline(m, given ?? own) : undefined;
+  }
+  const segments = await scoreSegments(m, ex.segments, baselines, !!opts.includeFeatures);
 
   const bySpeaker: Record<string, VoiceSummary> = {};
   for (const spk of ex.speakers) {

@@ -14,7 +14,9 @@ export {
   type ExtractedSegment,
 } from './analyze.js';
 export { FEATURE_NAMES, LLD_NAMES, FUNCTIONALS, TEMPORAL, FeatureAccumulator, analyseFrames, extractFeatures } from './features.js';
-export { openWav, decodeWav, encodeWav, type AudioInfo, type WavReader, type WavEncoding } from './decode.js';
+export { openWav, decodeWav, encodeWav, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, type AudioInfo, type WavReader, type WavEncoding } from './decode.js';
+export { mulawDecode, alawDecode, mulawEncode, alawEncode } from './g711.js';
 export { Resampler, resample } from './resample.js';
-export { SileroVad, SpeechSegmenter, type VadOptions, type SpeechSpan } from './vad.js';
+export { SileroVad, SpeechSegmenter, VAD_STATE_SIZE, type VadOptions, type SpeechSpan, type VadLane } from './vad.js';
 export { loadVoiceModel, type VoiceModel } from './model.js';
+export { VoiceChannelStream, RunningBaseline, type VoiceStreamOptions, type ChannelHooks } from './incremental.js';

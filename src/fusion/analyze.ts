@@ -56,7 +56,8 @@ export interface Analyzer {
 }
 
 let pkgVersion: string | undefined;
-function version(): string {
+/** emosig's version (from package.json), written into each signature's `generator`. */
+export function version(): string {
   if (!pkgVersion) {
     try {
       pkgVersion = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version as string;

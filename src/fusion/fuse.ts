@@ -2,9 +2,9 @@
  * Readings → one time-aligned emotional signature. Pure: consumes only the modalities' exported reading
  * types (`VoiceReading`, `FaceReading`, `TextReading`) and the learned reliabilities.
  */
-import type { VoiceReading } from '../audio/index.js';
+import type { VoiceReading, VoiceSegment } from '../audio/index.js';
 import type { FaceReading } from '../vision/index.js';
-import type { TextReading } from '../text/index.js';
+import type { TextMessageReading, TextReading } from '../text/index.js';
 import { CORE_LABELS, dominantLabel, emotionsFromVector, type CoreLabel, type Emotions } from '../signature/labels.js';
 import {
   SCHEMA_VERSION,
@@ -59,7 +59,7 @@ export interface Readings {
 }
 
 /** One reading of one modality, placed on the interaction's clock. */
-interface Item {
+export interface FusionItem {
   modality: Modality;
   speaker: string;
   start: number;
@@ -73,6 +73,56 @@ interface Item {
   mass: number;
   /** Outside the timeline (chat without time or outside the span): interaction level only. */
   offTimeline?: boolean;
+}
+type Item = FusionItem;
+
+/** A voice segment as a fusion item (`offset`: the voice clock's offset). */
+export function voiceItem(s: VoiceSegment, offset = 0): FusionItem {
+  return {
+    modality: 'voice',
+    speaker: s.speaker,
+    start: s.start + offset,
+    end: s.end + offset,
+    p: vecOf(s.emotions),
+    valence: s.valence,
+    arousal: s.arousal,
+    stress: s.stress,
+    confidence: s.confidence,
+    mass: s.end - s.start,
+  };
+}
+
+/** A face reading at `time` lasting `dt` seconds (the frame interval) as a fusion item. */
+export function faceItem(pt: { emotions: Emotions; valence: number; arousal: number; confidence: number }, speaker: string, time: number, dt: number): FusionItem {
+  return {
+    modality: 'face',
+    speaker,
+    start: time,
+    end: time + Math.max(0.04, dt),
+    p: vecOf(pt.emotions),
+    valence: pt.valence,
+    arousal: pt.arousal,
+    stress: stressOf(pt.valence, pt.arousal),
+    confidence: pt.confidence,
+    mass: 1,
+  };
+}
+
+/** A chat message reading as a fusion item (`time` undefined or `offTimeline`: interaction level only). */
+export function textItem(m: TextMessageReading, speaker: string, time: number | undefined, offTimeline = false): FusionItem {
+  return {
+    modality: 'text',
+    speaker,
+    start: time ?? 0,
+    end: time ?? 0,
+    p: vecOf(m.emotions),
+    valence: m.valence,
+    arousal: m.arousal,
+    stress: stressOf(m.valence, m.arousal),
+    confidence: m.confidence,
+    mass: 1,
+    offTimeline,
+  };
 }
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -133,18 +183,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
     for (const s of v.speakers) if (!speakers.includes(s)) speakers.push(s);
     for (const s of v.segments) {
       if (!(s.confidence > 0)) continue;
-      items.push({
-        modality: 'voice',
-        speaker: s.speaker,
-        start: s.start + off.voice,
-        end: s.end + off.voice,
-        p: vecOf(s.emotions),
-        valence: s.valence,
-        arousal: s.arousal,
-        stress: s.stress,
-        confidence: s.confidence,
-        mass: s.end - s.start,
-      });
+      items.push(voiceItem(s, off.voice));
       note(s.speaker, 'voice');
     }
     for (const w of v.warnings) problems.push({ code: 'VOICE_WARNING', modality: 'voice', message: w });
@@ -176,18 +215,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
       tl.forEach((pt, i) => {
         if (!(pt.confidence > 0)) return;
         const dt = i + 1 < tl.length ? Math.min(1, tl[i + 1].time - pt.time) : i > 0 ? Math.min(1, pt.time - tl[i - 1].time) : 0.2;
-        items.push({
-          modality: 'face',
-          speaker: faceSpeaker,
-          start: pt.time + off.face,
-          end: pt.time + off.face + Math.max(0.04, dt),
-          p: vecOf(pt.emotions),
-          valence: pt.valence,
-          arousal: pt.arousal,
-          stress: stressOf(pt.valence, pt.arousal),
-          confidence: pt.confidence,
-          mass: 1,
-        });
+        items.push(faceItem(pt, faceSpeaker, pt.time + off.face, dt));
       });
     }
     const n = items.filter((i) => i.modality === 'face').length;
@@ -256,19 +284,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
       const time = typeof m.time === 'number' && Number.isFinite(m.time) ? m.time - base + off.text : undefined;
       const offTl = time === undefined || time < 0 || (hasClock && time > duration);
       if (time !== undefined && offTl) outside++;
-      items.push({
-        modality: 'text',
-        speaker,
-        start: time ?? 0,
-        end: time ?? 0,
-        p: vecOf(m.emotions),
-        valence: m.valence,
-        arousal: m.arousal,
-        stress: stressOf(m.valence, m.arousal),
-        confidence: m.confidence,
-        mass: 1,
-        offTimeline: offTl,
-      });
+      items.push(textItem(m, speaker, time, offTl));
       note(speaker, 'text');
       if (o.keepText && o.messageTexts?.[m.index] !== undefined) kept.push({ ...(time !== undefined ? { time: r3(time) } : {}), speaker, text: o.messageTexts[m.index] });
     }
@@ -314,73 +330,10 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
       if (!near) continue;
       const start = w * hop;
       const end = Math.max(Math.min(start + size, duration), start + Math.min(hop, size));
-      const contributions: SignatureWindow['contributions'] = {};
-      const ev: Evidence[] = [];
-      const vas: Partial<Record<Modality, { valence: number; arousal: number; stress: number }>> = {};
-      for (const m of MODALITY_ORDER) {
-        const its = near.filter((i) => i.modality === m && (m === 'text' ? i.start >= start && i.start < end : i.end > start && i.start < end));
-        if (!its.length) continue;
-        const ov = its.map((i) => (m === 'text' ? 1 : Math.max(1e-3, Math.min(end, i.end) - Math.max(start, i.start))));
-        const ws = its.map((i, k) => i.confidence * ov[k]);
-        const p = new Array(K).fill(0);
-        its.forEach((i, k) => i.p.forEach((x, j) => (p[j] += x * ws[k])));
-        const W = ws.reduce((a, b) => a + b, 0);
-        if (!(W > 0)) continue;
-        for (let j = 0; j < K; j++) p[j] /= W;
-        // voice and face: evidence grows with the covered share of the window (half the window = full)
-        const cover = m === 'text' ? 1 : Math.sqrt(clamp(ov.reduce((a, b) => a + b, 0) / (0.5 * size)));
-        const conf = clamp(mean(its.map((i) => i.confidence), ov) * cover);
-        const pc = calibrate(p, rel.modalities[m].temperature);
-        ev.push({ modality: m, p: pc, confidence: conf });
-        vas[m] = { valence: mean(its.map((i) => i.valence), ws), arousal: mean(its.map((i) => i.arousal), ws), stress: mean(its.map((i) => i.stress), ws) };
-        contributions[m] = {
-          emotions: emo(pc),
-          valence: r3(clampS(vas[m]!.valence)),
-          arousal: r3(clampS(vas[m]!.arousal)),
-          confidence: r3(conf),
-          weight: 0,
-          items: its.length,
-        } satisfies Contribution;
-      }
-      const fused = pool(ev, rel);
-      if (!fused) continue;
-      let valence = 0;
-      let arousal = 0;
-      let stress = 0;
-      let stressW = 0;
-      for (const m of MODALITY_ORDER) {
-        const wm = fused.weights[m];
-        if (wm === undefined || !contributions[m]) continue;
-        contributions[m]!.weight = r3(wm);
-        valence += wm * vas[m]!.valence;
-        arousal += wm * vas[m]!.arousal;
-        if (m !== 'voice') {
-          stress += wm * vas[m]!.stress;
-          stressW += wm;
-        }
-      }
-      // stress is physiological: the voice's index (with its pitch/jitter/tremor/loudness cues) when the voice is
-      // heard in the window, else the other modalities' valence/arousal-derived index
-      if (fused.weights.voice !== undefined && vas.voice) stress = vas.voice.stress;
-      else stress = stressW > 0 ? stress / stressW : 0;
-      for (const m of MODALITY_ORDER) if (contributions[m] && fused.weights[m] === undefined) delete contributions[m];
-      const inc = ev.length > 1 ? incongruence(ev, rel).score : 0;
-      const confidence = (1 - ev.reduce((a, e) => a * (1 - e.confidence), 1)) * (1 - 0.5 * inc);
-      const emotions = emo(fused.p);
-      const win: SignatureWindow = {
-        speaker: spk,
-        start: r3(start),
-        end: r3(end),
-        emotions,
-        dominant: dominantLabel(emotions),
-        valence: r3(clampS(valence)),
-        arousal: r3(clampS(arousal)),
-        stress: r3(clamp(stress)),
-        confidence: r3(clamp(confidence)),
-        contributions,
-      };
-      timeline.push(win);
-      windowEvidence.push({ w: win, ev });
+      const fw = fuseWindow(near, spk, start, end, size, rel);
+      if (!fw) continue;
+      timeline.push(fw.w);
+      windowEvidence.push(fw);
     }
   }
 
@@ -424,8 +377,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
     for (let i = 0; i + 1 < wins.length; i++) {
       const a = wins[i].w;
       const b = wins[i + 1].w;
-      const sure = (w: SignatureWindow) => w.confidence >= 0.25 && w.emotions[w.dominant] >= 0.4;
-      if (!(sure(a) && sure(b) && a.dominant === b.dominant && b.start <= a.end)) continue;
+      if (!(confidentWindow(a) && confidentWindow(b) && a.dominant === b.dominant && b.start <= a.end)) continue;
       if (held === undefined) held = a.dominant;
       else if (a.dominant !== held) {
         moments.push({
@@ -460,14 +412,10 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
     type Hit = { w: SignatureWindow; score: number; odd: Evidence; others: Evidence[] };
     const hits: Hit[] = [];
     for (const x of wins) {
-      const ev = x.ev.filter((e) => e.confidence >= 0.15);
-      if (ev.length < 2) continue;
-      const { score, odd, rest } = incongruence(ev, rel);
-      if (!odd || !rest || score < rel.incongruence.threshold) continue;
-      if (argmax(odd.p) === argmax(rest)) continue;
-      hits.push({ w: x.w, score, odd, others: ev.filter((e) => e !== odd) });
+      const hit = incongruenceHit(x.ev, rel);
+      if (hit) hits.push({ w: x.w, ...hit });
     }
-    const own = (e: Evidence) => `${describe(e.modality)} ${CORE_LABELS[argmax(e.p)]} (${e.p[argmax(e.p)].toFixed(2)})`;
+    const own = describeEvidence;
     for (let i = 0; i < hits.length; ) {
       let j = i + 1;
       while (j < hits.length && hits[j].w.start <= hits[j - 1].w.end) j++;
@@ -491,16 +439,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   if (v) {
     for (const p of v.pauses) {
       if (p.length < longPause) continue;
-      const spk = p.after ?? p.before ?? customer;
-      moments.push({
-        time: r3(p.start + off.voice),
-        end: r3(p.end + off.voice),
-        speaker: spk,
-        kind: 'long-pause',
-        strength: r3(clamp(p.length / (4 * longPause))),
-        modalities: ['voice'],
-        evidence: `${p.length.toFixed(1)} s of silence${p.before ? ` after ${p.before}` : ''}${p.after ? `, before ${p.after}` : ' to the end'}`,
-      });
+      moments.push(pauseMoment(p, longPause, customer, off.voice));
     }
   }
   // micro-expressions (face)
@@ -580,7 +519,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
       dominant: dominantLabel(emotions),
       confidence,
       modalities: mix,
-      summary: summarise(spk, wins, emotions, mine, v, chatSpeaker, stressedAt, longPause, readings.text, off.voice),
+      summary: speakerSummary(spk, wins, emotions, mine, v, chatSpeaker, stressedAt, longPause, readings.text, off.voice),
     };
   }
 
@@ -621,6 +560,116 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   };
 }
 
+/**
+ * Fuse one speaker's items that touch the window [start, end) (`size`: the nominal window length, which sets
+ * how much coverage counts as full) into a timeline entry, with the per-modality evidence behind it.
+ * Undefined when no item gives evidence.
+ */
+export function fuseWindow(near: FusionItem[], spk: string, start: number, end: number, size: number, rel: ReliabilityFile): { w: SignatureWindow; ev: Evidence[] } | undefined {
+  const contributions: SignatureWindow['contributions'] = {};
+  const ev: Evidence[] = [];
+  const vas: Partial<Record<Modality, { valence: number; arousal: number; stress: number }>> = {};
+  for (const m of MODALITY_ORDER) {
+    const its = near.filter((i) => i.modality === m && (m === 'text' ? i.start >= start && i.start < end : i.end > start && i.start < end));
+    if (!its.length) continue;
+    const ov = its.map((i) => (m === 'text' ? 1 : Math.max(1e-3, Math.min(end, i.end) - Math.max(start, i.start))));
+    const ws = its.map((i, k) => i.confidence * ov[k]);
+    const p = new Array(K).fill(0);
+    its.forEach((i, k) => i.p.forEach((x, j) => (p[j] += x * ws[k])));
+    const W = ws.reduce((a, b) => a + b, 0);
+    if (!(W > 0)) continue;
+    for (let j = 0; j < K; j++) p[j] /= W;
+    // voice and face: evidence grows with the covered share of the window (half the window = full)
+    const cover = m === 'text' ? 1 : Math.sqrt(clamp(ov.reduce((a, b) => a + b, 0) / (0.5 * size)));
+    const conf = clamp(mean(its.map((i) => i.confidence), ov) * cover);
+    const pc = calibrate(p, rel.modalities[m].temperature);
+    ev.push({ modality: m, p: pc, confidence: conf });
+    vas[m] = { valence: mean(its.map((i) => i.valence), ws), arousal: mean(its.map((i) => i.arousal), ws), stress: mean(its.map((i) => i.stress), ws) };
+    contributions[m] = {
+      emotions: emo(pc),
+      valence: r3(clampS(vas[m]!.valence)),
+      arousal: r3(clampS(vas[m]!.arousal)),
+      confidence: r3(conf),
+      weight: 0,
+      items: its.length,
+    } satisfies Contribution;
+  }
+  const fused = pool(ev, rel);
+  if (!fused) return undefined;
+  let valence = 0;
+  let arousal = 0;
+  let stress = 0;
+  let stressW = 0;
+  for (const m of MODALITY_ORDER) {
+    const wm = fused.weights[m];
+    if (wm === undefined || !contributions[m]) continue;
+    contributions[m]!.weight = r3(wm);
+    valence += wm * vas[m]!.valence;
+    arousal += wm * vas[m]!.arousal;
+    if (m !== 'voice') {
+      stress += wm * vas[m]!.stress;
+      stressW += wm;
+    }
+  }
+  // stress is physiological: the voice's index (with its pitch/jitter/tremor/loudness cues) when the voice is
+  // heard in the window, else the other modalities' valence/arousal-derived index
+  if (fused.weights.voice !== undefined && vas.voice) stress = vas.voice.stress;
+  else stress = stressW > 0 ? stress / stressW : 0;
+  for (const m of MODALITY_ORDER) if (contributions[m] && fused.weights[m] === undefined) delete contributions[m];
+  const inc = ev.length > 1 ? incongruence(ev, rel).score : 0;
+  const confidence = (1 - ev.reduce((a, e) => a * (1 - e.confidence), 1)) * (1 - 0.5 * inc);
+  const emotions = emo(fused.p);
+  const win: SignatureWindow = {
+    speaker: spk,
+    start: r3(start),
+    end: r3(end),
+    emotions,
+    dominant: dominantLabel(emotions),
+    valence: r3(clampS(valence)),
+    arousal: r3(clampS(arousal)),
+    stress: r3(clamp(stress)),
+    confidence: r3(clamp(confidence)),
+    contributions,
+  };
+  return { w: win, ev };
+}
+
+/** A 'long-pause' moment for a voice pause (`customer`: who it belongs to when nobody spoke around it). */
+export function pauseMoment(p: VoiceReading['pauses'][number], longPause: number, customer: string, offset = 0): SignatureMoment {
+  return {
+    time: r3(p.start + offset),
+    end: r3(p.end + offset),
+    speaker: p.after ?? p.before ?? customer,
+    kind: 'long-pause',
+    strength: r3(clamp(p.length / (4 * longPause))),
+    modalities: ['voice'],
+    evidence: `${p.length.toFixed(1)} s of silence${p.before ? ` after ${p.before}` : ''}${p.after ? `, before ${p.after}` : ' to the end'}`,
+  };
+}
+
+/** A window whose dominant label is confident enough to count for an emotion shift. */
+export function confidentWindow(w: SignatureWindow): boolean {
+  return w.confidence >= 0.25 && w.emotions[w.dominant] >= 0.4;
+}
+
+/**
+ * Whether a window's evidence is incongruent: among modalities with confidence ≥ 0.15, the odd one out
+ * disagrees with the others beyond the fitted threshold and names a different label.
+ */
+export function incongruenceHit(evidence: Evidence[], rel: ReliabilityFile): { score: number; odd: Evidence; others: Evidence[] } | undefined {
+  const ev = evidence.filter((e) => e.confidence >= 0.15);
+  if (ev.length < 2) return undefined;
+  const { score, odd, rest } = incongruence(ev, rel);
+  if (!odd || !rest || score < rel.incongruence.threshold) return undefined;
+  if (argmax(odd.p) === argmax(rest)) return undefined;
+  return { score, odd, others: ev.filter((e) => e !== odd) };
+}
+
+/** "the voice anger (0.81)". */
+export function describeEvidence(e: Evidence): string {
+  return `${describe(e.modality)} ${CORE_LABELS[argmax(e.p)]} (${e.p[argmax(e.p)].toFixed(2)})`;
+}
+
 function argmax(p: number[]): number {
   let b = 0;
   for (let k = 1; k < p.length; k++) if (p[k] > p[b]) b = k;
@@ -635,16 +684,20 @@ function modsOf(ws: SignatureWindow[]): Modality[] {
   return MODALITY_ORDER.filter((m) => ws.some((w) => w.contributions[m]));
 }
 
-function summarise(
+/**
+ * A speaker's summary (mean, peak, end, trend, stressed share, escalation) from their windows; `items` are
+ * used only when there are no windows. Exported for live streams, which call it on the windows so far.
+ */
+export function speakerSummary(
   spk: string,
   wins: SignatureWindow[],
   emotions: Emotions,
-  items: Item[],
-  v: VoiceReading | undefined,
+  items: FusionItem[],
+  v: Pick<VoiceReading, 'pauses'> | undefined,
   chatSpeaker: string,
   stressedAt: number,
   longPause: number,
-  text: TextReading | undefined,
+  text: Pick<TextReading, 'messages'> | undefined,
   voiceOffset: number,
 ): SpeakerSignature['summary'] {
   const vas = (ws: SignatureWindow[]) => {

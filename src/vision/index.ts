@@ -19,7 +19,7 @@ import type { FaceInput, FaceReading, FaceResult, FrameReading, RawFrame, RgbIma
 
 export * from './types.js';
 export { extractAudio, probeVideo, videoFrames, findFfmpeg, type VideoInfo, type VideoFrame } from './video.js';
-export { decodeImage, MAX_IMAGE_PIXELS } from './decode.js';
+export { decodeImage, rawToRgb, MAX_IMAGE_PIXELS } from './decode.js';
 export type { ClassifierName, DetectorName } from './models.js';
 export type { TrackerOptions } from './tracker.js';
 
