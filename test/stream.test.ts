@@ -224,7 +224,7 @@ describe('createStream: faces and bounded state', () => {
   it('keeps its state bounded over minutes of audio streamed faster than real time', async () => {
     const bytes = wavData(MULAW);
     const s = createStream({ speakers: ['customer'], encoding: 'mulaw', sampleRate: 8000 });
-    const loops = 11; // ≈ 5 minutes
+    const loops = 7; // ≈ 3.3 minutes (the bench streams an hour)
     const held: ReturnType<typeof s.stats>['held'][] = [];
     for (let k = 0; k < loops; k++) {
       for (let i = 0; i < bytes.length; i += 160) if (!s.pushAudio(bytes.subarray(i, i + 160))) await s.whenDrained();
@@ -239,7 +239,7 @@ describe('createStream: faces and bounded state', () => {
       expect(h.arrivalMarks).toBeLessThan(6000);
     }
     // results grow with the stream (they are the signature), the buffers do not
-    expect(held[loops - 1].segments).toBeGreaterThan(held[1].segments * 4);
+    expect(held[loops - 1].segments).toBeGreaterThan(held[1].segments * 2.5);
     expect(held[loops - 1].audioSec[0]).toBeLessThanOrEqual(held[1].audioSec[0] + 2);
   }, 60_000);
 });

@@ -209,6 +209,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private endWall = 0;
   private pump?: Promise<void>;
   private needDrain = false;
+  private drainWaiter?: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
   private maxQueued = 0;
   private invalidSamples = 0;
   private ignoredAudioSec = 0;
@@ -322,21 +323,19 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
 
   /** Resolves when no channel is over the high-water mark (immediately when none is). */
   whenDrained(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
     if (!this.overHighWater()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const done = () => {
-        this.off('drain', done);
-        this.off('error', failed);
-        resolve();
-      };
-      const failed = (e: Error) => {
-        this.off('drain', done);
-        this.off('error', failed);
-        reject(e);
-      };
-      this.on('drain', done);
-      this.on('error', failed);
-    });
+    if (!this.drainWaiter) {
+      let resolve!: () => void;
+      let reject!: (e: Error) => void;
+      const promise = new Promise<void>((a, b) => {
+        resolve = a;
+        reject = b;
+      });
+      promise.catch(() => undefined);
+      this.drainWaiter = { promise, resolve, reject };
+    }
+    return this.drainWaiter.promise;
   }
 
   /**
@@ -482,6 +481,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     this.closed = true;
     for (const s of this.subscribers) s.wake?.();
     this.wakeProducers();
+    this.drainWaiter?.reject(this.failure);
+    this.drainWaiter = undefined;
     if (this.listenerCount('error') > 0) this.emit('error', this.failure);
   }
 
@@ -582,8 +583,10 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
           onClock: (clock) => this.onClock(ch, clock),
         });
       }
-      if (this.needDrain && !this.overHighWater()) {
+      if ((this.needDrain || this.drainWaiter) && !this.overHighWater()) {
         this.needDrain = false;
+        this.drainWaiter?.resolve();
+        this.drainWaiter = undefined;
         this.emit('drain');
       }
       await this.waitForReaders();
