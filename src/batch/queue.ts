@@ -10,6 +10,7 @@
  *
  * bullmq and piscina are loaded on first use, so importing emosig does not load them.
  */
+import type { Socket } from 'node:net';
 import { isAbsolute } from 'node:path';
 import type { ConnectionOptions, Job, Worker } from 'bullmq';
 import type { AnalyzerOptions } from '../fusion/analyze.js';
@@ -88,6 +89,8 @@ export interface EnqueueOptions {
   backoffMs?: number;
   /** Move this queue's failed jobs back to waiting first (e.g. after fixing their inputs). */
   retryFailed?: boolean;
+  /** Fail with QUEUE_UNAVAILABLE when Redis does not answer within this many ms (default 15000). */
+  timeoutMs?: number;
 }
 
 /** Enqueue one job per interaction (in chunks of 500); returns the job ids. */
@@ -95,10 +98,11 @@ export async function enqueueManifest(o: EnqueueOptions): Promise<{ jobIds: stri
   const { Queue } = await import('bullmq');
   const { resolve } = await import('node:path');
   const out = resolve(o.out);
+  await reachable(o.connection, o.timeoutMs ?? 15_000, 'enqueue again');
   const queue = new Queue<QueueJobData>(o.queue ?? DEFAULT_QUEUE, { connection: connectionOf(o.connection) });
   queue.on('error', () => undefined); // connection errors surface from the awaited calls below
   try {
-    await withDeadline(queue.waitUntilReady(), 15_000, o.connection);
+    if (!(await within(queue.waitUntilReady(), o.timeoutMs ?? 15_000))) throw new Error('Redis stopped answering');
     if (o.retryFailed) await queue.retryJobs({ state: 'failed' });
     const jobIds: string[] = [];
     for (let i = 0; i < o.interactions.length; i += 500) {
@@ -120,8 +124,11 @@ export async function enqueueManifest(o: EnqueueOptions): Promise<{ jobIds: stri
       await queue.addBulk(chunk);
     }
     return { jobIds };
+  } catch (e) {
+    if (e instanceof EmosigError) throw e;
+    throw new EmosigError('QUEUE_UNAVAILABLE', `enqueueing on Redis at ${redactUrl(o.connection)} failed (${(e as Error).message}); fix Redis and enqueue again — jobs already added are not duplicated`, { cause: e });
   } finally {
-    await queue.close().catch(() => undefined);
+    await within(queue.close(), 5000);
   }
 }
 
@@ -135,9 +142,46 @@ async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
   }
 }
 
-async function withDeadline<T>(p: Promise<T>, ms: number, c: QueueConnection): Promise<T> {
-  if (!(await within(p, ms))) throw new EmosigError('QUEUE_UNAVAILABLE', `Redis at ${redactUrl(c)} did not answer within ${ms / 1000} s; start Redis or fix the URL, then try again`);
-  return p;
+/** Where to probe: host, port and TLS from a URL or plain options; undefined for client instances and clusters. */
+function endpoint(c: QueueConnection): { host: string; port: number; tls: boolean } | undefined {
+  const o = (typeof c === 'string' ? { url: c } : c) as { url?: string; host?: string; port?: number; tls?: unknown; path?: string; status?: unknown };
+  if (o.status !== undefined || o.path) return undefined; // an ioredis instance, or a unix socket
+  if (o.url) {
+    const u = new URL(o.url);
+    return { host: u.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(u.port) || 6379, tls: u.protocol === 'rediss:' };
+  }
+  return { host: o.host ?? '127.0.0.1', port: o.port ?? 6379, tls: !!o.tls };
+}
+
+/** One PING over a plain socket: true when Redis answers (even "-NOAUTH" proves it is up). */
+async function ping(c: QueueConnection, ms: number): Promise<boolean> {
+  const ep = endpoint(c);
+  if (!ep) return true;
+  const sock: Socket = ep.tls ? (await import('node:tls')).connect({ host: ep.host, port: ep.port, servername: ep.host }) : (await import('node:net')).connect({ host: ep.host, port: ep.port });
+  return new Promise((done) => {
+    const finish = (ok: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      done(ok);
+    };
+    const timer = setTimeout(() => finish(false), ms);
+    sock.once(ep.tls ? 'secureConnect' : 'connect', () => sock.write('PING\r\n'));
+    sock.once('data', (b: Buffer) => finish(/^[+-]/.test(b.toString('latin1'))));
+    sock.once('error', () => finish(false));
+  });
+}
+
+/**
+ * Wait until Redis answers, for at most `ms`; throws QUEUE_UNAVAILABLE otherwise. BullMQ objects are only created
+ * once it does: closing one whose connection never came up leaks an unhandled rejection from inside BullMQ.
+ */
+async function reachable(c: QueueConnection, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await ping(c, Math.max(100, Math.min(2000, end - Date.now())))) return;
+    if (Date.now() >= end) throw new EmosigError('QUEUE_UNAVAILABLE', `Redis at ${redactUrl(c)} did not answer within ${Math.round(ms / 1000)} s; start Redis or fix the URL, then ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** Error codes worth another try (a crashed thread, a full disk); anything else fails the job at once. */
@@ -176,9 +220,10 @@ export interface QueueWorker {
 /** Start consuming the queue. */
 export async function createWorker(o: WorkerOptions): Promise<QueueWorker> {
   const { Worker, UnrecoverableError } = await import('bullmq');
+  const maxDownMs = o.maxDownMs ?? 30_000;
+  await reachable(o.connection, maxDownMs, 'start the worker again');
   const pool = await createBatchPool({ concurrency: o.concurrency, analyzer: o.analyzer });
   const emit = (e: WorkerEvent) => o.onEvent?.(e);
-  const maxDownMs = o.maxDownMs ?? 30_000;
 
   const worker = new Worker<QueueJobData, SummaryRow>(
     o.queue ?? DEFAULT_QUEUE,
@@ -267,6 +312,7 @@ export async function createWorker(o: WorkerOptions): Promise<QueueWorker> {
     return closed;
   }
 
+  await within(worker.waitUntilReady(), maxDownMs); // closing a worker whose connections are still starting leaks rejections in BullMQ
   return {
     worker,
     done,
