@@ -272,10 +272,12 @@ export async function createWorker(o: WorkerOptions): Promise<QueueWorker> {
   worker.client.then((c) => (client = c as unknown as { status: string }), () => undefined);
   let downSince: number | undefined = Date.now();
   let closed: Promise<void> | undefined;
+  let everUp = false; // report changes after the first connection only
   const watch = setInterval(() => {
     const up = client?.status === 'ready';
-    if (up && downSince !== undefined) emit({ type: 'connection', up: true });
+    if (up && downSince !== undefined && everUp) emit({ type: 'connection', up: true });
     if (!up && downSince === undefined) emit({ type: 'connection', up: false, message: lastError });
+    everUp ||= up;
     downSince = up ? undefined : (downSince ?? Date.now());
     if (downSince !== undefined && Date.now() - downSince > maxDownMs && !closed) {
       const err = new EmosigError(
