@@ -3,13 +3,12 @@
  * emosig batch INPUT_DIR|MANIFEST --out DIR --enqueue REDIS_URL [--queue-name NAME] [--attempts N] [--retry-failed]
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.js';
 import { readManifest, type Manifest } from '../batch/manifest.js';
 import { analyzeBatch, defaultConcurrency } from '../batch/pool.js';
 import { DEFAULT_QUEUE, enqueueManifest, redactUrl } from '../batch/queue.js';
 import { num } from './analyze.js';
-import { progressBar } from './common.js';
+import { parseCommand, progressBar, usageError } from './common.js';
 
 const HELP = `Usage: emosig batch INPUT_DIR|MANIFEST --out DIR [options]
 
@@ -55,11 +54,6 @@ const OPTIONS = {
 
 const say = (line: string) => process.stderr.write(`emosig batch: ${line}\n`);
 
-function usage(message: string): number {
-  process.stderr.write(`emosig batch: ${message}\n\n${HELP}`);
-  return 2;
-}
-
 /** A whole number ≥ 1 from a flag, or undefined (throws a usage message). */
 export function count(v: string | undefined, name: string): number | undefined {
   const n = num(v, name);
@@ -68,17 +62,10 @@ export function count(v: string | undefined, name: string): number | undefined {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let a;
-  try {
-    a = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (e) {
-    return usage((e as Error).message);
-  }
+  const a = parseCommand('batch', HELP, { args: argv, options: OPTIONS, allowPositionals: true });
+  if (typeof a === 'number') return a;
   const v = a.values;
-  if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+  const usage = (message: string) => usageError('batch', message, HELP);
   if (a.positionals.length !== 1) return usage('give one INPUT_DIR or MANIFEST');
   if (!v.out) return usage('--out DIR is required');
   let concurrency: number | undefined, attempts: number | undefined;

@@ -1,4 +1,5 @@
 import cliProgress from 'cli-progress';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorInfo } from '../errors.js';
 
 /** Write a line to stdout, respecting back-pressure so piping thousands of results stays bounded. */
@@ -70,4 +71,28 @@ export async function runBatch<T>(o: BatchOptions<T>): Promise<number> {
 export function fail(message: string): never {
   process.stderr.write(`emosig: ${message}\n`);
   process.exit(2);
+}
+
+/** `emosig NAME: message`, a blank line and the command's usage on stderr; returns the bad-usage exit code 2. */
+export function usageError(name: string, message: string, help: string): number {
+  process.stderr.write(`emosig ${name}: ${message}\n\n${help}`);
+  return 2;
+}
+
+/**
+ * Parse a command's flags (strict unless `config` says otherwise). Returns the parsed flags, or the exit code to
+ * stop with: 0 after printing the usage for `--help`, 2 after a usage error.
+ */
+export function parseCommand<T extends ParseArgsConfig>(name: string, help: string, config: T): ReturnType<typeof parseArgs<T>> | number {
+  let a: ReturnType<typeof parseArgs<T>>;
+  try {
+    a = parseArgs(config);
+  } catch (e) {
+    return usageError(name, (e as Error).message, help);
+  }
+  if ((a.values as { help?: boolean }).help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  return a;
 }

@@ -2,11 +2,11 @@
  * emosig worker --queue REDIS_URL [--queue-name NAME] [--concurrency N] [--max-down S] [--grace S]
  *               [--lock-duration MS] [--stalled-interval MS]
  */
-import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.js';
 import { DEFAULT_QUEUE, createWorker, redactUrl, type QueueWorker, type WorkerEvent } from '../batch/queue.js';
 import { count } from './batch.js';
 import { num } from './analyze.js';
+import { parseCommand, usageError } from './common.js';
 
 const HELP = `Usage: emosig worker --queue REDIS_URL [options]
 
@@ -56,18 +56,9 @@ function describe(e: WorkerEvent): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let a;
-  try {
-    a = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (e) {
-    process.stderr.write(`emosig worker: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const a = parseCommand('worker', HELP, { args: argv, options: OPTIONS, allowPositionals: false });
+  if (typeof a === 'number') return a;
   const v = a.values;
-  if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   let opts;
   try {
     if (!v.queue) throw new Error('--queue REDIS_URL is required');
@@ -80,8 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       stalledInterval: count(v['stalled-interval'], 'stalled-interval'),
     };
   } catch (e) {
-    process.stderr.write(`emosig worker: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
+    return usageError('worker', (e as Error).message, HELP);
   }
   let w: QueueWorker;
   try {
