@@ -22,7 +22,7 @@ export default defineConfig([
   },
   {
     // The CLI, benchmarks and training / dataset scripts (ESM only).
-    entry: { 'cli/main': 'src/cli/main.ts', 'batch/worker': 'src/batch/worker.ts', ...entriesIn('bench'), ...entriesIn('scripts'), ...entriesIn('examples') },
+    entry: { 'cli/main': 'src/cli/main.ts', 'batch/worker': 'src/batch/worker.ts', ...entriesIn('bench'), ...entriesIn('scripts'), 'stream/face-worker': 'src/stream/face-worker.ts', ...entriesIn('examples') },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',

@@ -223,11 +223,59 @@ export class AudioHistory {
   }
 }
 
+/** One channel's audio, resampled to 16 kHz as it comes, waiting for the VAD. */
+export class VadQueue {
+  private readonly resampler: Resampler | null;
+  private parts: Float32Array[] = [];
+  /** Samples waiting. */
+  length = 0;
+
+  constructor(rate: number) {
+    this.resampler = rate === VAD_RATE ? null : new Resampler(rate, VAD_RATE);
+  }
+
+  /** Samples at the channel's rate. */
+  push(x: Float32Array): void {
+    this.add(this.resampler ? this.resampler.process(x) : Float32Array.from(x));
+  }
+
+  /** End of input: the resampler's tail. */
+  end(): void {
+    if (this.resampler) this.add(this.resampler.flush());
+  }
+
+  private add(y: Float32Array): void {
+    if (y.length) {
+      this.parts.push(y);
+      this.length += y.length;
+    }
+  }
+
+  /** Take the waiting audio (whole VAD frames unless `all`). */
+  take(all: boolean): Float32Array {
+    const n = all ? this.length : this.length - (this.length % VAD_FRAME);
+    const out = new Float32Array(n);
+    let k = 0;
+    const rest: Float32Array[] = [];
+    for (const p of this.parts) {
+      if (k + p.length <= n) {
+        out.set(p, k);
+        k += p.length;
+      } else if (k < n) {
+        out.set(p.subarray(0, n - k), k);
+        rest.push(p.subarray(n - k));
+        k = n;
+      } else rest.push(p);
+    }
+    this.parts = rest;
+    this.length -= n;
+    return out;
+  }
+}
+
 class ChannelState {
-  readonly resampler: Resampler | null;
+  readonly queue: VadQueue;
   readonly history = new AudioHistory();
-  pending: Float32Array[] = [];
-  pendingLen = 0;
   /** Absolute 16 kHz sample up to which the VAD has run. */
   vadPos = 0;
   readonly segmenter: SpeechSegmenter;
@@ -243,49 +291,9 @@ class ChannelState {
     rate: number,
     vad: VadOptions,
   ) {
-    this.resampler = rate === VAD_RATE ? null : new Resampler(rate, VAD_RATE);
+    this.queue = new VadQueue(rate);
     this.segmenter = new SpeechSegmenter(vad);
   }
-
-  push(x: Float32Array): void {
-    const y = this.resampler ? this.resampler.process(x) : Float32Array.from(x);
-    if (y.length) {
-      this.pending.push(y);
-      this.pendingLen += y.length;
-    }
-  }
-
-  flushResampler(): void {
-    if (this.resampler) {
-      const y = this.resampler.flush();
-      if (y.length) {
-        this.pending.push(y);
-        this.pendingLen += y.length;
-      }
-    }
-  }
-
-  /** Take the pending audio (whole VAD frames unless `all`). */
-  take(all: boolean): Float32Array {
-    const n = all ? this.pendingLen : this.pendingLen - (this.pendingLen % VAD_FRAME);
-    const out = new Float32Array(n);
-    let k = 0;
-    const rest: Float32Array[] = [];
-    for (const p of this.pending) {
-      if (k + p.length <= n) {
-        out.set(p, k);
-        k += p.length;
-      } else if (k < n) {
-        out.set(p.subarray(0, n - k), k);
-        rest.push(p.subarray(n - k));
-        k = n;
-      } else rest.push(p);
-    }
-    this.pending = rest;
-    this.pendingLen -= n;
-    return out;
-  }
-
 }
 
 /** A channel's noise floor: the median energy of its recent non-speech VAD frames (a ring of 2,048 frames). */
@@ -344,7 +352,7 @@ export async function extractVoice(input: VoiceInput, opts: VoiceOptions = {}): 
     const chunk = VAD_CHUNK_SEC * VAD_RATE;
 
     const runVad = async (final: boolean) => {
-      const audio = states.map((s) => s.take(final));
+      const audio = states.map((s) => s.queue.take(final));
       const probs = await vad.probsMany(
         audio.map((a, i) => ({ audio: a, preroll: states[i].history.slice(states[i].vadPos - 16 * VAD_FRAME, states[i].vadPos) })),
         8,
@@ -370,10 +378,10 @@ export async function extractVoice(input: VoiceInput, opts: VoiceOptions = {}): 
     };
 
     for await (const block of reader.blocks(Math.max(1, Math.round(info.sampleRate * 4)))) {
-      states.forEach((s, i) => s.push(block.channels[i]));
-      if (states.every((s) => s.pendingLen >= chunk)) await runVad(false);
+      states.forEach((s, i) => s.queue.push(block.channels[i]));
+      if (states.every((s) => s.queue.length >= chunk)) await runVad(false);
     }
-    states.forEach((s) => s.flushResampler());
+    states.forEach((s) => s.queue.end());
     await runVad(true);
 
     if (info.truncated) warnings.push(`the file is shorter than its header says: ${info.frames} of ${info.declaredFrames} frames were decoded`);

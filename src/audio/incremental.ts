@@ -17,11 +17,10 @@
  * stream adds its window ends), each with 60 ms of audio before it and 40 ms after it as context, so that
  * the results do not depend on how the audio was chunked.
  */
-import { Resampler } from './resample.js';
 import { SpeechSegmenter, VAD_FRAME, VAD_RATE, VAD_STATE_SIZE, type SpeechSpan, type VadLane, type VadOptions } from './vad.js';
 import { FeatureAccumulator, analyseFrames, LLD_NAMES, FEATURE_NAMES, type FrameAnalysis, type LldName } from './features.js';
 import { HOP, WIN } from './spectral.js';
-import { AudioHistory, NoiseFloor, scoreSegments, segmentQuality, usableBaseline, type ExtractedSegment, type VoiceBaseline, type VoiceSegment } from './analyze.js';
+import { AudioHistory, NoiseFloor, VadQueue, scoreSegments, segmentQuality, usableBaseline, type ExtractedSegment, type VoiceBaseline, type VoiceSegment } from './analyze.js';
 import type { VoiceModel } from './model.js';
 
 /** Context around each block of frame descriptors (samples at 16 kHz): 60 ms before, 40 ms after. */
@@ -116,9 +115,7 @@ export interface ChannelHooks {
 export class VoiceChannelStream {
   readonly name: string;
   readonly inputRate: number;
-  private readonly resampler: Resampler | null;
-  private pending: Float32Array[] = [];
-  private pendingLen = 0;
+  private readonly queue: VadQueue;
   private readonly history = new AudioHistory();
   private readonly vadState = new Float32Array(VAD_STATE_SIZE);
   private readonly segmenter: SpeechSegmenter;
@@ -146,7 +143,7 @@ export class VoiceChannelStream {
   constructor(name: string, inputRate: number, opts: VoiceStreamOptions = {}) {
     this.name = name;
     this.inputRate = inputRate;
-    this.resampler = inputRate === VAD_RATE ? null : new Resampler(inputRate, VAD_RATE);
+    this.queue = new VadQueue(inputRate);
     this.segmenter = new SpeechSegmenter(opts.vad);
     const keepSec = opts.keepSec ?? (opts.vad?.maxSegmentSec ?? 15) + 5;
     this.keep = Math.round(keepSec * VAD_RATE);
@@ -160,22 +157,14 @@ export class VoiceChannelStream {
   push(x: Float32Array): void {
     if (this.ended) throw new Error('VoiceChannelStream.push after end');
     this.received += x.length;
-    const y = this.resampler ? this.resampler.process(x) : Float32Array.from(x);
-    if (y.length) {
-      this.pending.push(y);
-      this.pendingLen += y.length;
-    }
+    this.queue.push(x);
   }
 
   /** No more input: the resampler's tail joins the pending audio. */
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    const y = this.resampler?.flush();
-    if (y?.length) {
-      this.pending.push(y);
-      this.pendingLen += y.length;
-    }
+    this.queue.end();
   }
 
   /** Seconds of input received, processed (VAD and frame descriptors complete), and waiting. */
@@ -202,28 +191,13 @@ export class VoiceChannelStream {
   }
   /** Whether `vadLane()` has work: a whole VAD frame, or the final flush after `end()`. */
   get hasWork(): boolean {
-    return this.pendingLen >= VAD_FRAME || (this.ended && !this.flushed);
+    return this.queue.length >= VAD_FRAME || (this.ended && !this.flushed);
   }
 
   /** The VAD work that is ready: whole 32 ms frames (everything after `end()`), or undefined. */
   vadLane(): VadLane | undefined {
-    const n = this.ended ? this.pendingLen : this.pendingLen - (this.pendingLen % VAD_FRAME);
-    if (n === 0 && !(this.ended && !this.flushed)) return undefined;
-    const audio = new Float32Array(n);
-    let k = 0;
-    const rest: Float32Array[] = [];
-    for (const p of this.pending) {
-      if (k + p.length <= n) {
-        audio.set(p, k);
-        k += p.length;
-      } else if (k < n) {
-        audio.set(p.subarray(0, n - k), k);
-        rest.push(p.subarray(n - k));
-        k = n;
-      } else rest.push(p);
-    }
-    this.pending = rest;
-    this.pendingLen -= n;
+    if (!this.hasWork) return undefined;
+    const audio = this.queue.take(this.ended);
     return { audio, warmupFrames: 0, state: this.vadState, context: this.history.slice(this.vadPos - 64, this.vadPos) };
   }
 
@@ -245,7 +219,7 @@ export class VoiceChannelStream {
       await this.settle(false, hooks);
       this.trim();
     }
-    if (this.ended && this.pendingLen === 0 && !this.flushed) {
+    if (this.ended && this.queue.length === 0 && !this.flushed) {
       this.flushed = true;
       this.closed.push(...this.segmenter.flush());
       await this.settle(true, hooks);

@@ -26,7 +26,8 @@ import {
   type VoiceReading,
 } from '../audio/index.js';
 import { analyzeText, loadTextModel, scoreMessages, type TextMessageReading, type TextModel, type TextReading } from '../text/index.js';
-import { createFaceAnalyzer, decodeImage, rawToRgb, type FaceAnalyzer, type FaceReading, type FrameReading, type RawFrame, type RgbImage } from '../vision/index.js';
+import { rawToRgb, type FaceReading, type FrameReading, type RawFrame, type RgbImage } from '../vision/index.js';
+import { inProcessFaces, workerFaces, type StreamFaces } from './faces.js';
 import {
   confidentWindow,
   describeEvidence,
@@ -194,7 +195,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private vad?: SileroVad;
   private voiceModel?: VoiceModel;
   private textModel?: TextModel;
-  private faceAnalyzer?: Promise<FaceAnalyzer>;
+  private faceAnalyzer?: Promise<StreamFaces>;
   private readonly channels: (Channel | undefined)[] = [];
   private readonly live = new Map<string, SpeakerLive>();
   private readonly extracted: ExtractedSegment[] = [];
@@ -374,7 +375,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       this.frameStats.dropped++;
       dropped = true;
     }
-    if (!this.faceBusy) this.faceBusy = this.runFaces();
+    if (!this.faceBusy) this.faceBusy = this.guarded(() => this.runFaces(), () => (this.faceBusy = undefined));
     return !dropped;
   }
 
@@ -395,7 +396,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     const now = performance.now();
     this.global.mark(m.time, now);
     this.messageQueue.push({ ...m, index, wall: now });
-    if (!this.textBusy) this.textBusy = this.runText();
+    if (!this.textBusy) this.textBusy = this.guarded(() => this.runText(), () => (this.textBusy = undefined));
   }
 
   /** Flush everything, emit the remaining events and return the final signature (same schema as `analyze`). */
@@ -475,8 +476,22 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     if (this.closed) throw new EmosigError('STREAM_CLOSED', `${what} after end(): the stream is closed and its signature is final; create a new stream with createStream() for more input`, { input: what });
   }
 
+  /** Run a background loop; a failure stops the stream; `done` runs either way. */
+  private guarded(body: () => Promise<void>, done: () => void): Promise<void> {
+    return body()
+      .catch((e) => this.fail(e))
+      .finally(done);
+  }
+
+  private async closeFaces(): Promise<void> {
+    const f = this.faceAnalyzer;
+    this.faceAnalyzer = undefined;
+    if (f) await f.then((a) => a.close()).catch(() => undefined);
+  }
+
   private fail(e: unknown): void {
     if (this.failure) return;
+    void this.closeFaces();
     this.failure = e instanceof Error ? e : new Error(String(e));
     this.closed = true;
     for (const s of this.subscribers) s.wake?.();
@@ -774,79 +789,67 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
 
   // ------------------------------------------------------------------ faces
 
-  private faces(): Promise<FaceAnalyzer> {
-    this.faceAnalyzer ??= createFaceAnalyzer(this.o.face ?? {});
+  private faces(): Promise<StreamFaces> {
+    this.faceAnalyzer ??= (this.o.faceThread === false ? inProcessFaces : workerFaces)(this.o.face ?? {});
     return this.faceAnalyzer;
   }
 
   private async runFaces(): Promise<void> {
+    let analyzer: StreamFaces;
     try {
-      let analyzer: FaceAnalyzer;
-      try {
-        analyzer = await this.faces();
-      } catch (e) {
-        // the face models cannot run here: the stream goes on without faces
-        this.faceError ??= e;
-        const n = this.pendingFrames.length;
-        this.pendingFrames = [];
-        this.frameStats.failed += n;
-        if (n) this.warn(errorInfo(e).code, 'face', `the face analyser could not start (${errorInfo(e).message}); frames are not analysed`);
-        return;
-      }
-      while (this.pendingFrames.length && !this.failure) {
-        const f = this.pendingFrames.shift()!;
-        let img: RgbImage;
-        try {
-          img = f.image ?? (await decodeImage(f.encoded!, f.source));
-        } catch (e) {
-          this.frameStats.failed++;
-          const info = errorInfo(e);
-          this.warn(info.code, 'face', `${f.source}: ${info.message} (frame skipped)`);
-          continue;
-        }
-        const reading = await analyzer.frame(img, f.time, f.source);
-        this.frameStats.analysed++;
-        this.frameTimes.push(f.time);
-        const speaker = this.nameOf(this.o.faceSpeaker ?? this.speakers[0]);
-        const spk = this.speakerLive(speaker);
-        const best = reading.faces.reduce<FrameReading['faces'][number] | undefined>((a, b) => (!a || b.confidence > a.confidence ? b : a), undefined);
-        const dt = this.lastFaceTime !== undefined ? Math.min(1, f.time - this.lastFaceTime) : 0.2;
-        this.lastFaceTime = f.time;
-        if (best && best.confidence > 0) spk.items.push(faceItem(best, speaker, f.time, dt));
-        this.send({ type: 'reading', modality: 'face', speaker, reading, time: f.time, latencyMs: this.latencyOf(f.time) }, 'reading');
-        if (!this.channels.some((c) => c)) for (const s of this.live.values()) await this.emitWindows(s, f.time, false);
-      }
+      analyzer = await this.faces();
     } catch (e) {
-      this.fail(e);
-    } finally {
-      this.faceBusy = undefined;
+      // the face models cannot run here: the stream goes on without faces
+      this.faceError ??= e;
+      const n = this.pendingFrames.length;
+      this.pendingFrames = [];
+      this.frameStats.failed += n;
+      if (n) this.warn(errorInfo(e).code, 'face', `the face analyser could not start (${errorInfo(e).message}); frames are not analysed`);
+      return;
+    }
+    while (this.pendingFrames.length && !this.failure) {
+      const f = this.pendingFrames.shift()!;
+      let reading: FrameReading;
+      try {
+        reading = await analyzer.frame({ image: f.image, encoded: f.encoded }, f.time, f.source);
+      } catch (e) {
+        // an undecodable image: this frame is skipped, the stream goes on
+        this.frameStats.failed++;
+        const info = errorInfo(e);
+        this.warn(info.code, 'face', `${f.source}: ${info.message} (frame skipped)`);
+        continue;
+      }
+      this.frameStats.analysed++;
+      this.frameTimes.push(f.time);
+      const speaker = this.nameOf(this.o.faceSpeaker ?? this.speakers[0]);
+      const spk = this.speakerLive(speaker);
+      const best = reading.faces.reduce<FrameReading['faces'][number] | undefined>((a, b) => (!a || b.confidence > a.confidence ? b : a), undefined);
+      const dt = this.lastFaceTime !== undefined ? Math.min(1, f.time - this.lastFaceTime) : 0.2;
+      this.lastFaceTime = f.time;
+      if (best && best.confidence > 0) spk.items.push(faceItem(best, speaker, f.time, dt));
+      this.send({ type: 'reading', modality: 'face', speaker, reading, time: f.time, latencyMs: this.latencyOf(f.time) }, 'reading');
+      if (!this.channels.some((c) => c)) for (const s of this.live.values()) await this.emitWindows(s, f.time, false);
     }
   }
 
   // ------------------------------------------------------------------ text
 
   private async runText(): Promise<void> {
-    try {
-      await this.ready;
-      while (this.messageQueue.length && !this.failure) {
-        const m = this.messageQueue.shift()!;
-        const [reading] = await scoreMessages(this.textModel!, [{ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) }], {
-          explain: false,
-          echo: !!this.o.keepText,
-          backend: 'js',
-        });
-        this.messages.push({ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) });
-        this.textReadings.push(reading);
-        const speaker = this.nameOf(m.speaker ?? this.o.chatSpeaker ?? this.speakers[0]);
-        const spk = this.speakerLive(speaker);
-        if (!reading.flags.includes('empty') && reading.confidence > 0) spk.items.push(textItem(reading, speaker, m.time));
-        this.send({ type: 'reading', modality: 'text', speaker, reading, time: m.time, latencyMs: r3(performance.now() - m.wall) }, 'reading');
-        if (!this.channels.some((c) => c)) for (const s of this.live.values()) await this.emitWindows(s, m.time, false);
-      }
-    } catch (e) {
-      this.fail(e);
-    } finally {
-      this.textBusy = undefined;
+    await this.ready;
+    while (this.messageQueue.length && !this.failure) {
+      const m = this.messageQueue.shift()!;
+      const [reading] = await scoreMessages(this.textModel!, [{ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) }], {
+        explain: false,
+        echo: !!this.o.keepText,
+        backend: 'js',
+      });
+      this.messages.push({ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) });
+      this.textReadings.push(reading);
+      const speaker = this.nameOf(m.speaker ?? this.o.chatSpeaker ?? this.speakers[0]);
+      const spk = this.speakerLive(speaker);
+      if (!reading.flags.includes('empty') && reading.confidence > 0) spk.items.push(textItem(reading, speaker, m.time));
+      this.send({ type: 'reading', modality: 'text', speaker, reading, time: m.time, latencyMs: r3(performance.now() - m.wall) }, 'reading');
+      if (!this.channels.some((c) => c)) for (const s of this.live.values()) await this.emitWindows(s, m.time, false);
     }
   }
 
@@ -875,6 +878,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       for (const s of this.live.values()) await this.emitWindows(s, duration, true);
       if (this.lastSpeechEnd > 0 && audioEnd - this.lastSpeechEnd >= (this.o.longPauseSec ?? 2) && audioEnd > this.pauseFrom) this.addPause(this.lastSpeechEnd, audioEnd, undefined);
       const sig = await this.signature();
+      await this.closeFaces();
       this.emit('end', sig);
       return sig;
     } catch (e) {
@@ -931,11 +935,11 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       const a = await this.faces();
       readings.face = {
         frames: this.frameTimes.map((time) => ({ time, source, width: 0, height: 0, faces: [] })),
-        tracks: a.tracks(),
-        backend: a.backend,
-        ...(a.backendNote ? { backendNote: a.backendNote } : {}),
-        model: a.model,
-        detector: a.detector,
+        tracks: await a.tracks(),
+        backend: a.info.backend,
+        ...(a.info.backendNote ? { backendNote: a.info.backendNote } : {}),
+        model: a.info.model,
+        detector: a.info.detector,
       };
       status.face = { source };
     }

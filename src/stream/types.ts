@@ -36,6 +36,11 @@ export interface StreamOptions {
   vad?: VadOptions;
   /** Face analyser options (model, detector, tta, backend, …). */
   face?: Pick<AnalyzeFacesOptions, 'model' | 'detector' | 'tta' | 'align' | 'margin' | 'inputSize' | 'minScore' | 'maxFaces' | 'tracker' | 'backend'>;
+  /**
+   * Run the face model in a worker thread (default true), so that face inference (~100–300 ms a frame) does
+   * not hold up the audio path; false runs it on the stream's own thread.
+   */
+  faceThread?: boolean;
   /** Load the face models when the stream is created instead of at the first frame (default false). */
   preloadFace?: boolean;
   /** Frames waiting for the face model at most; beyond, the oldest waiting frame is dropped (counted). Default 1. */

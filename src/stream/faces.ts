@@ -1,0 +1,139 @@
+/**
+ * The face model of a live stream, in a worker thread (default) or in-process.
+ *
+ * Face inference takes ~100–300 ms a frame on one CPU core and blocks the thread it runs on (TF.js wasm);
+ * on the stream's own thread it would hold up the audio path for that long at every frame. In a worker
+ * thread the audio path keeps running and only the faces wait (frames that cannot be analysed in time are
+ * dropped by the stream, not queued).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { EmosigError, type EmosigErrorCode, ERROR_CODES } from '../errors.js';
+import { packageRoot } from '../runtime/paths.js';
+import { createFaceAnalyzer, decodeImage, type AnalyzeFacesOptions, type FaceReading, type FrameReading, type RgbImage } from '../vision/index.js';
+
+export interface FaceInfo {
+  backend: FaceReading['backend'];
+  backendNote?: string;
+  model: string;
+  detector: string | null;
+}
+
+/** What the stream needs from a face analyser. */
+export interface StreamFaces {
+  readonly info: FaceInfo;
+  /** Analyse one frame (raw RGB or encoded bytes) at `time`. */
+  frame(input: { image?: RgbImage; encoded?: Uint8Array }, time: number, source: string): Promise<FrameReading>;
+  tracks(): Promise<FaceReading['tracks']>;
+  close(): Promise<void>;
+}
+
+export type FaceOptions = Pick<AnalyzeFacesOptions, 'model' | 'detector' | 'tta' | 'align' | 'margin' | 'inputSize' | 'minScore' | 'maxFaces' | 'tracker' | 'backend'>;
+
+/** Messages between the stream and its face worker. */
+export type FaceRequest =
+  | { type: 'init'; options: FaceOptions }
+  | { type: 'frame'; id: number; time: number; source: string; image?: RgbImage; encoded?: Uint8Array }
+  | { type: 'tracks'; id: number };
+export type FaceReply =
+  | { type: 'ready'; info: FaceInfo }
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id?: number; code: string; message: string };
+
+/** In-process analyser (blocks the caller's thread while a frame is analysed). */
+export async function inProcessFaces(options: FaceOptions): Promise<StreamFaces> {
+  const a = await createFaceAnalyzer(options);
+  return {
+    info: { backend: a.backend, ...(a.backendNote ? { backendNote: a.backendNote } : {}), model: a.model, detector: a.detector },
+    async frame(input, time, source) {
+      const img = input.image ?? (await decodeImage(input.encoded!, source));
+      return a.frame(img, time, source);
+    },
+    tracks: async () => a.tracks(),
+    close: async () => undefined,
+  };
+}
+
+/** Where the worker script is: next to this file from source, dist/stream/face-worker.js from the build. */
+function workerScript(): string {
+  const here = fileURLToPath(import.meta.url);
+  const candidates = here.endsWith('.ts')
+    ? [join(dirname(here), 'face-worker.ts')]
+    : [join(dirname(here), 'stream', 'face-worker.js'), join(dirname(here), '..', 'stream', 'face-worker.js'), join(packageRoot(), 'dist', 'stream', 'face-worker.js')];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new EmosigError('MODEL_MISSING', `the face worker script is missing (looked at ${candidates.join(', ')}); rebuild emosig (npm run build), or pass faceThread: false`);
+  return found;
+}
+
+function tsxBootstrap(file: string): string {
+  let api = 'tsx/esm/api';
+  try {
+    api = import.meta.resolve(api);
+  } catch {
+    /* the bare name, resolved from the working directory */
+  }
+  return `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`;
+}
+
+function toError(r: { code: string; message: string }): Error {
+  return (ERROR_CODES as readonly string[]).includes(r.code) ? new EmosigError(r.code as EmosigErrorCode, r.message) : new Error(r.message);
+}
+
+/** The analyser in a worker thread. */
+export async function workerFaces(options: FaceOptions): Promise<StreamFaces> {
+  const file = workerScript();
+  // sharp (libvips, used to decode images) must be loaded by the main thread before a worker thread uses it
+  await import('sharp').catch(() => undefined);
+  // from source (tests, `node --import tsx`) the TypeScript worker is imported through tsx, registered in the thread
+  const worker = file.endsWith('.ts') ? new Worker(tsxBootstrap(file), { eval: true }) : new Worker(file);
+  worker.unref();
+  const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let nextId = 1;
+  let dead: Error | undefined;
+  const call = (msg: FaceRequest): Promise<unknown> => {
+    if (dead) return Promise.reject(dead);
+    return new Promise((resolve, reject) => {
+      if ('id' in msg) waiting.set(msg.id, { resolve, reject });
+      worker.postMessage(msg);
+    });
+  };
+  return new Promise<StreamFaces>((resolve, reject) => {
+    const fail = (e: Error) => {
+      dead = e;
+      for (const w of waiting.values()) w.reject(e);
+      waiting.clear();
+      reject(e);
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code) => {
+      if (!dead) fail(new EmosigError('BACKEND_UNAVAILABLE', `the face worker thread exited (code ${code})`));
+    });
+    worker.on('message', (r: FaceReply) => {
+      if (r.type === 'ready') {
+        worker.ref();
+        resolve({
+          info: r.info,
+          // pixels are copied to the thread (a caller's buffer is never detached)
+          frame: (input, time, source) => call({ type: 'frame', id: nextId++, time, source, ...input }) as Promise<FrameReading>,
+          tracks: () => call({ type: 'tracks', id: nextId++ }) as Promise<FaceReading['tracks']>,
+          close: async () => {
+            dead = new EmosigError('STREAM_CLOSED', 'the face worker was closed');
+            worker.removeAllListeners('exit');
+            await worker.terminate();
+          },
+        });
+      } else if (r.type === 'error' && r.id === undefined) {
+        fail(toError(r));
+        void worker.terminate();
+      } else if (r.id !== undefined) {
+        const w = waiting.get(r.id);
+        waiting.delete(r.id);
+        if (r.type === 'result') w?.resolve(r.value);
+        else w?.reject(toError(r));
+      }
+    });
+    worker.postMessage({ type: 'init', options } satisfies FaceRequest);
+  });
+}
