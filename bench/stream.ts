@@ -11,6 +11,7 @@
  * Writes bench/results/stream.json and bench/results/stream.md.
  *
  *   node --expose-gc dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME]
+ *   node dist/bench/stream.js --render bench/results/stream.json      (rewrite the Markdown of a run)
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, loadavg, totalmem, platform, release } from 'node:os';
@@ -208,7 +209,7 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
   const lines = [
     '# Live stream benchmark',
     '',
-    `Measured ${res.date} by \`bench/stream.ts\` on ${m.cpu} (${m.cores} vCPU, ${m.memGB} GB, ${m.os}, Node ${m.node}); process CPU affinity: ${m.affinity}; load average at start ${m.loadStart}, at end ${m.loadEnd} (the machine is shared with other jobs, so treat the speed figures as conservative).`,
+    `Measured ${res.date} by \`bench/stream.ts\` on ${m.cpu} (${m.cores} vCPU, ${m.memGB} GB, ${m.os}, Node ${m.node}); process CPU affinity: ${m.affinity ?? 'not pinned'}; load average at start ${m.loadStart}, at end ${m.loadEnd} (the machine is shared with other jobs, so treat the speed figures as conservative).`,
     '',
     `Input: the demo call (\`fixtures/call_stereo.wav\`) as 8 kHz G.711 mu-law per channel, looped to ${res.settings.durationSec} s, ${res.settings.chunkMs} ms chunks per channel; ${res.settings.fps} fps raw RGB frames (the demo's 360×288 camera frames, cycled); the demo chat every loop. Windows ${res.settings.window}.`,
     '',
@@ -226,12 +227,19 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
     lines.push('');
   }
   lines.push(
-    'Latency is wall time from when the pushed audio reached a window\'s end to the window event (in the fast mode the stream is kept up to 2 s behind by back-pressure, so its latencies measure the queue, not the pipeline). Frames: the face model runs one frame at a time on the same thread; frames that arrive while one is analysed wait in a one-frame slot and the older waiting one is dropped.',
+    'Latency is wall time from when the pushed audio reached a window\'s end to the window event (in the fast mode the stream is kept up to 2 s behind by back-pressure, so its latencies measure the queue, not the pipeline). Frames: the face model runs in its own worker thread, one frame at a time; frames that arrive while one is analysed wait in a one-frame slot and the older waiting one is dropped (counted). Processing / stream time in the realtime mode is the CPU time of the whole process (all threads) per second of stream.',
   );
   return lines.join('\n') + '\n';
 }
 
 async function main(): Promise<void> {
+  // --render results.json: rewrite the Markdown of an earlier run
+  const render = process.argv.indexOf('--render');
+  if (render >= 0) {
+    const file = process.argv[render + 1];
+    writeFileSync(file.replace(/\.json$/, '.md'), markdown(JSON.parse(readFileSync(file, 'utf8'))));
+    return;
+  }
   const inp = await inputs();
   const machine = {
     cpu: cpus()[0]?.model ?? 'unknown',

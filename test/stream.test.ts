@@ -199,6 +199,21 @@ describe('createStream: bad input', () => {
   });
 });
 
+describe('createStream: without audio', () => {
+  it('fuses a chat-only stream into windows and a signature; an empty stream is NOTHING_USABLE', async () => {
+    const s = createStream({ speakers: ['customer', 'agent'] });
+    let live = 0;
+    s.on('window', () => live++);
+    for (const m of CHAT) s.pushMessage(m);
+    s.pushMessage({ time: 27, speaker: 'Supervisor', text: 'I am joining the call to help out.' });
+    const sig = parseSignature(await s.end());
+    expect(live).toBe(sig.timeline.length);
+    expect(sig.interaction.modalities.voice.reason).toBe('not-given');
+    expect(sig.interaction.speakers.find((x) => x.name === 'Supervisor')?.role).toBe('other');
+    expect(await code(() => createStream().end())).toBe('NOTHING_USABLE');
+  });
+});
+
 describe('createStream: faces and bounded state', () => {
   it('analyses pushed frames (encoded and raw) and reports them in the signature', async () => {
     const dir = 'fixtures/demo/frames';
