@@ -96,6 +96,7 @@ export async function workerFaces(options: FaceOptions): Promise<StreamFaces> {
     if (dead) return Promise.reject(dead);
     return new Promise((resolve, reject) => {
       if ('id' in msg) waiting.set(msg.id, { resolve, reject });
+      worker.ref(); // keeps the process alive while a frame is being analysed, not longer
       worker.postMessage(msg);
     });
   };
@@ -112,7 +113,6 @@ export async function workerFaces(options: FaceOptions): Promise<StreamFaces> {
     });
     worker.on('message', (r: FaceReply) => {
       if (r.type === 'ready') {
-        worker.ref();
         resolve({
           info: r.info,
           // pixels are copied to the thread (a caller's buffer is never detached)
@@ -130,6 +130,7 @@ export async function workerFaces(options: FaceOptions): Promise<StreamFaces> {
       } else if (r.id !== undefined) {
         const w = waiting.get(r.id);
         waiting.delete(r.id);
+        if (!waiting.size) worker.unref();
         if (r.type === 'result') w?.resolve(r.value);
         else w?.reject(toError(r));
       }
