@@ -10,7 +10,7 @@
  *   node dist/bench/batch.js [--n 12] [--rounds 2] [--concurrency 1,2]
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -89,9 +89,11 @@ async function main(): Promise<void> {
   const base = byLevel.find((b) => b.concurrency === 1);
   const table = byLevel.map((b) => ({ ...b, speedUp: base ? b.perMin / base.perMin : NaN, efficiency: base ? b.perMin / base.perMin / b.concurrency : NaN }));
   const cpu = cpus();
+  const AUTOGROUP = '/proc/sys/kernel/sched_autogroup_enabled';
+  const autogroup = existsSync(AUTOGROUP) ? readFileSync(AUTOGROUP, 'utf8').trim() === '1' : false;
   const summary = {
     date: new Date().toISOString(),
-    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100), note: 'shared machine: other jobs ran during the measurement (see the load averages)' },
+    machine: { cpu: cpu[0]?.model ?? 'unknown', cores: cpu.length, node: process.version, loadAverageAtEnd: loadavg().map((x) => Math.round(x * 100) / 100), linuxAutogroup: autogroup, note: 'shared machine: other jobs ran during the measurement (see the load averages)' },
     workload: `${n} × the demo interaction (28 s stereo call + 13 frames + 8 chat messages, all three modalities)`,
     rounds,
     results: table,
@@ -112,7 +114,7 @@ concurrency levels, each run in its own process; the median run is shown (all ru
 ${table.map((b) => `| ${b.concurrency} | ${b.perMin.toFixed(1)} | ${b.wallSec.toFixed(1)} | ${b.firstResultSec.toFixed(1)} | ${b.speedUp.toFixed(2)}× | ${(b.efficiency * 100).toFixed(0)} % | ${b.coresUsed.toFixed(2)} | ${b.cpuSecPerInteraction.toFixed(2)} | ${b.peakRssMB.toFixed(0)} | ${b.runs.join(', ')} |`).join('\n')}
 
 Load average (1/5/15 min) before each run: ${runs.map((r) => `c=${r.concurrency}: ${r.loadBefore.map((x) => x.toFixed(2)).join('/')}`).join('; ')}; at the end ${summary.machine.loadAverageAtEnd.join('/')}.
-${summary.machine.note}. Scaling efficiency = speed-up ÷ threads. "CPU cores it got" = the process's CPU time (all
+${summary.machine.note}.${autogroup ? ' Linux autogroup scheduling is on here: CPU time is shared out per session, so on a busy machine this bench (one session) gets about the same share of the cores whatever its number of threads.' : ''} Scaling efficiency = speed-up ÷ threads. "CPU cores it got" = the process's CPU time (all
 threads, model loading included) ÷ wall time: when it stays near the same value for 1 and 2 threads, the machine had no
 spare core to give the second thread, and the interactions/min cannot scale; "CPU s / interaction" shows the cost of
 the work itself (a thread's model load included, so it rises with threads on small batches).

@@ -200,7 +200,7 @@ describe.skipIf(!REDIS)('BullMQ queue (real redis-server on loopback)', () => {
     for (const id of ids) parseSignature(JSON.parse(readFileSync(signaturePath(out, id), 'utf8')));
     expect(readdirSync(out).sort()).toEqual(ids.map((id) => `${id}.signature.json`));
     expect(await q.getJobCounts('waiting', 'active', 'delayed', 'failed')).toMatchObject({ waiting: 0, active: 0, delayed: 0, failed: 0 });
-  });
+  }, 90_000);
 
   it('a worker killed mid-job: its job is retried by another worker and completed exactly once', async () => {
     const out = join(dir, 'out-d');
@@ -212,7 +212,7 @@ describe.skipIf(!REDIS)('BullMQ queue (real redis-server on loopback)', () => {
     const completions: string[] = [];
     qe.on('completed', ({ jobId }) => completions.push(jobId));
     const startWorker = () => {
-      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--queue', redis.url, '--queue-name', 'qd', '-c', '1', '--lock-duration', '2000', '--stalled-interval', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'worker', '--queue', redis.url, '--queue-name', 'qd', '-c', '1', '--lock-duration', '4000', '--stalled-interval', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
       const log = { text: '' };
       p.stderr!.on('data', (b) => (log.text += b));
       const exited = new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
@@ -244,7 +244,7 @@ describe.skipIf(!REDIS)('BullMQ queue (real redis-server on loopback)', () => {
     } finally {
       await qe.close();
     }
-  });
+  }, 150_000);
 
   it('Redis gone: the worker gives up with QUEUE_UNAVAILABLE after the bounded time; enqueue and the CLI too', async () => {
     const r2 = await startRedis('doomed');
