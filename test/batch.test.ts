@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EmosigError } from '../src/errors.js';
@@ -59,11 +59,11 @@ describe('batch manifests', () => {
       ['call3', 'INPUT_NOT_FOUND', expect.stringMatching(/^manifest\.csv line 4 \(call3\): the audio file .*nope\.wav does not exist; fix the path/)],
       [undefined, 'MANIFEST_ROW_INVALID', expect.stringMatching(/^manifest\.csv line 5: the id is missing; give every interaction a unique id/)],
       ['a/b', 'MANIFEST_ROW_INVALID', expect.stringMatching(/line 6: id 'a\/b' cannot name an output file; use up to 200 letters/)],
+      ['CALL1', 'MANIFEST_ROW_INVALID', expect.stringMatching(/line 7: id 'CALL1' is already used by manifest\.csv line 2/)],
       ['call5', 'MANIFEST_ROW_INVALID', expect.stringMatching(/line 8: 4 fields where the header has 6 .*quote values that contain commas/)],
       ['call6', 'MANIFEST_ROW_INVALID', expect.stringMatching(/line 9 \(call6\): both video and frames are given; keep one/)],
       ['call7', 'MANIFEST_ROW_INVALID', expect.stringMatching(/line 10 \(call7\): no input file; give at least one of audio, video, frames, chat/)],
       ['call8', 'INPUT_IS_DIRECTORY', expect.stringMatching(/line 11 \(call8\): the audio path .* is a folder, not a file/)],
-      ['CALL1', 'MANIFEST_ROW_INVALID', expect.stringMatching(/line 7: id 'CALL1' is already used by manifest\.csv line 2/)],
     ]);
   });
 
@@ -199,6 +199,14 @@ describe('analyzeBatch (worker threads)', () => {
     expect(statSync(signaturePath(out, 'demo')).mtimeMs).toBe(mtime);
     parseSignature(JSON.parse(readFileSync(signaturePath(out, 'phone'), 'utf8')));
     expect(readFileSync(join(out, 'summary.csv'), 'utf8')).toMatch(/\ndemo,skipped,28\.\d\d,voice; face; text,/);
+  });
+
+  it('bad manifest rows become error rows; an error file only where the id can name one that no good row owns', async () => {
+    const o3 = join(dir, 'out-rows');
+    const m = parseCsvManifest(['id,chat', `talk,${CHAT}`, `a/b,${CHAT}`, `TALK,${CHAT}`, `gone,${join(dir, 'gone.json')}`].join('\n'), join(dir, 'm', 'rows.csv'));
+    const r = await analyzeBatch(m.interactions, { out: o3, concurrency: 1, issues: m.issues });
+    expect(r.rows.map((x) => `${x.id}:${x.status}:${x.error?.code ?? ''}`)).toEqual(['talk:ok:', 'a/b:error:MANIFEST_ROW_INVALID', 'TALK:error:MANIFEST_ROW_INVALID', 'gone:error:INPUT_NOT_FOUND']);
+    expect(readdirSync(o3).sort()).toEqual(['gone.error.json', 'summary.csv', 'talk.signature.json']);
   });
 
   it('a worker thread that dies is replaced; its interaction fails as BATCH_WORKER_CRASHED and the rest go on', async () => {

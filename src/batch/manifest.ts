@@ -53,11 +53,13 @@ export const AUDIO_EXT = ['.wav'];
 export const VIDEO_EXT = ['.mp4', '.mov', '.avi', '.webm', '.mkv', '.m4v'];
 export const CHAT_EXT = ['.json', '.jsonl', '.ndjson', '.csv', '.txt'];
 
+export const isValidId = (id: string): boolean => ID_RE.test(id) && !id.endsWith('.');
+
 /** Throws MANIFEST_ROW_INVALID unless `id` can name an output file and a queue job. */
 export function checkId(id: unknown, origin: string): string {
   if (typeof id !== 'string' || !id.trim()) throw new EmosigError('MANIFEST_ROW_INVALID', `${origin}: the id is missing; give every interaction a unique id (it names the output file)`);
   const s = id.trim();
-  if (!ID_RE.test(s) || s.endsWith('.')) {
+  if (!isValidId(s)) {
     throw new EmosigError(
       'MANIFEST_ROW_INVALID',
       `${origin}: id '${s.slice(0, 80)}' cannot name an output file; use up to 200 letters, digits, spaces and _ . @ + - (no '/', '\\' or ':', not starting with '.' or '-')`,
@@ -131,6 +133,8 @@ function dedupe(m: Manifest, firstSeen: Map<string, string>): void {
     }
   }
   m.interactions = keep;
+  const line = (i: ManifestIssue) => Number(/ line (\d+)/.exec(i.origin)?.[1] ?? 0);
+  m.issues.sort((a, b) => line(a) - line(b)); // stable: folder issues keep their order
 }
 
 const COLUMNS = ['id', ...FILE_KINDS, 'speakers'];

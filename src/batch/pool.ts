@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { AnalyzerOptions } from '../fusion/analyze.js';
 import { EmosigError } from '../errors.js';
 import { packageRoot } from '../runtime/paths.js';
-import type { Interaction, ManifestIssue } from './manifest.js';
+import { isValidId, type Interaction, type ManifestIssue } from './manifest.js';
 import { ensureOutDir, errorRow, summaryCsv, writeAtomic, writeError, type SummaryRow } from './output.js';
 import type { BatchTask } from './task.js';
 
@@ -135,9 +135,11 @@ export async function analyzeBatch(interactions: Interaction[], o: BatchOptions)
     rows[i] = row;
     o.onResult?.(row, ++finished, total);
   };
+  // a bad row gets <id>.error.json only when its id can name a file and no good row owns that id
+  const owned = new Set(interactions.map((it) => it.id.toLowerCase()));
   for (const [k, iss] of (o.issues ?? []).entries()) {
     const row = errorRow(iss.id ?? '', iss.error);
-    if (iss.id) writeError(out, iss.id, row.error!);
+    if (iss.id && isValidId(iss.id) && !owned.has(iss.id.toLowerCase())) writeError(out, iss.id, row.error!);
     record(interactions.length + k, row);
   }
   const pool = interactions.length ? await createBatchPool(o) : undefined;
