@@ -3,14 +3,17 @@
  *
  *   npm run train:text                       # train with the settings below and export
  *   node dist/scripts/train-text.js --dry    # train + report dev figures only (for experiments)
- *   options: --epochs N --lr X --l2 X --pos X --buckets BITS --char MIN-MAX|0 --bigrams 0|1
- *            --no-cues --no-neg --no-contrast --seed N --out DIR
+ *   options: --epochs N --lr X --l2 X --pos X (linear models) --hidden D --mlp-epochs N --mlp-lr X (network)
+ *            --ens W (network weight in the GoEmotions logits; 1 = network only) --folds K (0: thresholds on dev only)
+ *            --buckets BITS --char MIN-MAX|0 --bigrams 0|1 --no-cues --no-neg --no-contrast --seed N --out DIR
+ *            --arch linear (the all-linear alternative)
  *
- * Model: hashed word 1-2-grams + character 2-5-grams + negation/contrast-scoped words + lexical cues
- * → one linear layer with 41 outputs (28 GoEmotions sigmoids, 7 Ekman sigmoids, 4 sentiment-group
- * sigmoids, valence and arousal), trained with AdaGrad. GoEmotions train trains the classification
- * heads; EmoBank train the valence/arousal heads. Thresholds are tuned on GoEmotions dev, the epoch
- * count is chosen on dev, and test is only read by the bench.
+ * Model (src/text/features.ts features: hashed word 1-2-grams, character 1-4-grams, negation/contrast-scoped
+ * words, lexical cues): a one-hidden-layer network (AdaGrad, BCE) for the 39 classification outputs (28
+ * GoEmotions, 7 Ekman, 4 sentiment groups) whose 28 GoEmotions logits are averaged with a linear model's,
+ * and a linear valence/arousal layer trained on EmoBank. The network's epoch is chosen on GoEmotions dev;
+ * thresholds are tuned on dev plus out-of-fold scores of GoEmotions train (the same recipe retrained K
+ * times); test is only read by the bench.
  */
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -51,6 +54,8 @@ const { values: a } = parseArgs({
     hidden: { type: 'string', default: '64' },
     'mlp-epochs': { type: 'string', default: '4' },
     'mlp-lr': { type: 'string', default: '0.05' },
+    ens: { type: 'string', default: '0.5' },
+    folds: { type: 'string', default: '5' },
     scale: { type: 'string', default: '' },
     extra: { type: 'string', default: '' },
     'extra-weight': { type: 'string', default: '0.5' },
@@ -157,6 +162,13 @@ function groupMax(s: Float32Array, map: number[], C: number): Float32Array {
 
 import { EKMAN_OF, SENTIMENT_OF } from '../src/text/labels.js';
 
+/** Out-of-fold classification probabilities for GoEmotions train (from models that never saw them). */
+let oof: { scores: Float32Array[]; items: GoItem[] } | undefined;
+
+/**
+ * Dev figures of a scorer. Thresholds are tuned on dev — plus the out-of-fold train scores once they
+ * exist (far more examples of the rare labels, so thresholds that transfer instead of fitting dev's noise).
+ */
 function evaluate(m: Scorer): DevEval {
   const s = scoresOf(m, devGo);
   const goS = s.map((x) => x.subarray(OFF.go, OFF.go + NG));
@@ -165,7 +177,9 @@ function evaluate(m: Scorer): DevEval {
   const ekD = s.map((x) => groupMax(x, EKMAN_OF, NE));
   const seD = s.map((x) => groupMax(x, SENTIMENT_OF, NS));
   const gGo = go.dev.map((d) => d.labels), gEk = go.dev.map((d) => d.ekman), gSe = go.dev.map((d) => d.sentiment);
-  const th = { go: tuneThresholds(goS, gGo, NG), ekman: tuneThresholds(ekS, gEk, NE), sentiment: tuneThresholds(seS, gSe, NS) };
+  const tune = (o: number, n: number, S: Float32Array[], gold: number[][], key: 'labels' | 'ekman' | 'sentiment'): number[] =>
+    oof ? tuneThresholds([...S, ...oof.scores.map((x) => x.subarray(o, o + n))], [...gold, ...oof.items.map((d) => d[key])], n) : tuneThresholds(S, gold, n);
+  const th = { go: tune(OFF.go, NG, goS, gGo, 'labels'), ekman: tune(OFF.ekman, NE, ekS, gEk, 'ekman'), sentiment: tune(OFF.sentiment, NS, seS, gSe, 'sentiment') };
   const va = scoresOf(m, devEb);
   return {
     go: multiLabelF1(goS, gGo, th.go).macroF1,
@@ -218,35 +232,71 @@ for (let s = 0; s < nSeeds; s++) {
 
 let scorer: Scorer = linearScorer(model);
 let mlp: MlpModel | undefined;
+let linGo: LinearModel | undefined;
 let mlpEpoch = 0;
 const CLS = LAYOUT.cls[1];
 const D = Number(a.hidden);
-if (arch === 'mlp') {
-  mlp = new MlpModel(cfg.buckets, D, CLS, seed);
-  const net = mlp;
-  const combined: Scorer = (e) => {
+/** Weight of the network in the GoEmotions logits; the rest comes from a linear model (`--ens 1`: network only). */
+const ens = Number(a.ens);
+const clsTrain = train.filter((e) => e.group === 'cls');
+const linGoOptions = { epochs: Number(a.epochs), lr: Number(a.lr), l2: Number(a.l2), posWeight: Number(a.pos), regLr: Number(a.reglr), seed };
+
+/** The shipped classifier: the network's logits, GoEmotions logits averaged with a linear model's (weight `ens`), V/A from `model`. */
+function ensembleScorer(net: MlpModel, lin: LinearModel | undefined): Scorer {
+  return (e) => {
     const z = net.logits(e.idx, e.val, new Float32Array(LAYOUT.K));
     const lz = model.raw(e.idx, e.val, new Float32Array(LAYOUT.K));
     z[OFF.va] = lz[OFF.va];
     z[OFF.va + 1] = lz[OFF.va + 1];
+    if (lin) {
+      lin.raw(e.idx, e.val, lz);
+      for (let k = OFF.go; k < OFF.go + NG; k++) z[k] = ens * z[k] + (1 - ens) * lz[k];
+    }
     return z;
   };
+}
+
+/** Train the network (and the linear GoEmotions model it is averaged with) on `data`; `onEpoch` sees the ensemble. */
+function trainClassifier(data: Example[], epochs: number, onEpoch?: (ep: number, net: MlpModel, sc: Scorer) => void): { net: MlpModel; lin?: LinearModel } {
+  let lin: LinearModel | undefined;
+  if (ens < 1) {
+    lin = new LinearModel(cfg.buckets, LAYOUT);
+    lin.train(data, linGoOptions);
+    lin.dropOptimizer();
+  }
+  const net = new MlpModel(cfg.buckets, D, CLS, seed);
+  net.train(data, { epochs, lr: Number(a['mlp-lr']), seed, onEpoch: (ep, mm) => onEpoch?.(ep, mm, ensembleScorer(mm, lin)) });
+  return { net, lin };
+}
+
+if (arch === 'mlp') {
   let bestScore = -1;
   let bestSnap: ReturnType<MlpModel['snapshot']> | undefined;
-  net.train(train.filter((e) => e.group === 'cls'), {
-    epochs: Number(a['mlp-epochs']),
-    lr: Number(a['mlp-lr']),
-    seed,
-    onEpoch(ep, mm) {
-      const ev = evaluate(combined);
-      const score = ev.go + ev.ekman + ev.sentiment;
-      log(`mlp D=${D} epoch ${ep}: dev macro-F1 go28 ${fmt(ev.go)} ekman ${fmt(ev.ekman)} sentiment ${fmt(ev.sentiment)} | ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-      if (score > bestScore) (bestScore = score), (bestSnap = mm.snapshot()), (mlpEpoch = ep);
-    },
+  const r = trainClassifier(clsTrain, Number(a['mlp-epochs']), (ep, mm, sc) => {
+    const ev = evaluate(sc);
+    const score = ev.go + ev.ekman + ev.sentiment;
+    log(`mlp D=${D}${ens < 1 ? ` + linear (weight ${1 - ens})` : ''} epoch ${ep}: dev macro-F1 go28 ${fmt(ev.go)} ekman ${fmt(ev.ekman)} sentiment ${fmt(ev.sentiment)} | ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    if (score > bestScore) (bestScore = score), (bestSnap = mm.snapshot()), (mlpEpoch = ep);
   });
-  net.restore(bestSnap!);
-  net.dropOptimizer();
-  scorer = combined;
+  mlp = r.net;
+  linGo = r.lin;
+  mlp.restore(bestSnap!);
+  mlp.dropOptimizer();
+  scorer = ensembleScorer(mlp, linGo);
+
+  // k-fold: the same recipe (best epoch count) on each 1−1/k of train scores the held-out fold
+  const k = Number(a.folds);
+  if (k > 1) {
+    const scores: Float32Array[] = new Array(go.train.length);
+    for (let f = 0; f < k; f++) {
+      const sub = clsTrain.filter((_, i) => i % k !== f);
+      const { net, lin } = trainClassifier(sub, mlpEpoch);
+      const sc = ensembleScorer(net, lin);
+      for (let i = f; i < go.train.length; i += k) scores[i] = scoresOf(sc, [clsTrain[i]])[0];
+      log(`fold ${f + 1}/${k} scored (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+    }
+    oof = { scores, items: go.train };
+  }
 }
 const best = { epoch: arch === 'mlp' ? mlpEpoch : Number(a.epochs), ev: evaluate(scorer) };
 log(`final (${arch}${arch === 'mlp' ? `, epoch ${mlpEpoch}` : ''}, linear ${nSeeds} seed${nSeeds > 1 ? 's' : ''} averaged): go28 ${fmt(best.ev.go)} ekman ${fmt(best.ev.ekman)} sentiment ${fmt(best.ev.sentiment)} V r ${fmt(best.ev.valenceR)} A r ${fmt(best.ev.arousalR)}`);
@@ -301,17 +351,37 @@ if (!a.dry) {
   const out = a.out ?? join(packageRoot(), 'models', 'text');
   mkdirSync(out, { recursive: true });
   let onnx: Uint8Array;
+  let archInfo: Record<string, unknown> = { type: 'linear' };
   if (mlp) {
+    // fold the ensemble weights into the network's GoEmotions columns and the linear layer
+    const W2 = mlp.W2.slice(), b2 = mlp.b2.slice();
+    if (linGo) {
+      for (let d = 0; d < D; d++) for (let c = OFF.go; c < OFF.go + NG; c++) W2[d * CLS + c] *= ens;
+      for (let c = OFF.go; c < OFF.go + NG; c++) b2[c] *= ens;
+    }
+    const Lto = [...(linGo ? GO_LABELS.map((_, i) => OFF.go + i) : []), OFF.va, OFF.va + 1];
+    const Lk = Lto.length;
+    const Lw = new Float32Array(cfg.buckets * Lk);
+    for (let r = 0; r < cfg.buckets; r++) {
+      Lto.forEach((c, i) => (Lw[r * Lk + i] = c >= OFF.va ? model.W[r * LAYOUT.K + c] : linGo!.W[r * LAYOUT.K + c] * (1 - ens)));
+    }
+    const Lb = Float32Array.from(Lto, (c) => (c >= OFF.va ? model.b[c] : linGo!.b[c] * (1 - ens)));
     const Eq = quantizeColumns(mlp.E, cfg.buckets, D);
-    const Lw = new Float32Array(cfg.buckets * 2);
-    for (let r = 0; r < cfg.buckets; r++) (Lw[2 * r] = model.W[r * LAYOUT.K + OFF.va]), (Lw[2 * r + 1] = model.W[r * LAYOUT.K + OFF.va + 1]);
-    const Lq = quantizeColumns(Lw, cfg.buckets, 2);
+    const Lq = quantizeColumns(Lw, cfg.buckets, Lk);
     onnx = exportTextMlpOnnx({
-      E: Eq, b1: mlp.b1, W2: mlp.W2, b2: mlp.b2, L: Lq, Lb: model.b.slice(OFF.va, OFF.va + 2),
-      H: cfg.buckets, D, C: CLS, off: OFF, counts: { go: NG, ekman: NE, sentiment: NS },
+      E: Eq, b1: mlp.b1, W2, b2, L: Lq, Lb, Lto,
+      H: cfg.buckets, D, C: CLS, K: LAYOUT.K, off: OFF, counts: { go: NG, ekman: NE, sentiment: NS },
     });
-    // quantisation check: the dev figures with the int8 embedding the ONNX file holds
+    archInfo = { type: 'mlp', hidden: D, ...(linGo ? { linear: Lto.slice(0, NG) } : {}) };
+    // quantisation check: the dev figures with the int8 weights the ONNX file holds
     for (let i = 0; i < mlp.E.length; i++) mlp.E[i] = Eq.q[i] * Eq.scale[i % D];
+    for (let r = 0; r < cfg.buckets; r++) {
+      Lto.forEach((c, i) => {
+        const w = Lq.q[r * Lk + i] * Lq.scale[i];
+        if (c >= OFF.va) model.W[r * LAYOUT.K + c] = w;
+        else linGo!.W[r * LAYOUT.K + c] = w / (1 - ens);
+      });
+    }
     const qev = evaluate(scorer);
     log(`int8 check: dev go28 ${fmt(qev.go)} ekman ${fmt(qev.ekman)} sentiment ${fmt(qev.sentiment)} (float ${fmt(best.ev.go)} / ${fmt(best.ev.ekman)} / ${fmt(best.ev.sentiment)})`);
   } else {
@@ -328,7 +398,7 @@ if (!a.dry) {
     featureVersion: FEATURE_VERSION,
     features: cfg,
     outputs: { go: GO_LABELS, ekman: CORE_LABELS, sentiment: SENTIMENT_GROUPS, regression: ['valence', 'arousal'] },
-    arch: mlp ? { type: 'mlp', hidden: D } : { type: 'linear' },
+    arch: archInfo,
     layout: { K: LAYOUT.K, offsets: OFF },
     valenceBlend: { head: valenceBlend[0], sentiment: valenceBlend[1], bias: valenceBlend[2] },
     thresholds: {
@@ -337,11 +407,22 @@ if (!a.dry) {
       sentiment: Object.fromEntries(SENTIMENT_GROUPS.map((l, i) => [l, best!.ev.thresholds.sentiment[i]])),
     },
     training: {
-      data: { classification: 'GoEmotions train (43,410)', regression: 'EmoBank train split', thresholds: 'GoEmotions dev (5,426)' },
+      data: {
+        classification: 'GoEmotions train (43,410)',
+        regression: 'EmoBank train split',
+        thresholds: oof ? `GoEmotions dev (5,426) + out-of-fold scores of GoEmotions train (${a.folds} folds)` : 'GoEmotions dev (5,426)',
+      },
       optimizer: 'AdaGrad, per example',
       epochs: best.epoch,
       seeds: nSeeds,
-      ...(mlp ? { mlp: { hidden: D, lr: Number(a['mlp-lr']), epochsTried: Number(a['mlp-epochs']), bestEpoch: mlpEpoch, seed }, linear: 'valence/arousal only (EmoBank), 4 epochs, seeds averaged' } : {}),
+      ...(mlp
+        ? {
+            mlp: { hidden: D, lr: Number(a['mlp-lr']), epochsTried: Number(a['mlp-epochs']), bestEpoch: mlpEpoch, seed },
+            ensemble: linGo ? { networkWeight: ens, linear: 'GoEmotions logits: linear model, one seed, same lr/l2/epochs' } : 'none',
+            linear: 'valence/arousal (EmoBank), seeds averaged',
+            thresholdFolds: Number(a.folds) > 1 ? Number(a.folds) : 0,
+          }
+        : {}),
       lr: Number(a.lr),
       l2: Number(a.l2),
       posWeight: Number(a.pos),

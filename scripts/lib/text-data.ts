@@ -3,6 +3,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { csvRecords } from '../../src/text/chat.js';
 import type { Lexicon } from '../../src/text/features.js';
 import { EKMAN_OF, GO_LABELS, SENTIMENT_GROUPS, SENTIMENT_OF } from '../../src/text/labels.js';
 
@@ -64,35 +65,11 @@ export interface VAItem {
   arousal: number;
 }
 
-/** Minimal RFC-4180 CSV parser (quoted fields with doubled quotes, newlines inside quotes). */
-export function parseCsvRows(src: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let f = '';
-  let q = false;
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (q) {
-      if (c === '"') {
-        if (src[i + 1] === '"') (f += '"', i++);
-        else q = false;
-      } else f += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') (row.push(f), (f = ''));
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && src[i + 1] === '\n') i++;
-      row.push(f);
-      rows.push(row);
-      row = [];
-      f = '';
-    } else f += c;
-  }
-  if (f !== '' || row.length) (row.push(f), rows.push(row));
-  return rows;
-}
+/** CSV rows (RFC 4180), parsed as chat transcripts are. */
+const csvRows = (src: string): string[][] => csvRecords(src).map((r) => r.fields);
 
 export function loadEmoBank(split: 'train' | 'dev' | 'test', dir = textDataDir()): VAItem[] {
-  const rows = parseCsvRows(readFileSync(join(dir, 'emobank', 'emobank.csv'), 'utf8'));
+  const rows = csvRows(readFileSync(join(dir, 'emobank', 'emobank.csv'), 'utf8'));
   const h = rows[0];
   const iS = h.indexOf('split'), iV = h.indexOf('V'), iA = h.indexOf('A'), iT = h.indexOf('text');
   return rows
@@ -143,7 +120,7 @@ export function loadTweetSentiment(split: 'val' | 'test', dir = textDataDir()): 
 /** Emoji Sentiment Ranking (CC BY-SA 4.0) + Pattern adjective polarity (PDDL) → compact lexicon. */
 export function buildLexicon(dir = textDataDir()): Lexicon {
   const emoji: Record<string, number> = {};
-  const rows = parseCsvRows(readFileSync(join(dir, 'lexicons', 'emoji_sentiment_ranking', 'Emoji_Sentiment_Data_v1.0.csv'), 'utf8'));
+  const rows = csvRows(readFileSync(join(dir, 'lexicons', 'emoji_sentiment_ranking', 'Emoji_Sentiment_Data_v1.0.csv'), 'utf8'));
   for (const r of rows.slice(1)) {
     if (r.length < 7) continue;
     const n = Number(r[2]), neg = Number(r[4]), pos = Number(r[6]);

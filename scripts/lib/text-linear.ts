@@ -2,6 +2,7 @@
  * A hand-vectorised multi-output linear model over hashed sparse features, trained with per-example
  * AdaGrad (sigmoid/BCE heads and linear/MSE heads), plus the metrics the training script and bench use.
  */
+import { mulberry32 } from './random.js';
 
 export interface Example {
   idx: Int32Array;
@@ -70,12 +71,7 @@ export class LinearModel {
     const g = new Float32Array(K);
     const eps = 1e-6;
     for (let ep = 0; ep < o.epochs; ep++) {
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(rng() * (i + 1));
-        const t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      shuffleInPlace(order, rng);
       for (const n of order) {
         const ex = data[n];
         this.raw(ex.idx, ex.val, z);
@@ -121,15 +117,14 @@ export class LinearModel {
   }
 }
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+/** Fisher–Yates shuffle of `order` in place with `rng` (one epoch's example order). */
+export function shuffleInPlace(order: Int32Array, rng: () => number): void {
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
 }
 
 export const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));

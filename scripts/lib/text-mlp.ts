@@ -3,7 +3,8 @@
  *   pre = Σ_j values_j · E[idx_j] + b1,  h = relu(pre),  logits = h · W2 + b2
  * trained with per-example AdaGrad and binary cross-entropy (sigmoid outputs). Hand-vectorised JS.
  */
-import { mulberry32, sigmoid, type Example } from './text-linear.js';
+import { mulberry32 } from './random.js';
+import { shuffleInPlace, sigmoid, type Example } from './text-linear.js';
 
 export interface MlpTrainOptions {
   epochs: number;
@@ -68,12 +69,7 @@ export class MlpModel {
     const z = new Float32Array(K);
     const lr = o.lr, eps = 1e-6;
     for (let ep = 1; ep <= o.epochs; ep++) {
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(rng() * (i + 1));
-        const t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-      }
+      shuffleInPlace(order, rng);
       for (const n of order) {
         const e = data[n];
         this.logits(e.idx, e.val, z);

@@ -23,8 +23,12 @@ export interface TextModelSettings {
   layout: { K: number; offsets: { go: number; ekman: number; sentiment: number; va: number } };
   thresholds: { go: Record<string, number>; ekman: Record<string, number>; sentiment: Record<string, number> };
   valenceBlend?: { head: number; sentiment: number; bias: number };
-  /** 'mlp': one hidden layer for the classification outputs + linear valence/arousal; absent = all linear. */
-  arch?: { type: 'mlp'; hidden: number } | { type: 'linear' };
+  /**
+   * 'mlp': one hidden layer for the classification outputs + a linear layer for valence/arousal and,
+   * when `linear` lists them, extra linear terms added to those classification logits (an ensemble of
+   * the network and a linear model folded into one graph); absent = all linear.
+   */
+  arch?: { type: 'mlp'; hidden: number; linear?: number[] } | { type: 'linear' };
   lexicon: Lexicon;
   dev: Record<string, number>;
 }
@@ -43,8 +47,12 @@ export interface LinearWeights {
 
 /** The network read from the ONNX initializers (see scripts/lib/text-export.ts, exportTextMlpOnnx). */
 export interface MlpWeights {
-  /** int8 embedding rows of D values (D = 64: one cache line per row). */
-  E: Int8Array;
+  /**
+   * One int8 row per hash bucket, `stride` bytes apart: the D embedding values, then the Lk weights of
+   * the linear ("wide") layer. (Interleaved at load time so a feature costs one contiguous read.)
+   */
+  W: Int8Array;
+  stride: number;
   D: number;
   Es: Float32Array;
   b1: Float32Array;
@@ -52,10 +60,11 @@ export interface MlpWeights {
   W2: Float32Array;
   b2: Float32Array;
   C: number;
-  /** int8 [buckets, 2] valence/arousal weights. */
-  L: Int8Array;
+  /** Columns of the linear layer, their scales and biases, and the logit each one adds to. */
+  Lk: number;
   Ls: Float32Array;
   Lb: Float32Array;
+  Lto: Int32Array;
 }
 
 export interface TextModel {
@@ -126,14 +135,21 @@ export function loadTextModel(dir = defaultTextModelDir()): Promise<TextModel> {
         const D = settings.arch.hidden, C = settings.layout.offsets.va;
         const E = inits.get('E_q'), Es = inits.get('E_scale'), b1 = inits.get('b1'), W2 = inits.get('W2'), b2 = inits.get('b2');
         const L = inits.get('L_q'), Ls = inits.get('L_scale'), Lb = inits.get('L_bias');
+        // the logit each linear column adds to: valence/arousal, preceded by `linear` classification logits
+        const Lto = Int32Array.from([...(settings.arch.linear ?? []), settings.layout.offsets.va, settings.layout.offsets.va + 1]);
+        const Lk = Lto.length;
         if (!E?.raw || E.dims[0] !== H || E.dims[1] !== D) bad(`expected E_q [${H}, ${D}]`);
         if (!W2?.floats || W2.floats.length !== D * C || !b2?.floats || !b1?.floats || !Es?.floats) bad('hidden layer');
-        if (!L?.raw || L.dims[0] !== H || L.dims[1] !== 2 || !Ls?.floats || !Lb?.floats) bad('valence/arousal layer');
-        mlp = {
-          E: new Int8Array(E!.raw!.buffer, E!.raw!.byteOffset, E!.raw!.byteLength).slice(),
-          D, Es: Es!.floats!, b1: b1!.floats!, W2: W2!.floats!, b2: b2!.floats!, C,
-          L: new Int8Array(L!.raw!.buffer, L!.raw!.byteOffset, L!.raw!.byteLength).slice(), Ls: Ls!.floats!, Lb: Lb!.floats!,
-        };
+        if (!L?.raw || L.dims[0] !== H || L.dims[1] !== Lk || Ls?.floats?.length !== Lk || Lb?.floats?.length !== Lk) bad(`expected L_q [${H}, ${Lk}]`);
+        const stride = (D + Lk + 7) & ~7;
+        const W = new Int8Array(H * stride);
+        const e8 = new Int8Array(E!.raw!.buffer, E!.raw!.byteOffset, E!.raw!.byteLength);
+        const l8 = new Int8Array(L!.raw!.buffer, L!.raw!.byteOffset, L!.raw!.byteLength);
+        for (let r = 0; r < H; r++) {
+          W.set(e8.subarray(r * D, r * D + D), r * stride);
+          W.set(l8.subarray(r * Lk, r * Lk + Lk), r * stride + D);
+        }
+        mlp = { W, stride, D, Es: Es!.floats!, b1: b1!.floats!, W2: W2!.floats!, b2: b2!.floats!, C, Lk, Ls: Ls!.floats!, Lb: Lb!.floats!, Lto };
       } else {
         const W = inits.get('W_q'), sc = inits.get('W_scale'), b = inits.get('bias');
         if (!W?.raw || !sc?.floats || !b?.floats || W.dims[0] !== H || W.dims[1] !== K || sc.floats.length !== K || b.floats.length !== K) {
@@ -268,31 +284,47 @@ function scoreJs(m: TextModel, f: Features): RawScores {
   return heads(m, z, K);
 }
 
-/** The network: hidden = (Σ_j v_j E[idx_j]) · Es + b1; logits = relu(hidden) · W2 + b2; V/A linear. */
+const iacc = new Int32Array(256);
+
+/**
+ * Σ_j val_j · W[idx_j] over the interleaved int8 rows into `acc` (length `stride`). Features of one
+ * namespace share one value, so rows are summed as integers and multiplied once per run of equal values.
+ */
+function gatherSum(W: Int8Array, stride: number, idx: Int32Array, val: Float32Array, acc: Float64Array): void {
+  const S = stride, ia = iacc;
+  acc.fill(0, 0, S);
+  ia.fill(0, 0, S);
+  const n = idx.length;
+  let cur = n > 0 ? val[0] : 0;
+  let j = 0;
+  while (j < n) {
+    const v = val[j];
+    if (v !== cur) {
+      for (let d = 0; d < S; d++) (acc[d] += ia[d] * cur), (ia[d] = 0);
+      cur = v;
+    }
+    if (j + 3 < n && val[j + 3] === v && val[j + 1] === v && val[j + 2] === v) {
+      const b0 = idx[j] * S, b1 = idx[j + 1] * S, b2 = idx[j + 2] * S, b3 = idx[j + 3] * S;
+      for (let d = 0; d < S; d++) ia[d] += W[b0 + d] + W[b1 + d] + W[b2 + d] + W[b3 + d];
+      j += 4;
+    } else {
+      const b0 = idx[j] * S;
+      for (let d = 0; d < S; d++) ia[d] += W[b0 + d];
+      j++;
+    }
+  }
+  for (let d = 0; d < S; d++) acc[d] += ia[d] * cur;
+}
+
+/** The network: hidden = (Σ_j v_j E[idx_j]) · Es + b1; logits = relu(hidden) · W2 + b2 + the linear layer. */
 function scoreMlp(m: TextModel, w: MlpWeights, f: Features): RawScores {
-  const { E, D, Es, b1, W2, b2, C, L, Ls, Lb } = w;
+  const { W, stride, D, Es, b1, W2, b2, C, Lk, Ls, Lb, Lto } = w;
   const pre = new Float32Array(D);
   const acc = zbuf;
-  acc.fill(0, 0, D);
-  const idx = f.idx, val = f.val, n = idx.length;
-  let va0 = 0, va1 = 0;
-  let j = 0;
-  for (; j + 3 < n; j += 4) {
-    const i0 = idx[j], i1 = idx[j + 1], i2 = idx[j + 2], i3 = idx[j + 3];
-    const b0 = i0 * D, bb1 = i1 * D, bb2 = i2 * D, bb3 = i3 * D;
-    const v0 = val[j], v1 = val[j + 1], v2 = val[j + 2], v3 = val[j + 3];
-    for (let d = 0; d < D; d++) acc[d] += E[b0 + d] * v0 + E[bb1 + d] * v1 + E[bb2 + d] * v2 + E[bb3 + d] * v3;
-    va0 += L[2 * i0] * v0 + L[2 * i1] * v1 + L[2 * i2] * v2 + L[2 * i3] * v3;
-    va1 += L[2 * i0 + 1] * v0 + L[2 * i1 + 1] * v1 + L[2 * i2 + 1] * v2 + L[2 * i3 + 1] * v3;
-  }
-  for (; j < n; j++) {
-    const i0 = idx[j], base = i0 * D, v = val[j];
-    for (let d = 0; d < D; d++) acc[d] += E[base + d] * v;
-    va0 += L[2 * i0] * v;
-    va1 += L[2 * i0 + 1] * v;
-  }
+  gatherSum(W, stride, f.idx, f.val, acc);
   const K = m.settings.layout.K;
   const z = zbuf2;
+  z.fill(0, 0, K);
   for (let k = 0; k < C; k++) z[k] = b2[k];
   for (let d = 0; d < D; d++) {
     const x = acc[d] * Es[d] + b1[d];
@@ -301,9 +333,7 @@ function scoreMlp(m: TextModel, w: MlpWeights, f: Features): RawScores {
     const row = d * C;
     for (let k = 0; k < C; k++) z[k] += x * W2[row + k];
   }
-  const o = m.settings.layout.offsets;
-  z[o.va] = va0 * Ls[0] + Lb[0];
-  z[o.va + 1] = va1 * Ls[1] + Lb[1];
+  for (let i = 0; i < Lk; i++) z[Lto[i]] += acc[D + i] * Ls[i] + Lb[i];
   const r = heads(m, z, K);
   r.hidden = pre;
   return r;
@@ -333,19 +363,15 @@ export function contributions(m: TextModel, f: Features, s: RawScores, col: numb
     for (let j = 0; j < out.length; j++) out[j] = s.contrib[j * K + col];
   } else if (m.mlp) {
     // exact split of a ReLU network's logit for its activation pattern: v_j · Σ_{d active} E[j,d]·Es[d]·W2[d,col]
-    const { E, D, Es, W2, C, L, Ls } = m.mlp;
-    if (col >= C) {
-      const i = col - C;
-      for (let j = 0; j < out.length; j++) out[j] = L[2 * f.idx[j] + i] * Ls[i] * f.val[j];
-    } else {
-      const w = new Float32Array(D);
-      for (let d = 0; d < D; d++) w[d] = s.hidden && s.hidden[d] > 0 ? Es[d] * W2[d * C + col] : 0;
-      for (let j = 0; j < out.length; j++) {
-        const base = f.idx[j] * D;
-        let a = 0;
-        for (let d = 0; d < D; d++) a += E[base + d] * w[d];
-        out[j] = a * f.val[j];
-      }
+    const { W, stride, D, Es, W2, C, Lk, Ls, Lto } = m.mlp;
+    const w = new Float32Array(D);
+    if (col < C) for (let d = 0; d < D; d++) w[d] = s.hidden && s.hidden[d] > 0 ? Es[d] * W2[d * C + col] : 0;
+    for (let j = 0; j < out.length; j++) {
+      const base = f.idx[j] * stride;
+      let a = 0;
+      if (col < C) for (let d = 0; d < D; d++) a += W[base + d] * w[d];
+      for (let i = 0; i < Lk; i++) if (Lto[i] === col) a += W[base + D + i] * Ls[i];
+      out[j] = a * f.val[j];
     }
   } else {
     const { q, scale, stride } = m.weights!;
