@@ -303,10 +303,12 @@ function gatherSum(W: Int8Array, stride: number, idx: Int32Array, val: Float32Ar
       for (let d = 0; d < S; d++) (acc[d] += ia[d] * cur), (ia[d] = 0);
       cur = v;
     }
-    if (j + 3 < n && val[j + 3] === v && val[j + 1] === v && val[j + 2] === v) {
+    if (j + 7 < n && val[j + 7] === v && val[j + 1] === v && val[j + 2] === v && val[j + 3] === v && val[j + 4] === v && val[j + 5] === v && val[j + 6] === v) {
+      // eight rows per pass: one load/store of ia[d] per eight int8 adds
       const b0 = idx[j] * S, b1 = idx[j + 1] * S, b2 = idx[j + 2] * S, b3 = idx[j + 3] * S;
-      for (let d = 0; d < S; d++) ia[d] += W[b0 + d] + W[b1 + d] + W[b2 + d] + W[b3 + d];
-      j += 4;
+      const b4 = idx[j + 4] * S, b5 = idx[j + 5] * S, b6 = idx[j + 6] * S, b7 = idx[j + 7] * S;
+      for (let d = 0; d < S; d++) ia[d] += W[b0 + d] + W[b1 + d] + W[b2 + d] + W[b3 + d] + W[b4 + d] + W[b5 + d] + W[b6 + d] + W[b7 + d];
+      j += 8;
     } else {
       const b0 = idx[j] * S;
       for (let d = 0; d < S; d++) ia[d] += W[b0 + d];
