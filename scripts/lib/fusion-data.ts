@@ -151,7 +151,7 @@ export async function voiceDev(log = console.error): Promise<DevSet> {
   if (c) return c;
   const { CACHE } = await import('../voice-features.js');
   if (!existsSync(CACHE)) throw new Error(`${CACHE} is missing: run \`node dist/scripts/voice-features.js\` first (it extracts the voice features of the shared speech corpora)`);
-  const { fitStandardiser, standardise, speakerNormalise, trainEnsemble, ENSEMBLE_SIZE, DEFAULT_MLP } = await import('../lib/voice-train.js');
+  const { fitStandardiser, standardise, speakerNormalise, trainEnsemble, ENSEMBLE_SIZE, DEFAULT_MLP, PERSONAL_FEATURES } = await import('../lib/voice-train.js');
   const data = JSON.parse(readFileSync(CACHE, 'utf8')) as { rows: { corpus: string; path: string; speaker: string; core: CoreLabel; variant: string; vector: number[] }[] };
   const emodbSpk = [...new Set(data.rows.filter((r) => r.corpus === 'emodb').map((r) => r.speaker))].sort();
   const rows = data.rows.map((r) => ({
@@ -170,7 +170,7 @@ export async function voiceDev(log = console.error): Promise<DevSet> {
     const groups = (rs: typeof rows) => rs.map((r) => `${r.speaker}|${r.variant}`);
     // as scripts/train-voice.ts trains the shipped model: an ensemble of ENSEMBLE_SIZE seeds per mode
     const clip = await trainEnsemble(train.map((r) => standardise(r.x, std)), train.map((r) => r.y), CORE_LABELS.length, cfg, ENSEMBLE_SIZE);
-    const personal = await trainEnsemble(speakerNormalise(train.map((r) => r.x), groups(train), std.std, 0.25), train.map((r) => r.y), CORE_LABELS.length, { ...cfg, seed: cfg.seed + 1 }, ENSEMBLE_SIZE);
+    const personal = await trainEnsemble(speakerNormalise(train.map((r) => r.x), groups(train), std.std, 0.25), train.map((r) => r.y), CORE_LABELS.length, { ...cfg, seed: cfg.seed + 1 }, ENSEMBLE_SIZE, PERSONAL_FEATURES);
     const pc = await clip.predict(test.map((r) => standardise(r.x, std)));
     const pp = await personal.predict(speakerNormalise(test.map((r) => r.x), groups(test), std.std, 0.25));
     test.forEach((r, i) => {

@@ -5,6 +5,7 @@
 import { getTfjs } from '../../src/runtime/tfjs.js';
 import { GraphBuilder } from './onnx-builder.js';
 import { rng } from './voice-data.js';
+import { FEATURE_NAMES } from '../../src/audio/features.js';
 
 export const CLIP_Z = 5;
 
@@ -135,18 +136,39 @@ export async function trainMlp(xs: Float32Array[], y: number[], K: number, cfg: 
   return { layers, predict: async (q) => forward(layers, q) };
 }
 
+/**
+ * The features the personal-baseline model reads: the prosodic and voice-quality descriptors (F0, loudness,
+ * RMS, ZCR, HNR, jitter, shimmer, alpha ratio, Hammarberg index, spectral slope: all functionals) and the
+ * temporal measures — no MFCCs or spectral-shape statistics. Chosen by cross-corpus UAR (train on RAVDESS,
+ * test on EmoDB and the reverse; see the model card): once a speaker's own baseline is removed, these
+ * generalise across languages and microphones, while MFCC statistics mostly learn the corpus.
+ */
+export const PERSONAL_FEATURE_NAMES: readonly string[] = FEATURE_NAMES.filter(
+  (n) => /^(f0|loudness|rms|zcr|hnr|jitter|shimmer|alphaRatio|hammarbergIndex|spectralSlope)_/.test(n) || !n.includes('_'),
+);
+export const PERSONAL_FEATURES: readonly number[] = PERSONAL_FEATURE_NAMES.map((n) => FEATURE_NAMES.indexOf(n));
+
 export interface Ensemble {
   members: TrainedMlp[];
+  /** Input width (the full feature vector). */
+  inputDim: number;
+  /** Indices of the input features the members read (all when absent). */
+  select?: readonly number[];
   predict(xs: Float32Array[]): Promise<Float32Array[]>;
 }
 
-export async function trainEnsemble(xs: Float32Array[], y: number[], K: number, cfg: MlpConfig = DEFAULT_MLP, n = ENSEMBLE_SIZE): Promise<Ensemble> {
+const pick = (xs: Float32Array[], select?: readonly number[]): Float32Array[] => (select ? xs.map((x) => Float32Array.from(select, (i) => x[i])) : xs);
+
+export async function trainEnsemble(xs: Float32Array[], y: number[], K: number, cfg: MlpConfig = DEFAULT_MLP, n = ENSEMBLE_SIZE, select?: readonly number[]): Promise<Ensemble> {
   const members: TrainedMlp[] = [];
-  for (let i = 0; i < n; i++) members.push(await trainMlp(xs, y, K, { ...cfg, seed: cfg.seed + 1000 * i }));
+  const sx = pick(xs, select);
+  for (let i = 0; i < n; i++) members.push(await trainMlp(sx, y, K, { ...cfg, seed: cfg.seed + 1000 * i }));
   return {
     members,
+    inputDim: xs[0].length,
+    select,
     predict: async (q) => {
-      const all = members.map((m) => forward(m.layers, q));
+      const all = members.map((m) => forward(m.layers, pick(q, select)));
       return q.map((_, r) => all[0][r].map((_, k) => all.reduce((s, p) => s + p[r][k], 0) / all.length));
     },
   };
@@ -181,13 +203,13 @@ export function forward(layers: TrainedMlp['layers'], xs: Float32Array[]): Float
 }
 
 /**
- * ONNX graph: input `features` [N, D] → (optional standardisation) → clip to ±5 → each member MLP →
+ * ONNX graph: input `features` [N, D] → (optional standardisation) → clip to ±5 → (the selected features) → each member MLP →
  * softmax → mean over members = `probs` [N, K].
  */
 export function exportEnsembleOnnx(ens: Ensemble, opts: { standardiser?: Standardiser; doc: string; props: Record<string, string> }): Uint8Array {
   const g = new GraphBuilder();
   const first = ens.members[0].layers;
-  const D = first[0].inDim;
+  const D = ens.inputDim;
   const K = first[first.length - 1].outDim;
   let x = g.input('features', 'float', ['N', D]);
   if (opts.standardiser) {
@@ -195,6 +217,7 @@ export function exportEnsembleOnnx(ens: Ensemble, opts: { standardiser?: Standar
     x = g.node('Div', [x, g.float('std', opts.standardiser.std, [D])]);
   }
   x = g.node('Clip', [x, g.float('clip_min', [-CLIP_Z], []), g.float('clip_max', [CLIP_Z], [])]);
+  if (ens.select) x = g.node('Gather', [x, g.int64('selected_features', [...ens.select])], { axis: 1 });
   const outs = ens.members.map((m, mi) => {
     let h = x;
     m.layers.forEach((L, i) => {
