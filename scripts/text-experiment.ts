@@ -4,6 +4,7 @@
  * sentiment heads) to a folder, so ensembles can be compared on dev without retraining.
  *
  *   npx tsx scripts/text-experiment.ts --out /tmp/textexp lin:lr=0.1,l2=5e-5,epochs=4 mlp:D=64,lr=0.05,epochs=4
+ *   (mlp options: D, lr, epochs, from (first epoch saved), seed, swa=1; --fold i/k also saves out-of-fold scores)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -84,10 +85,20 @@ for (const spec of positionals) {
     });
   } else if (arch === 'mlp') {
     const m = new MlpModel(cfg.buckets, p.D ?? 64, K, seed);
+    // swa=1: also report the running average of the weights at the ends of epochs from `from` on
+    const avg = new MlpModel(cfg.buckets, p.D ?? 64, K, seed);
+    let nAvg = 0;
     m.train(train, {
       epochs: p.epochs ?? 4, lr: p.lr ?? 0.05, seed,
       onEpoch(ep, mm) {
         if (ep >= (p.from ?? 1)) report(`${tag}_ep${ep}`, (e) => mm.logits(e.idx, e.val, new Float32Array(K)));
+        if (p.swa && ep >= (p.from ?? 1)) {
+          const w = mm.snapshot(), a = avg.snapshot();
+          nAvg++;
+          for (const k of ['E', 'b1', 'W2', 'b2'] as const) for (let i = 0; i < a[k].length; i++) a[k][i] = nAvg === 1 ? w[k][i] : a[k][i] + (w[k][i] - a[k][i]) / nAvg;
+          avg.restore(a);
+          if (nAvg > 1) report(`${tag}_swa${ep}`, (e) => avg.logits(e.idx, e.val, new Float32Array(K)));
+        }
         log(`  ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       },
     });
