@@ -3,9 +3,8 @@
  *                      [--detector tiny|ssd] [--no-tta] [--max-frames N]
  * INPUT is an image, a directory of frames or a video file.
  */
-import { parseArgs } from 'node:util';
 import { EmosigError, errorInfo } from '../errors.js';
-import { fail, progressBar, writeOut } from './common.js';
+import { fail, parseCommand, progressBar, writeOut } from './common.js';
 import { createFaceAnalyzer, inputKind, listFrames, type AnalyzeFacesOptions, type FaceModelName, type FaceResult, type FrameReading } from '../vision/index.js';
 import { decodeImage } from '../vision/decode.js';
 import { videoFrames } from '../vision/video.js';
@@ -30,31 +29,23 @@ Exit code 1 if any input failed.
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        fps: { type: 'string' },
-        'assume-face': { type: 'boolean' },
-        model: { type: 'string' },
-        detector: { type: 'string' },
-        'no-tta': { type: 'boolean' },
-        'max-frames': { type: 'string' },
-        json: { type: 'boolean' },
-        jsonl: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    fail(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const parsed = parseCommand('face', HELP, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      fps: { type: 'string' },
+      'assume-face': { type: 'boolean' },
+      model: { type: 'string' },
+      detector: { type: 'string' },
+      'no-tta': { type: 'boolean' },
+      'max-frames': { type: 'string' },
+      json: { type: 'boolean' },
+      jsonl: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values: v, positionals } = parsed;
-  if (v.help) {
-    await writeOut(HELP);
-    return 0;
-  }
   if (!positionals.length) fail(`face: no INPUT given\n\n${HELP}`);
   if (v.json && v.jsonl) fail('face: use either --json or --jsonl');
   const fps = v.fps === undefined ? 5 : Number(v.fps);

@@ -1,10 +1,9 @@
 /**
  * emosig text [FILE | -] [--format json|jsonl|csv|lines] [--json | --jsonl] [--echo] [--no-cues]
  */
-import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.js';
 import { CHAT_FORMATS, analyzeText, type ChatFormat, type TextMessageReading, type TextReading } from '../text/index.js';
-import { writeOut } from './common.js';
+import { parseCommand, writeOut } from './common.js';
 
 const HELP = `Usage: emosig text [FILE | -] [options]
 
@@ -56,29 +55,20 @@ function human(r: TextReading): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let a;
-  try {
-    a = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        jsonl: { type: 'boolean', default: false },
-        echo: { type: 'boolean', default: false },
-        'no-cues': { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`emosig text: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
+  const a = parseCommand('text', HELP, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      jsonl: { type: 'boolean', default: false },
+      echo: { type: 'boolean', default: false },
+      'no-cues': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (typeof a === 'number') return a;
   const { values: o, positionals } = a;
-  if (o.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   if (positionals.length > 1) {
     process.stderr.write(`emosig text: give one transcript (got ${positionals.length}); run it once per file.\n`);
     return 2;

@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { extractVoice, scoreVoice, buildBaselines, type VoiceOptions, type ExtractedVoice } from '../audio/analyze.js';
 import { loadVoiceModel } from '../audio/model.js';
 import { EmosigError } from '../errors.js';
-import { runBatch, fail, progressBar } from './common.js';
+import { runBatch, fail, parseCommand, progressBar } from './common.js';
 import { dominantLabel } from '../signature/labels.js';
 
 const HELP = `emosig voice FILE... [options]
@@ -25,30 +24,22 @@ Exit code 1 when any file failed (the others are still analysed), 2 on bad usage
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let a;
-  try {
-    a = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        channels: { type: 'string' },
-        'speakers-manifest': { type: 'string' },
-        'no-baseline': { type: 'boolean' },
-        features: { type: 'boolean' },
-        json: { type: 'boolean' },
-        jsonl: { type: 'boolean' },
-        threads: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    fail(`${(e as Error).message}\n\n${HELP}`);
-  }
+  const a = parseCommand('voice', HELP, {
+    args: argv,
+    allowPositionals: true,
+    options: {
+      channels: { type: 'string' },
+      'speakers-manifest': { type: 'string' },
+      'no-baseline': { type: 'boolean' },
+      features: { type: 'boolean' },
+      json: { type: 'boolean' },
+      jsonl: { type: 'boolean' },
+      threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (typeof a === 'number') return a;
   const v = a.values;
-  if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   let files = a.positionals;
   const manifest = v['speakers-manifest'] ? readManifest(v['speakers-manifest']) : undefined;
   if (manifest && files.length === 0) files = manifest.map((m) => m.path);
