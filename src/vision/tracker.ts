@@ -22,11 +22,15 @@ export interface TrackerOptions {
   microMax?: number;
 }
 
+/** What a track keeps of each observation: the probabilities and confidence, not the whole face (an hour of live video is ~18,000 of them). */
 interface Obs {
   time: number;
-  face: FaceResult;
+  emotions: number[];
+  confidence: number;
   frameDt: number;
 }
+
+const obsOf = (time: number, f: FaceResult, frameDt: number): Obs => ({ time, emotions: emotionsToVector(f.emotions), confidence: f.confidence, frameDt });
 
 interface TrackState {
   id: number;
@@ -87,11 +91,11 @@ export class FaceTracker {
       f.trackId = t.id;
       t.box = f.box;
       t.lastTime = time;
-      t.obs.push({ time, face: f, frameDt });
+      t.obs.push(obsOf(time, f, frameDt));
     }
     faces.forEach((f, fi) => {
       if (usedF.has(fi)) return;
-      const t: TrackState = { id: this.nextId++, box: f.box, lastTime: time, obs: [{ time, face: f, frameDt }] };
+      const t: TrackState = { id: this.nextId++, box: f.box, lastTime: time, obs: [obsOf(time, f, frameDt)] };
       f.trackId = t.id;
       this.tracks.push(t);
     });
@@ -112,8 +116,8 @@ export class FaceTracker {
     const total = new Array(7).fill(0);
     let totalW = 0;
     for (const o of t.obs) {
-      const raw = emotionsToVector(o.face.emotions);
-      const w = Math.max(0.05, o.face.confidence);
+      const raw = o.emotions;
+      const w = Math.max(0.05, o.confidence);
       const dt = o.time - prevTime;
       prevTime = o.time;
       if (!smooth || !base) {
@@ -142,7 +146,7 @@ export class FaceTracker {
       for (let k = 0; k < 7; k++) total[k] += w * raw[k];
       totalW += w;
       const e = emotionsFromVector(normalise(smooth));
-      timeline.push({ time: o.time, emotions: roundEmo(e), label: dominantLabel(e), ...va(e), confidence: round3(o.face.confidence) });
+      timeline.push({ time: o.time, emotions: roundEmo(e), label: dominantLabel(e), ...va(e), confidence: round3(o.confidence) });
     }
     const summaryE = emotionsFromVector(normalise(total.map((v) => v / (totalW || 1))));
     return {
