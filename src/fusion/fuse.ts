@@ -74,7 +74,6 @@ export interface FusionItem {
   /** Outside the timeline (chat without time or outside the span): interaction level only. */
   offTimeline?: boolean;
 }
-type Item = FusionItem;
 
 /** A voice segment as a fusion item (`offset`: the voice clock's offset). */
 export function voiceItem(s: VoiceSegment, offset = 0): FusionItem {
@@ -158,7 +157,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   if (!speakers.includes(faceSpeaker)) speakers.push(faceSpeaker);
   const chatSpeaker = o.chatSpeaker ?? customer;
   if (!speakers.includes(chatSpeaker)) speakers.push(chatSpeaker);
-  const items: Item[] = [];
+  const items: FusionItem[] = [];
   const status: Record<Modality, ModalityStatus> = Object.fromEntries(
     MODALITY_ORDER.map((m) => [
       m,
@@ -316,7 +315,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
     const mine = items.filter((i) => i.speaker === spk && !i.offTimeline);
     if (!mine.length) continue;
     // bucket the items by the windows they can touch (long interactions stay linear)
-    const buckets = new Map<number, Item[]>();
+    const buckets = new Map<number, FusionItem[]>();
     for (const it of mine) {
       const lo = Math.max(0, Math.floor((it.start - size) / hop));
       const hi = Math.min(nWin - 1, Math.floor(it.end / hop) + 1);
@@ -415,7 +414,6 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
       const hit = incongruenceHit(x.ev, rel);
       if (hit) hits.push({ w: x.w, ...hit });
     }
-    const own = describeEvidence;
     for (let i = 0; i < hits.length; ) {
       let j = i + 1;
       while (j < hits.length && hits[j].w.start <= hits[j - 1].w.end) j++;
@@ -430,7 +428,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
         label: CORE_LABELS[argmax(top.odd.p)],
         strength: r3(top.score),
         modalities: [top.odd.modality, ...mods.filter((m) => m !== top.odd.modality)],
-        evidence: `${own(top.odd)} while ${top.others.map(own).join(' and ')} (${top.w.start.toFixed(0)}–${top.w.end.toFixed(0)} s)`,
+        evidence: `${describeEvidence(top.odd)} while ${top.others.map(describeEvidence).join(' and ')} (${top.w.start.toFixed(0)}–${top.w.end.toFixed(0)} s)`,
       });
       i = j;
     }

@@ -25,7 +25,7 @@ import {
   type VoicePause,
   type VoiceReading,
 } from '../audio/index.js';
-import { analyzeText, loadTextModel, scoreMessages, type TextMessageReading, type TextModel, type TextReading } from '../text/index.js';
+import { loadTextModel, scoreMessages, textReading, type TextMessageReading, type TextModel, type TextReading } from '../text/index.js';
 import { rawToRgb, type FaceReading, type FrameReading, type RawFrame, type RgbImage } from '../vision/index.js';
 import { inProcessFaces, workerFaces, type StreamFaces } from './faces.js';
 import {
@@ -952,10 +952,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     if (!this.consent.text) status.text = { present: false, reason: 'no-consent', detail: `text consent was withheld; ${this.ignoredMessages} message(s) were not read` };
     else if (!this.messages.length) status.text = { present: false, reason: 'not-given', detail: 'no message was pushed' };
     else {
-      readings.text = await analyzeText(
-        this.messages.map((m) => ({ time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) })),
-        { explain: false, echo: !!this.o.keepText, backend: 'js' },
-      );
+      // each message was scored as it came (same options as analyzeText's): no second pass
+      readings.text = textReading(this.textModel!, this.textReadings);
       status.text = {};
     }
     const sig = fuseReadings(readings, this.rel, {

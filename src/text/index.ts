@@ -169,7 +169,11 @@ export function toMessages(input: TextInput, options: AnalyzeTextOptions = {}): 
 export async function analyzeText(input: TextInput, options: AnalyzeTextOptions = {}): Promise<TextReading> {
   const { messages, issues } = toMessages(input, options);
   const model = await loadTextModel(options.modelDir);
-  const readings = await scoreMessages(model, messages, options);
+  return textReading(model, await scoreMessages(model, messages, options), issues);
+}
+
+/** A `TextReading` from messages already scored with `model` (per-speaker aggregates added). */
+export function textReading(model: TextModel, readings: TextMessageReading[], issues: ChatIssue[] = []): TextReading {
   return {
     modality: 'text',
     messages: readings,
