@@ -3,27 +3,18 @@
  * and writing their signatures. The main thread only schedules (at most two tasks per thread in flight, so a
  * manifest of any size never piles up in memory) and collects the small summary rows.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import type { AnalyzerOptions } from '../fusion/analyze.js';
 import { EmosigError } from '../errors.js';
-import { packageRoot } from '../runtime/paths.js';
+import { workerScript } from '../runtime/paths.js';
 import { isValidId, type Interaction, type ManifestIssue } from './manifest.js';
 import { ensureOutDir, errorRow, summaryCsv, writeAtomic, writeError, type SummaryRow } from './output.js';
 import type { BatchTask } from './task.js';
 
 /** Where the worker script is: next to this file from source (.ts), dist/batch/worker.js from the build. */
 export function workerFile(): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = dirname(here);
-  const candidates = here.endsWith('.ts')
-    ? [join(dir, 'worker.ts')]
-    : [join(dir, 'batch', 'worker.js'), join(dir, '..', 'batch', 'worker.js'), join(packageRoot(), 'dist', 'batch', 'worker.js')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new EmosigError('MODEL_MISSING', `the batch worker script is missing (looked at ${candidates.join(', ')}); rebuild emosig (npm run build) or reinstall it`);
-  return found;
+  return workerScript(import.meta.url, 'batch', 'worker', 'rebuild emosig (npm run build) or reinstall it');
 }
 
 export function defaultConcurrency(): number {

@@ -6,12 +6,10 @@
  * thread the audio path keeps running and only the faces wait (frames that cannot be analysed in time are
  * dropped by the stream, not queued).
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EmosigError, type EmosigErrorCode, ERROR_CODES } from '../errors.js';
-import { packageRoot } from '../runtime/paths.js';
+import { workerScript } from '../runtime/paths.js';
 import { createFaceAnalyzer, decodeImage, type AnalyzeFacesOptions, type FaceReading, type FrameReading, type RgbImage } from '../vision/index.js';
 
 export interface FaceInfo {
@@ -57,14 +55,8 @@ export async function inProcessFaces(options: FaceOptions): Promise<StreamFaces>
 }
 
 /** Where the worker script is: next to this file from source, dist/stream/face-worker.js from the build. */
-function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  const candidates = here.endsWith('.ts')
-    ? [join(dirname(here), 'face-worker.ts')]
-    : [join(dirname(here), 'stream', 'face-worker.js'), join(dirname(here), '..', 'stream', 'face-worker.js'), join(packageRoot(), 'dist', 'stream', 'face-worker.js')];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new EmosigError('MODEL_MISSING', `the face worker script is missing (looked at ${candidates.join(', ')}); rebuild emosig (npm run build), or pass faceThread: false`);
-  return found;
+function faceWorkerScript(): string {
+  return workerScript(import.meta.url, 'stream', 'face-worker', 'rebuild emosig (npm run build), or pass faceThread: false');
 }
 
 function tsxBootstrap(file: string): string {
@@ -83,7 +75,7 @@ function toError(r: { code: string; message: string }): Error {
 
 /** The analyser in a worker thread. */
 export async function workerFaces(options: FaceOptions): Promise<StreamFaces> {
-  const file = workerScript();
+  const file = faceWorkerScript();
   // sharp (libvips, used to decode images) must be loaded by the main thread before a worker thread uses it
   await import('sharp').catch(() => undefined);
   // from source (tests, `node --import tsx`) the TypeScript worker is imported through tsx, registered in the thread
