@@ -20,8 +20,12 @@ export function writeAtomic(path: string, text: string): void {
     writeFileSync(tmp, text);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new EmosigError('OUTPUT_WRITE_FAILED', `cannot write the output (${(e as Error).message}); check that the --out folder is writable and has space`, { input: path, cause: e });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      /* nothing was written (e.g. the parent is not a folder) */
+    }
+    throw new EmosigError('OUTPUT_WRITE_FAILED', `cannot write the output (${(e as Error).message}); check that its folder is writable and has space`, { input: path, cause: e });
   }
 }
 

@@ -3,7 +3,7 @@
  *                [--json] [--out FILE] [--report FILE] [--window 2] [--hop 1] [--offset-voice S] [--offset-face S] [--offset-text S]
  *                [--no-voice] [--no-face] [--no-text] [--keep-text] [--fps N]
  */
-import { writeFileSync } from 'node:fs';
+import { writeAtomic } from '../batch/output.js';
 import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.js';
 import { analyze, type AnalyzeInput } from '../fusion/analyze.js';
@@ -145,11 +145,11 @@ export async function main(argv: string[]): Promise<number> {
     const sig = await analyze(input);
     const json = JSON.stringify(sig, null, 2);
     if (v.out) {
-      writeFileSync(v.out, json + '\n');
+      writeAtomic(v.out, json + '\n');
       process.stderr.write(`emosig analyze: wrote ${v.out}\n`);
     }
     if (v.report) {
-      writeFileSync(v.report, renderReport(sig));
+      writeAtomic(v.report, renderReport(sig));
       process.stderr.write(`emosig analyze: wrote ${v.report}\n`);
     }
     await writeOut(v.json ? json : summary(sig));

@@ -1,7 +1,8 @@
 /**
  * emosig report [inputs as for analyze | --signature FILE] --out report.html
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeAtomic } from '../batch/output.js';
 import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.js';
 import { analyze } from '../fusion/analyze.js';
@@ -70,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       sig = await analyze(input);
     }
-    writeFileSync(v.out, renderReport(sig, { title: v.title }));
+    writeAtomic(v.out, renderReport(sig, { title: v.title }));
     process.stderr.write(`emosig report: wrote ${v.out}\n`);
     return 0;
   } catch (e) {

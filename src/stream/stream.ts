@@ -472,8 +472,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   // ------------------------------------------------------------------ helpers
 
   private checkOpen(what: string): void {
-    if (this.failure) throw new EmosigError('STREAM_CLOSED', `${what}: the stream stopped after an error (${errorInfo(this.failure).code}: ${this.failure.message}); create a new stream`, { input: what, cause: this.failure });
-    if (this.closed) throw new EmosigError('STREAM_CLOSED', `${what} after end(): the stream is closed and its signature is final; create a new stream with createStream() for more input`, { input: what });
+    if (this.failure) throw new EmosigError('STREAM_CLOSED', `the stream stopped after an error (${errorInfo(this.failure).code}: ${this.failure.message}); create a new stream`, { input: what, cause: this.failure });
+    if (this.closed) throw new EmosigError('STREAM_CLOSED', `called after end(): the stream is closed and its signature is final; create a new stream with createStream() for more input`, { input: what });
   }
 
   /** Run a background loop; a failure stops the stream; `done` runs either way. */
