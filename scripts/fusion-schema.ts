@@ -1,5 +1,6 @@
 /**
- * Write schema/signature.v1.json from the zod definition in src/signature/schema.ts.
+ * Write schema/signature.v2.json (schemaVersion 1.1) from the zod definition in src/signature/schema.ts.
+ * schema/signature.v1.json (schemaVersion 1.0, before the cx block) stays committed as it was, for old consumers.
  *
  *   npx tsx scripts/fusion-schema.ts          # write it
  *   npx tsx scripts/fusion-schema.ts --check  # exit 1 if the committed file differs
@@ -9,7 +10,9 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/runtime/paths.js';
 import { signatureJsonSchema } from '../src/signature/schema.js';
 
-export const SCHEMA_FILE = join(packageRoot(), 'schema', 'signature.v1.json');
+export const SCHEMA_FILE = join(packageRoot(), 'schema', 'signature.v2.json');
+/** The 1.0 schema, frozen. */
+export const SCHEMA_FILE_V1 = join(packageRoot(), 'schema', 'signature.v1.json');
 
 export function schemaText(): string {
   return JSON.stringify(signatureJsonSchema(), null, 2) + '\n';

@@ -3,22 +3,36 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { signatureJsonSchema, SignatureSchema, SCHEMA_VERSION } from '../src/signature/schema.js';
 import { analyze } from '../src/fusion/analyze.js';
-import { schemaText, SCHEMA_FILE } from '../scripts/fusion-schema.js';
+import { schemaText, SCHEMA_FILE, SCHEMA_FILE_V1 } from '../scripts/fusion-schema.js';
 
 const committed = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8'));
 /** A validator built from the shipped JSON Schema file itself (not from the zod source). */
 const shipped = z.fromJSONSchema(committed);
 
 describe('signature schema', () => {
-  it('the committed schema/signature.v1.json equals the one generated from src/signature/schema.ts', () => {
+  it('the committed schema/signature.v2.json equals the one generated from src/signature/schema.ts', () => {
     expect(readFileSync(SCHEMA_FILE, 'utf8')).toBe(schemaText());
     expect(committed).toEqual(signatureJsonSchema());
-    expect(committed.properties.schemaVersion.const).toBe(SCHEMA_VERSION);
+    expect(committed.properties.schemaVersion.enum).toContain(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe('1.1');
+  });
+
+  it('the frozen v1 schema (1.0, for old consumers) has no cx block and accepts a 1.1 signature stripped of cx', async () => {
+    const v1 = JSON.parse(readFileSync(SCHEMA_FILE_V1, 'utf8'));
+    expect(v1.properties.schemaVersion.const).toBe('1.0');
+    expect(v1.properties.cx).toBeUndefined();
+    const sig = JSON.parse(JSON.stringify(await analyze({ chat: { path: 'fixtures/demo/chat.json' } })));
+    expect(sig.cx).toBeDefined();
+    const { cx: _cx, ...old } = sig;
+    const r = z.fromJSONSchema(v1).safeParse({ ...old, schemaVersion: '1.0' });
+    expect(r.success, JSON.stringify(r.error?.issues?.slice(0, 3))).toBe(true);
+    expect(SignatureSchema.safeParse({ ...old, schemaVersion: '1.0' }).success).toBe(true);
   });
 
   it('the package ships the schema', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
     expect(pkg.exports['./schema/signature.v1.json']).toBe('./schema/signature.v1.json');
+    expect(pkg.exports['./schema/signature.v2.json']).toBe('./schema/signature.v2.json');
     expect(pkg.files).toContain('schema');
   });
 

@@ -13,6 +13,7 @@ import { packageRoot } from '../runtime/paths.js';
 import type { EmotionalSignature, Modality, ModalityStatus, SignatureProblem } from '../signature/schema.js';
 import { fuseReadings, MODALITY_ORDER } from './fuse.js';
 import { loadReliability, type ReliabilityFile } from './reliability.js';
+import { checkCxOptions, computeCx, type CxOptions } from '../cx/index.js';
 
 export interface AnalyzeInput {
   /** Call audio: a WAV path or bytes (one channel per speaker), or samples. */
@@ -43,9 +44,11 @@ export interface AnalyzeInput {
   longPauseSec?: number;
   /** Abort a long analysis. */
   signal?: AbortSignal;
+  /** CX metrics (the signature's `cx` block): on by default; `profile` keeps a temperament profile only with consent. */
+  cx?: CxOptions;
 }
 
-export type AnalyzerOptions = Pick<AnalyzeInput, 'speakers' | 'consent' | 'window' | 'fps' | 'longPauseSec' | 'keepText'> & {
+export type AnalyzerOptions = Pick<AnalyzeInput, 'speakers' | 'consent' | 'window' | 'fps' | 'longPauseSec' | 'keepText' | 'cx'> & {
   /** Path of a reliability file (default models/fusion/reliability.json). */
   reliability?: string;
 };
@@ -90,6 +93,7 @@ function checkOptions(i: AnalyzeInput): void {
   for (const k of ['faceSpeaker', 'chatSpeaker'] as const) if (i[k] !== undefined && (typeof i[k] !== 'string' || !i[k]!.trim())) bad(`${k} must be a non-empty name`);
   if (i.fps !== undefined && !(i.fps > 0 && i.fps <= 60)) bad(`fps must be in (0, 60] (got ${i.fps})`);
   if (i.longPauseSec !== undefined && !(i.longPauseSec > 0)) bad(`longPauseSec must be > 0 (got ${i.longPauseSec})`);
+  checkCxOptions(i.cx);
 }
 
 /** Load the models once (reliabilities, voice, text; the face models are cached by the face module). */
@@ -110,6 +114,7 @@ export async function createAnalyzer(options: AnalyzerOptions = {}): Promise<Ana
           fps: input.fps ?? options.fps,
           longPauseSec: input.longPauseSec ?? options.longPauseSec,
           keepText: input.keepText ?? options.keepText,
+          cx: input.cx ?? options.cx,
         },
         reliability,
       ),
@@ -193,7 +198,8 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
   else {
     const src = label(input.chat, false);
     try {
-      readings.text = await analyzeText(input.chat, { explain: false, echo: !!input.keepText, backend: 'js' });
+      // the text stays in memory (CX cues); the signature keeps it only with keepText
+      readings.text = await analyzeText(input.chat, { explain: false, echo: true, backend: 'js' });
       status.text = src ? { source: src } : {};
     } catch (e) {
       failed('text', e, src);
@@ -223,5 +229,6 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
     }).join('; ');
     throw new EmosigError('NOTHING_USABLE', `nothing usable to analyse — ${why}`);
   }
+  if (input.cx?.enabled !== false) sig.cx = await computeCx(sig, readings, input.cx, readings.text?.messages.map((m) => m.text));
   return sig;
 }

@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 import { CORE_LABELS } from './labels.js';
+import { CxSchema } from './cx-schema.js';
 
-export const SCHEMA_VERSION = '1.0' as const;
+/** 1.1 adds the optional `cx` block (docs/cx.md); a 1.0 signature is a valid 1.1 one without it. */
+export const SCHEMA_VERSION = '1.1' as const;
 
 const prob = z.number().min(0).max(1);
 const signed = z.number().min(-1).max(1);
@@ -149,7 +151,7 @@ export const NuanceSchema = z
 
 export const SignatureSchema = z
   .object({
-    schemaVersion: z.literal(SCHEMA_VERSION),
+    schemaVersion: z.enum(['1.0', SCHEMA_VERSION]).describe("'1.1' (this version) or '1.0' (before the cx block; still readable)."),
     generator: z.object({ name: z.literal('emosig'), version: z.string(), createdAt: z.string() }).strict(),
     interaction: z
       .object({
@@ -180,6 +182,7 @@ export const SignatureSchema = z
       .array(z.object({ time: z.number().optional(), speaker: z.string(), text: z.string() }).strict())
       .optional()
       .describe('Chat message text, only when the caller asked to keep it.'),
+    cx: CxSchema.optional().describe('CX metrics (schema 1.1): satisfaction estimate, micro-moment impact, depth index, temperament and routing.'),
   })
   .strict();
 
@@ -191,14 +194,15 @@ export type ModalityStatus = z.infer<typeof ModalityStatusSchema>;
 export type SignatureProblem = z.infer<typeof ProblemSchema>;
 export type Contribution = z.infer<typeof ContributionSchema>;
 export type Nuance = z.infer<typeof NuanceSchema>;
+export { CxSchema, type CxBlock } from './cx-schema.js';
 
-/** The JSON Schema (draft 2020-12) of the signature, as shipped in `schema/signature.v1.json`. */
+/** The JSON Schema (draft 2020-12) of the signature, as shipped in `schema/signature.v2.json` (v1.json: the 1.0 schema, kept for old consumers). */
 export function signatureJsonSchema(): Record<string, unknown> {
   const s = z.toJSONSchema(SignatureSchema, { target: 'draft-2020-12' }) as Record<string, unknown>;
   return {
     $schema: s.$schema,
-    $id: 'urn:emosig:schema:signature:v1',
-    title: 'emosig emotional signature v1',
+    $id: 'urn:emosig:schema:signature:v2',
+    title: 'emosig emotional signature v2 (schemaVersion 1.1)',
     description:
       'One time-aligned emotional signature of a customer interaction (voice, face and chat fused). Generated from src/signature/schema.ts by scripts/fusion-schema.ts.',
     ...Object.fromEntries(Object.entries(s).filter(([k]) => k !== '$schema')),
