@@ -10,6 +10,7 @@ import { analyze, type AnalyzeInput } from '../fusion/analyze.js';
 import { renderReport } from '../fusion/report.js';
 import type { EmotionalSignature } from '../signature/schema.js';
 import { writeOut } from './common.js';
+import { cxSummaryLines } from '../cx/summary.js';
 
 export const ANALYZE_OPTIONS = {
   audio: { type: 'string' },
@@ -30,6 +31,10 @@ export const ANALYZE_OPTIONS = {
   'no-face': { type: 'boolean' },
   'no-text': { type: 'boolean' },
   'keep-text': { type: 'boolean' },
+  'caller-id': { type: 'string' },
+  'profile-store': { type: 'string' },
+  'profile-consent': { type: 'boolean' },
+  'no-cx': { type: 'boolean' },
   json: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
   help: { type: 'boolean', short: 'h' },
@@ -49,11 +54,15 @@ export const INPUT_HELP = `  --audio FILE             call audio (WAV; one chann
   --long-pause S           shortest pause reported as a moment (default 2)
   --no-voice, --no-face, --no-text
                            no consent for that modality: it is not decoded at all
-  --keep-text              keep chat message text in the signature (off by default: privacy)`;
+  --keep-text              keep chat message text in the signature (off by default: privacy)
+  --caller-id ID --profile-store FILE --profile-consent
+                           add this interaction to the caller's temperament profile in FILE (only with
+                           --profile-consent; nothing is read or kept without it; see docs/cx.md)
+  --no-cx                  skip the CX metrics (satisfaction, impact, depth, temperament)`;
 
 const HELP = `Usage: emosig analyze [inputs] [--json] [--out FILE] [--report FILE]
 
-Fuses voice, face and chat into one time-aligned emotional signature (JSON, schema/signature.v1.json).
+Fuses voice, face and chat into one time-aligned emotional signature (JSON, schema/signature.v2.json).
 
 ${INPUT_HELP}
   --json                   print the signature as JSON (default: a short human summary)
@@ -97,7 +106,14 @@ export function inputFromArgs(v: Values): AnalyzeInput {
     offsets,
     consent: { voice: !v['no-voice'], face: !v['no-face'], text: !v['no-text'] },
     keepText: !!v['keep-text'],
+    ...(v['no-cx'] ? { cx: { enabled: false } } : {}),
+    ...(v['profile-consent'] || v['caller-id'] || v['profile-store'] ? { cx: cxFromArgs(v) } : {}),
   };
+}
+
+function cxFromArgs(v: Values): NonNullable<AnalyzeInput['cx']> {
+  if (!v['caller-id'] || !v['profile-store']) throw new Error('--caller-id and --profile-store go together (with --profile-consent when the customer agreed)');
+  return { ...(v['no-cx'] ? { enabled: false } : {}), profile: { callerId: v['caller-id'], consent: !!v['profile-consent'], store: v['profile-store'] } };
 }
 
 export function summary(sig: EmotionalSignature): string {
@@ -116,6 +132,7 @@ export function summary(sig: EmotionalSignature): string {
     lines.push(`${name}: ${top} | stress mean ${s.summary.mean.stress.toFixed(2)} peak ${s.summary.peak.stress.toFixed(2)} | ends ${s.summary.end.dominant} | escalation ${s.summary.escalation.score.toFixed(2)}`);
     for (const r of s.summary.escalation.reasons) lines.push(`    - ${r.text}`);
   }
+  lines.push(...cxSummaryLines(sig.cx));
   for (const m of sig.moments) lines.push(`  ${m.time.toFixed(1).padStart(6)} s  ${m.speaker.padEnd(10)} ${m.kind.padEnd(16)} ${m.evidence}`);
   for (const p of sig.interaction.problems) lines.push(`note: ${p.code}: ${p.message}`);
   return lines.join('\n');

@@ -34,8 +34,8 @@ export interface MomentImpact {
   actor: string;
   /** Index into the signature's `moments` when the moment comes from there. */
   moment?: number;
-  /** Change of the customer's valence / stress / escalation after the moment minus what the trend predicted. */
-  delta: { valence: number; stress: number; escalation?: number };
+  /** Change of the customer's valence / stress / escalation after the moment minus what the trend predicted, and of their predicted P(dissatisfied). */
+  delta: { valence: number; stress: number; escalation?: number; dissatisfaction?: number };
   before: { valence: number; stress: number };
   after: { valence: number; stress: number };
   /** −1 … +1: > 0 the customer got better than expected (helped), < 0 worse (hurt). */
@@ -150,7 +150,14 @@ const fmtT = (t: number, timed: boolean) => (timed ? `${t.toFixed(1)} s` : `turn
  * Impact of every moment on the customer, most helpful first. `moments`: the signature's moments;
  * `wins`: the customer's timeline windows (for the escalation score before/after).
  */
-export function momentImpacts(conv: ConversationModel, r: CxReadings, moments: SignatureMoment[], wins: SignatureWindow[], o: ImpactOptions = {}): MomentImpact[] {
+export function momentImpacts(
+  conv: ConversationModel,
+  r: CxReadings,
+  moments: SignatureMoment[],
+  wins: SignatureWindow[],
+  o: ImpactOptions = {},
+  dissatisfaction: { t: number; p: number }[] = [],
+): MomentImpact[] {
   const cands: Candidate[] = detectBehaviours(conv, r, o);
   if (conv.timed)
     moments.forEach((m, i) => {
@@ -202,7 +209,12 @@ export function momentImpacts(conv: ConversationModel, r: CxReadings, moments: S
       const ea = esc(t1 + W);
       if (eb !== undefined && ea !== undefined) dE = ea - eb;
     }
-    const raw = 0.45 * dV - 0.35 * dS - 0.2 * (dE ?? 0);
+    // the customer's predicted dissatisfaction (satisfaction model, per customer turn): last turn before vs first after
+    let dD: number | undefined;
+    const db = dissatisfaction.filter((d) => (quiet ? d.t <= t0 : d.t < t0)).slice(-1)[0];
+    const da = dissatisfaction.find((d) => d.t > t1);
+    if (db && da && (own || !cands.some((x) => x !== c && external(x) && x.time >= t1 - 0.05 && x.time > t0 && x.time < da.t))) dD = da.p - db.p;
+    const raw = 0.4 * dV - 0.3 * dS - 0.15 * (dE ?? 0) - 0.3 * (dD ?? 0);
     const impact = Math.tanh(2.5 * raw);
     const conf = Math.min(1, Math.sqrt((before.length * after.length) / 9));
     out.push({
@@ -211,7 +223,7 @@ export function momentImpacts(conv: ConversationModel, r: CxReadings, moments: S
       kind: c.kind,
       actor: c.actor,
       ...(c.moment !== undefined ? { moment: c.moment } : {}),
-      delta: { valence: r3(dV), stress: r3(dS), ...(dE !== undefined ? { escalation: r3(dE) } : {}) },
+      delta: { valence: r3(dV), stress: r3(dS), ...(dE !== undefined ? { escalation: r3(dE) } : {}), ...(dD !== undefined ? { dissatisfaction: r3(dD) } : {}) },
       before: { valence: r3(bV), stress: r3(bS) },
       after: { valence: r3(aV), stress: r3(aS) },
       impact: r3(impact),

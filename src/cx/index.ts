@@ -101,10 +101,14 @@ export async function computeCx(sig: EmotionalSignature, readings: CxReadings, o
 
   // impact
   const wins = sig.timeline.filter((w) => w.speaker === conv.customer);
-  const impacts = momentImpacts(conv, readings, sig.moments, wins, options.impact);
+  const dis = satisfaction ? satisfaction.turns.map((t) => ({ t: conv.timed ? t.time ?? NaN : t.order, p: t.pDissatisfied })).filter((d) => Number.isFinite(d.t)) : [];
+  const impacts = momentImpacts(conv, readings, sig.moments, wins, options.impact, turns === conv.chat ? dis : conv.timed ? dis : []);
   const rank = (xs: typeof impacts) => rankMoments(xs).map((m) => ({ kind: m.kind, time: m.time, actor: m.actor, impact: m.impact, evidence: m.evidence }));
-  const helped = rank(impacts.filter((m) => m.effect === 'helped'));
-  const hurt = rank(impacts.filter((m) => m.effect === 'hurt').reverse());
+  // the ranking names what happened to the customer (the agent's behaviour and displays, silences, the agent's
+  // interruptions), not the customer's own moments, which are the outcome being measured (they stay in `moments`)
+  const rankable = impacts.filter((m) => m.actor !== conv.customer || m.kind === 'long-pause');
+  const helped = rank(rankable.filter((m) => m.effect === 'helped'));
+  const hurt = rank(rankable.filter((m) => m.effect === 'hurt').reverse());
 
   // talk behaviours
   const depth = depthIndex(conv);

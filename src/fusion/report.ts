@@ -4,6 +4,7 @@
  */
 import { CORE_LABELS, type CoreLabel } from '../signature/labels.js';
 import type { EmotionalSignature, SignatureMoment, SignatureWindow } from '../signature/schema.js';
+import { cxSection } from '../cx/report-section.js';
 
 export interface ReportOptions {
   title?: string;
@@ -195,6 +196,7 @@ table{border-collapse:collapse}td,th{padding:3px 8px;text-align:left;vertical-al
 <ul class="modalities">${mods}</ul>
 ${legend}
 ${sections}
+${cxSection(sig.cx)}
 <h2>Moments</h2>
 <table class="moments"><tr><th>time</th><th>speaker</th><th>kind</th><th>label</th><th>strength</th><th>from</th><th>evidence</th></tr>${momentRows || '<tr><td colspan="7" class="muted">none</td></tr>'}</table>
 <h2>Nuances</h2><ul>${nuances || '<li class="muted">none</li>'}</ul>

@@ -42,9 +42,9 @@ export const CxImpactSchema = z
     actor: z.string().describe('Who did it: the agent for agent behaviours, the interrupter, the speaker of a signature moment.'),
     moment: z.number().int().min(0).optional().describe('Index into `moments` when the moment comes from there.'),
     delta: z
-      .object({ valence: z.number(), stress: z.number(), escalation: z.number().optional() })
+      .object({ valence: z.number(), stress: z.number(), escalation: z.number().optional(), dissatisfaction: z.number().optional() })
       .strict()
-      .describe("The customer's change after the moment minus what their trend before it predicted."),
+      .describe("The customer's change after the moment minus what their trend before it predicted (valence, stress, escalation), and the change of their predicted P(dissatisfied) from their last turn before to their first turn after."),
     before: z.object({ valence: signed, stress: prob }).strict(),
     after: z.object({ valence: signed, stress: prob }).strict(),
     impact: signed.describe('> 0 helped (the customer got better than expected), < 0 hurt.'),
