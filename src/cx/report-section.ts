@@ -24,7 +24,7 @@ function satSpark(turns: NonNullable<CxBlock['satisfaction']>['turns']): string 
   const w = 300;
   const h = 60;
   const pts = turns.map((t, i) => `${((i / (turns.length - 1)) * (w - 8) + 4).toFixed(1)},${(h - 4 - ((t.rating - 1) / 4) * (h - 8)).toFixed(1)}`).join(' ');
-  return `<svg class="chart" data-chart="satisfaction" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" xmlns="http://www.w3.org/2000/svg"><line x1="0" y1="${h - 4 - (2 / 4) * (h - 8)}" x2="${w}" y2="${h - 4 - (2 / 4) * (h - 8)}" stroke="#e5e7eb"/><polyline points="${pts}" fill="none" stroke="#2563eb" stroke-width="2"/></svg>`;
+  return `<svg class="cxchart" data-chart="satisfaction" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" xmlns="http://www.w3.org/2000/svg"><line x1="0" y1="${h - 4 - (2 / 4) * (h - 8)}" x2="${w}" y2="${h - 4 - (2 / 4) * (h - 8)}" stroke="#e5e7eb"/><polyline points="${pts}" fill="none" stroke="#2563eb" stroke-width="2"/></svg>`;
 }
 
 export function cxSection(cx: CxBlock | undefined): string {
