@@ -189,6 +189,11 @@ describe('temperament profile store (consent)', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{not json');
     await expect(readProfile('a', jsonFileStore(bad))).rejects.toMatchObject({ code: 'INPUT_UNREADABLE' });
+    // inside analyze the analysis stands and the problem is stated
+    const sig = await analyze({ chat: 'I am fine', cx: { profile: { callerId: 'a', consent: true, store: bad } } });
+    expect(sig.cx!.temperament!.stored).toBe(false);
+    expect(sig.interaction.problems.find((p) => p.code === 'CX_PROFILE_FAILED')?.message).toMatch(/INPUT_UNREADABLE/);
+    expect(JSON.stringify(sig)).not.toContain('"a"');
     rmSync(dir, { recursive: true, force: true });
   });
 

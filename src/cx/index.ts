@@ -3,7 +3,7 @@
  * (satisfaction estimate, micro-moment impact, conversation depth index, talk behaviours, temperament and a
  * routing hint). See docs/cx.md.
  */
-import { EmosigError } from '../errors.js';
+import { EmosigError, errorInfo } from '../errors.js';
 import type { EmotionalSignature } from '../signature/schema.js';
 import type { CxBlock } from '../signature/cx-schema.js';
 import { conversation, type CxReadings } from './build.js';
@@ -132,13 +132,20 @@ export async function computeCx(sig: EmotionalSignature, readings: CxReadings, o
     const obs = observe(conv, escalation, satisfaction?.rating);
     const now = { escalation, pDissatisfied: satisfaction?.pDissatisfied, voiceOnly: !conv.chat.length };
     const prof = options.profile;
+    temper = temperament([obs], now, 'interaction', false, 1);
     if (prof?.consent) {
-      const store = resolveStore(prof.store)!;
-      const key = profileKey(prof.callerId);
-      const merged = mergeProfile(await store.get(key), obs);
-      await store.set(key, merged);
-      temper = temperament(merged.history, now, merged.interactions > 1 ? 'profile' : 'interaction', true, merged.interactions);
-    } else temper = temperament([obs], now, 'interaction', false, 1);
+      try {
+        const store = resolveStore(prof.store)!;
+        const key = profileKey(prof.callerId);
+        const merged = mergeProfile(await store.get(key), obs);
+        await store.set(key, merged);
+        temper = temperament(merged.history, now, merged.interactions > 1 ? 'profile' : 'interaction', true, merged.interactions);
+      } catch (e) {
+        // the analysis stands; the profile was not read or updated (the error names the store, never the caller id)
+        const info = errorInfo(e);
+        problems.push({ code: 'CX_PROFILE_FAILED', message: `the temperament profile was not updated: ${info.code}: ${info.message}` });
+      }
+    }
   }
 
   return {
