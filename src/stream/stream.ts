@@ -48,6 +48,7 @@ import {
 import { CORE_LABELS, type CoreLabel } from '../signature/labels.js';
 import type { EmotionalSignature, Modality, ModalityStatus, SignatureMoment, SignatureProblem, SignatureWindow } from '../signature/schema.js';
 import { checkMessage, checkRate, decodeChunk, defaultRate, ENCODINGS } from './input.js';
+import { checkCxOptions, computeCx } from '../cx/index.js';
 import type {
   AudioChunk,
   AudioChunkOptions,
@@ -181,6 +182,7 @@ function checkOptions(o: StreamOptions): void {
   pos('maxEventQueue', o.maxEventQueue, 1e7);
   if ((o.highWaterMarkSec ?? 2) > (o.maxQueueSec ?? 30)) bad('highWaterMarkSec must not exceed maxQueueSec');
   for (const k of ['faceSpeaker', 'chatSpeaker'] as const) if (o[k] !== undefined && (typeof o[k] !== 'string' || !o[k]!.trim())) bad(`${k} must be a non-empty name`);
+  checkCxOptions(o.cx);
 }
 
 export class EmotionStream extends EventEmitter<StreamEventMap> implements AsyncIterable<StreamEvent> {
@@ -974,6 +976,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       const why = MODALITY_ORDER.map((m) => `${m}: ${sig.interaction.modalities[m].reason ?? 'absent'}`).join('; ');
       throw new EmosigError('NOTHING_USABLE', `nothing usable in the stream — ${why}`, { input: source });
     }
+    if (this.o.cx?.enabled !== false) sig.cx = await computeCx(sig, readings, this.o.cx, this.messages.map((m) => m.text));
     return sig;
   }
 }

@@ -26,6 +26,8 @@ export interface StreamOptions {
   chatSpeaker?: string;
   /** Keep chat message text in the final signature (default false). */
   keepText?: boolean;
+  /** CX metrics in the final signature (as `analyze`: on by default; a temperament profile only with consent). */
+  cx?: import('../cx/index.js').CxOptions;
   /** Minimum silence reported as a 'long-pause' moment (s). Default 2. */
   longPauseSec?: number;
   /** Window stress at or above this counts as stressed (default 0.55, as the signature). */
