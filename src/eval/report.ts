@@ -76,12 +76,12 @@ export function confusionSvg(r: EvalReport): string {
   const cell = 56;
   const left = 90;
   const top = 80;
-  const W = left + cols.length * cell + 20;
+  const W = left + cols.length * cell + 50;
   const H = top + rows.length * cell + 20;
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12" role="img" aria-label="confusion matrix">`];
   parts.push(`<text x="${left + (cols.length * cell) / 2}" y="14" text-anchor="middle" font-weight="bold">predicted</text>`);
   parts.push(`<text x="12" y="${top + (rows.length * cell) / 2}" text-anchor="middle" font-weight="bold" transform="rotate(-90 12 ${top + (rows.length * cell) / 2})">truth</text>`);
-  cols.forEach((p, j) => parts.push(`<text x="${left + j * cell + cell / 2}" y="${top - 8}" text-anchor="end" transform="rotate(-40 ${left + j * cell + cell / 2} ${top - 8})">${CORE_LABELS[p]}</text>`));
+  cols.forEach((p, j) => parts.push(`<text x="${left + j * cell + cell / 2 - 6}" y="${top - 6}" text-anchor="start" transform="rotate(-40 ${left + j * cell + cell / 2 - 6} ${top - 6})">${CORE_LABELS[p]}</text>`));
   rows.forEach((t, i) => {
     const support = m.perClass[CORE_LABELS[t]].support;
     parts.push(`<text x="${left - 6}" y="${top + i * cell + cell / 2 + 4}" text-anchor="end">${CORE_LABELS[t]}</text>`);
