@@ -355,7 +355,7 @@ async function main(): Promise<number> {
         rtfWall: r3(median(rs.map((r) => r.wallSec / r.audioSec)) * 1000) / 1000,
         rtfCpu: r3(median(rs.map((r) => r.cpuSec / r.audioSec)) * 1000) / 1000,
         wallSec: r1(median(rs.map((r) => r.wallSec))),
-        peakRssMb: median(rs.map((r) => r.peakRssMb)),
+        peakRssMb: r1(median(rs.map((r) => r.peakRssMb))),
       };
       let smile: Record<string, unknown> | undefined;
       if (values.opensmile) smile = openSmilePeer(values.opensmile);
