@@ -10,7 +10,7 @@
  *                              [--opensmile /path/to/SMILExtract] [--face-sample 600] [--runs 2]
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,8 @@ import { evalMarkdown, writeEvalOutputs } from '../src/eval/report.js';
 import { classMetrics, confusionMd } from '../src/eval/metrics.js';
 import { parseEvalManifest } from '../src/eval/manifest.js';
 import { benchEnvironment, environmentMd, finishEnvironment, type BenchEnvironment } from './lib/env.js';
-import { CACHE, ROOT, corpusSpecs, dataDir, fixtureSpecs, type CorpusSpec } from './lib/corpora.js';
+import { CACHE, ROOT, corpusSpecs, dataDir, fixtureSpecs, fixtureVoiceManifest, type CorpusSpec } from './lib/corpora.js';
+import { COMPARED, compareWithOpenSmile, haveReference, ourMeasures, pearson, type Measure } from '../scripts/lib/opensmile-ref.js';
 
 const RESULTS = join(ROOT, 'bench', 'results');
 const SEEDS = { bootstrap: 1, faceSample: 1 };
@@ -358,10 +359,10 @@ async function main(): Promise<number> {
         peakRssMb: r1(median(rs.map((r) => r.peakRssMb))),
       };
       let smile: Record<string, unknown> | undefined;
-      if (values.opensmile) smile = openSmilePeer(values.opensmile);
+      if (values.opensmile) smile = await openSmilePeer(values.opensmile);
       summary.voice = { ...v, ...(smile ? { openSmile: smile } : {}) };
       rows.push(['voice (1-h call, 1 core)', 'RTF wall / CPU', `${v.rtfWall.toFixed(4)} / ${v.rtfCpu.toFixed(4)} (${v.wallSec} s)`], ['voice (1-h call, 1 core)', 'peak RSS', `${v.peakRssMb} MB`]);
-      if (smile && 'rtfWall' in smile) rows.push(['voice peer: openSMILE eGeMAPSv02', 'RTF wall (same 1-h call, mono mix)', String(smile.rtfWall)]);
+      if (smile && 'oneHour' in smile) rows.push(['voice peer: openSMILE eGeMAPSv02', 'RTF wall (same 1-h file)', String((smile.oneHour as { rtfWall: number }).rtfWall)]);
       writeResult(
         'fixtures-voice-speed',
         env,
@@ -559,6 +560,17 @@ async function main(): Promise<number> {
           note(`corpus ${s.name}`, (e as Error).message);
         }
       }
+      if (haveReference()) {
+        log('corpora: feature agreement with the openSMILE eGeMAPSv02 reference (EmoDB)…');
+        try {
+          const agree = await compareWithOpenSmile(1);
+          summary.openSmileReference = agree;
+          rows.push(['voice features vs openSMILE reference (EmoDB)', 'Pearson r, min over 8 measures', String(r3(Math.min(...Object.values(agree.r))))]);
+          writeResult('corpus-opensmile-agreement', env, agree, ['# emosig vs openSMILE eGeMAPSv02 on EmoDB (../shared/reference, openSMILE 3.0.1)', '', `Pearson r over ${agree.files} files, per file-level measure:`, '', '| measure | r |', '|---|---:|', ...Object.entries(agree.r).map(([k, v]) => `| ${k} | ${r3(v)} |`)].join('\n'));
+        } catch (e) {
+          note('openSMILE reference agreement', (e as Error).message);
+        }
+      }
       if (done.length) summary.corpora = Object.fromEntries(done.map((s, i) => [s.name, { uar: reports[i].metrics.uar, ci: reports[i].ci.uar, macroF1: reports[i].metrics.macroF1, accuracy: reports[i].metrics.accuracy, n: reports[i].counts.evaluated }]));
     }
   }
@@ -575,18 +587,45 @@ async function main(): Promise<number> {
   return problems.length ? 1 : 0;
 }
 
-/** openSMILE eGeMAPSv02 on the same one-hour call (mono mix, since SMILExtract reads one channel): wall time. */
-function openSmilePeer(bin: string): Record<string, unknown> {
+/**
+ * openSMILE eGeMAPSv02 (--opensmile PATH): wall time on the same one-hour file, and agreement of emosig's
+ * file-level measures with its functionals on the fixture turn clips (Pearson r over the clips).
+ */
+async function openSmilePeer(bin: string): Promise<Record<string, unknown>> {
   if (!existsSync(bin)) return { error: `--opensmile ${bin}: no such file` };
   const cands = [join(dirname(bin), '..', 'config', 'egemaps', 'v02', 'eGeMAPSv02.conf'), join(dirname(bin), '..', '..', 'config', 'egemaps', 'v02', 'eGeMAPSv02.conf'), join(dirname(bin), 'config', 'egemaps', 'v02', 'eGeMAPSv02.conf')];
   const conf = process.env.OPENSMILE_CONFIG ?? cands.find((c) => existsSync(c));
   if (!conf) return { error: `eGeMAPSv02.conf not found next to ${bin}; set OPENSMILE_CONFIG=/path/to/eGeMAPSv02.conf` };
-  const out = join(CACHE, 'opensmile-1h.csv');
-  const t = performance.now();
-  const res = spawnSync(bin, ['-C', conf, '-I', CALL_1H, '-csvoutput', out, '-nologfile', '-loglevel', '0'], { encoding: 'utf8' });
-  const wall = (performance.now() - t) / 1000;
-  if (res.status !== 0) return { error: `SMILExtract exited ${res.status}: ${(res.stderr || '').slice(0, 200)}` };
-  return { binary: bin, config: conf, wallSec: r1(wall), rtfWall: r3((wall / 3600) * 1000) / 1000 };
+  const smile = (input: string, out: string) => {
+    rmSync(out, { force: true });
+    const t = performance.now();
+    const res = spawnSync(bin, ['-C', conf, '-I', input, '-csvoutput', out, '-instname', 'x', '-nologfile', '-loglevel', '0'], { encoding: 'utf8' });
+    if (res.status !== 0) throw new Error(`SMILExtract exited ${res.status}: ${(res.stderr || '').slice(0, 200)}`);
+    return (performance.now() - t) / 1000;
+  };
+  try {
+    const wall = smile(CALL_1H, join(CACHE, 'opensmile-1h.csv'));
+    // agreement on the fixture turn clips
+    const manifest = await fixtureVoiceManifest();
+    const clips = parseEvalManifest(readFileSync(manifest, 'utf8'), 'voice', { source: manifest }).items.map((i) => i.input);
+    const ours: Record<Measure, number>[] = [];
+    const theirs: Record<string, number>[] = [];
+    let smileSec = 0;
+    let oursSec = 0;
+    for (const c of clips) {
+      const out = join(CACHE, 'opensmile-clip.csv');
+      smileSec += smile(c, out);
+      const [head, row] = readFileSync(out, 'utf8').trim().split(/\r?\n/).slice(-2).map((l) => l.split(';'));
+      theirs.push(Object.fromEntries(head.map((h, i) => [h.replace(/'/g, ''), Number(row[i])])));
+      const t = performance.now();
+      ours.push(await ourMeasures(c));
+      oursSec += (performance.now() - t) / 1000;
+    }
+    const r = Object.fromEntries((Object.keys(COMPARED) as Measure[]).map((m) => [m, r3(pearson(ours.map((o) => o[m]), theirs.map((x) => x[COMPARED[m]])))]));
+    return { binary: bin, config: conf, oneHour: { wallSec: r1(wall), rtfWall: r3((wall / 3600) * 1000) / 1000 }, clips: { n: clips.length, openSmileSec: r3(smileSec), emosigFeaturesSec: r3(oursSec), pearsonR: r } };
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
 }
 
 main().then(
