@@ -10,6 +10,7 @@
  * - End-to-end time of `analyze` on the demo interaction (cold = first call incl. model loading, warm = later).
  * Writes bench/results/fusion.json and bench/results/fusion.md.
  */
+import { bootstrapCI } from '../src/eval/metrics.js';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -28,15 +29,14 @@ const RESULTS = join(ROOT, 'bench', 'results');
 
 type Predictor = (t: Triple) => number;
 
+/** 95 % interval of UAR by the item bootstrap of src/eval (triples have no speaker to group by). */
 function bootstrap(triples: Triple[], pred: number[], seed: number): [number, number] {
-  const rand = rng(seed);
-  const vals: number[] = [];
-  for (let b = 0; b < BOOT; b++) {
-    const idx = triples.map(() => Math.floor(rand() * triples.length));
-    vals.push(uar(idx.map((i) => triples[i].y), idx.map((i) => pred[i])));
-  }
-  vals.sort((a, b) => a - b);
-  return [vals[Math.floor(0.025 * BOOT)], vals[Math.floor(0.975 * BOOT)]];
+  const ci = bootstrapCI(
+    triples.map((t, i) => ({ truth: t.y, pred: pred[i] < 0 ? CORE_LABELS.length : pred[i] })),
+    [...CORE_LABELS, '(none)'],
+    { iterations: BOOT, seed },
+  );
+  return [ci.uar.low, ci.uar.high];
 }
 
 function aucBootstrap(pos: number[], neg: number[], seed: number): [number, number] {

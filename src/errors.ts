@@ -8,6 +8,9 @@ export const ERROR_CODES = [
   'INPUT_IS_DIRECTORY',
   'INPUT_UNREADABLE',
   'INVALID_OPTIONS',
+  // evaluation (emosig eval)
+  'EVAL_TOO_FEW_CLASSES',
+  'EVAL_UNKNOWN_LABEL',
   // audio
   'AUDIO_UNSUPPORTED_FORMAT',
   'AUDIO_TRUNCATED',

@@ -2,6 +2,7 @@
  * Pseudo-multimodal triples (voice clip, face image, chat message with the same label, drawn from different
  * corpora), the fitting of the fusion reliabilities on them, and the measures the bench reports.
  */
+import { classMetrics } from '../../src/eval/metrics.js';
 import { CORE_LABELS } from '../../src/signature/labels.js';
 import { calibrate, incongruence, pool, type Evidence, type ReliabilityFile } from '../../src/fusion/reliability.js';
 import type { Modality } from '../../src/signature/schema.js';
@@ -113,24 +114,19 @@ export function argmax(p: number[]): number {
   return b;
 }
 
-/** Unweighted average recall. */
+/** Unweighted average recall over the labels present in the truth (src/eval's implementation). */
 export function uar(truth: number[], pred: number[]): number {
-  let s = 0;
-  let n = 0;
-  for (let k = 0; k < K; k++) {
-    const idx = truth.map((y, i) => (y === k ? i : -1)).filter((i) => i >= 0);
-    if (!idx.length) continue;
-    s += idx.filter((i) => pred[i] === k).length / idx.length;
-    n++;
-  }
-  return n ? s / n : 0;
+  return withNone(truth, pred).uar;
+}
+
+/** A prediction of -1 (no usable evidence) counts as wrong: scored as an extra "(none)" label that no truth has. */
+function withNone(truth: number[], pred: number[]) {
+  return classMetrics(truth, pred.map((p) => (p < 0 ? CORE_LABELS.length : p)), [...CORE_LABELS, '(none)']);
 }
 
 export function recallPerLabel(truth: number[], pred: number[]): number[] {
-  return CORE_LABELS.map((_, k) => {
-    const idx = truth.map((y, i) => (y === k ? i : -1)).filter((i) => i >= 0);
-    return idx.length ? Math.round((idx.filter((i) => pred[i] === k).length / idx.length) * 1000) / 1000 : 0;
-  });
+  const m = withNone(truth, pred);
+  return CORE_LABELS.map((l) => Math.round(m.perClass[l].recall * 1000) / 1000);
 }
 
 /** Fused prediction of a triple using a subset of modalities. */
