@@ -9,6 +9,9 @@ const entriesIn = (dir: string): Record<string, string> =>
       .map((f) => [`${dir}/${f.slice(0, -3)}`, `${dir}/${f}`]),
   );
 
+// Resolved from node_modules at run time: onnxruntime-node is optional (src/runtime/onnx.ts falls back to onnxruntime-web).
+const external = ['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common'];
+
 export default defineConfig([
   {
     // The library: ESM + CJS + type declarations.
@@ -19,6 +22,7 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     splitting: false,
+    external,
   },
   {
     // The CLI, benchmarks and training / dataset scripts (ESM only).
@@ -27,6 +31,7 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     splitting: true,
+    external,
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { packageRoot } from '../runtime/paths.js';
 import { join } from 'node:path';
+import { isEmosigError } from '../errors.js';
 
 const USAGE = `emosig — offline emotion signatures from call audio, video frames and chat text
 
@@ -53,7 +54,8 @@ main().then(
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`emosig: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    // a typed error is the user's to fix: its code and message, no stack
+    process.stderr.write(`emosig: ${isEmosigError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { loadOnnx } from '../src/runtime/onnx.js';
+import { vadModelPath } from '../src/audio/vad.js';
+
+const CLI = 'dist/cli/main.js';
+
+function voiceBackend(env: Record<string, string>, nodeArgs: string[] = []): { backend: string; labels: string[] } {
+  const out = execFileSync(process.execPath, [...nodeArgs, CLI, 'voice', 'fixtures/call_stereo.wav', '--json'], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  const r = JSON.parse(out);
+  return { backend: r.model.backend, labels: r.segments.map((s: { label: string }) => s.label) };
+}
+
+describe('ONNX Runtime backends (onnxruntime-node optional, onnxruntime-web wasm fallback)', () => {
+  it('the wasm backend computes what the native backend computes (Silero VAD, one frame)', async () => {
+    const outs: Float32Array[] = [];
+    for (const backend of ['node', 'web'] as const) {
+      const s = await loadOnnx(vadModelPath(), { backend });
+      expect(s.backend).toBe(backend === 'node' ? 'onnxruntime-node/cpu' : 'onnxruntime-web/wasm');
+      const x = new Float32Array(576).map((_, i) => Math.sin(i / 7) * 0.3);
+      const r = await s.session.run({
+        input: new s.Tensor('float32', x, [1, 576]),
+        state: new s.Tensor('float32', new Float32Array(256), [2, 1, 128]),
+        sr: new s.Tensor('int64', BigInt64Array.from([16000n]), []),
+      });
+      outs.push(r.stateN.data as Float32Array);
+    }
+    for (let i = 0; i < outs[0].length; i++) expect(outs[1][i]).toBeCloseTo(outs[0][i], 4);
+  });
+
+  describe.skipIf(!existsSync(CLI))('the CLI (needs npm run build)', () => {
+    it('auto: falls back to the wasm backend when onnxruntime-node cannot be loaded, with the same result', () => {
+      const native = voiceBackend({ EMOSIG_ORT_BACKEND: '' });
+      const fallback = voiceBackend({ EMOSIG_ORT_BACKEND: '' }, ['--import', './test/helpers/no-ort-node.mjs']);
+      expect(native.backend).toBe('onnxruntime-node/cpu');
+      expect(fallback.backend).toBe('onnxruntime-web/wasm');
+      expect(fallback.labels).toEqual(native.labels);
+      expect(native.labels.length).toBeGreaterThan(0);
+    }, 60_000);
+
+    it('EMOSIG_ORT_BACKEND must be auto, node or web (a typed error otherwise)', () => {
+      let err = '';
+      try {
+        voiceBackend({ EMOSIG_ORT_BACKEND: 'gpu' });
+      } catch (e) {
+        err = String((e as { stdout?: string }).stdout ?? '') + String((e as { stderr?: string }).stderr ?? '');
+      }
+      expect(err).toMatch(/INVALID_OPTIONS|EMOSIG_ORT_BACKEND/);
+    }, 60_000);
+  });
+});
