@@ -176,7 +176,7 @@ describe('analyzeText', () => {
     const big = 'I am so frustrated with this service. '.repeat(28_000);
     expect(big.length).toBeGreaterThan(1_000_000);
     const t0 = performance.now();
-    const r = await analyzeText(big);
+    const r = await analyzeText([big]);
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(r.messages[0].flags).toContain('truncated');
     expect(r.messages[0].sentiment.label).toBe('negative');
@@ -198,7 +198,7 @@ describe('analyzeText', () => {
     await expect(analyzeText({ path: FX })).rejects.toMatchObject({ code: 'INPUT_IS_DIRECTORY' });
     await expect(analyzeText({ content: '[{"text": "a"' })).rejects.toMatchObject({ code: 'TEXT_PARSE_ERROR' });
     await expect(analyzeText(42 as never)).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
-    await expect(analyzeText('hello', { modelDir: '/nonexistent' })).rejects.toMatchObject({ code: 'MODEL_MISSING' });
+    await expect(analyzeText(['hello'], { modelDir: '/nonexistent' })).rejects.toMatchObject({ code: 'MODEL_MISSING' });
   });
 
   it('accepts plain strings and message arrays, and echoes text only when asked', async () => {

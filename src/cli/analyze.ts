@@ -43,7 +43,7 @@ export const INPUT_HELP = `  --audio FILE             call audio (WAV; one chann
   --face-speaker NAME      who the faces belong to (default: the first speaker)
   --chat-speaker NAME      who chat messages without a speaker belong to (default: the first speaker)
   --window S --hop S       timeline windows (default 2 and 1 seconds)
-  --fps N                  frame sampling for video (default 5) / time base of a frame directory (default 1)
+  --fps N                  video sampling rate and frame-folder clock, in (0, 60] (default 5, as in face)
   --offset-voice S, --offset-face S, --offset-text S
                            shift a modality's clock by S seconds
   --long-pause S           shortest pause reported as a moment (default 2)

@@ -31,6 +31,13 @@ const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   worker: () => import('./worker.js'),
 };
 
+// `emosig text chat.jsonl --jsonl | head -1`: when the reader closes stdout, stop quietly with exit 0 (as CLI
+// tools do) instead of an unhandled EPIPE error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(0);
+  throw e;
+});
+
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {

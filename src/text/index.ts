@@ -99,6 +99,11 @@ export interface AnalyzeTextOptions {
   modelDir?: string;
 }
 
+/**
+ * What `analyzeText` (and `analyze({ chat })`) accept. A string is always a transcript **path** (like every emosig
+ * input given as a string); messages are an array of strings or `{ text, speaker?, time? }`, or a transcript's
+ * `{ content }`.
+ */
 export type TextInput = string | (string | ChatMessage)[] | { path: string } | { content: string | Uint8Array; name?: string };
 
 /** Decode bytes as UTF-8, replacing invalid sequences and reporting where the first one is. */
@@ -125,7 +130,13 @@ function readPath(path: string): Uint8Array {
   try {
     st = statSync(path);
   } catch {
-    throw new EmosigError('INPUT_NOT_FOUND', 'no such file. Check the path (use - to read stdin on the command line).', { input: path });
+    // a string that does not look like a path may be a message passed by mistake: never echo it (privacy)
+    const pathLike = path.length <= 260 && !/[\s]{2,}|\n/.test(path) && /[./\\]/.test(path);
+    throw new EmosigError(
+      'INPUT_NOT_FOUND',
+      'no such file. A string is always a transcript path; pass messages as an array (["text", …] or [{ text, speaker }]) or as { content }. On the command line, use - to read stdin.',
+      pathLike ? { input: path } : {},
+    );
   }
   if (st.isDirectory()) throw new EmosigError('INPUT_IS_DIRECTORY', 'is a folder; give a transcript file (JSON, JSONL, CSV or one message per line).', { input: path });
   try {
@@ -138,8 +149,9 @@ function readPath(path: string): Uint8Array {
 /** Normalise any accepted input into messages + issues. */
 export function toMessages(input: TextInput, options: AnalyzeTextOptions = {}): { messages: (ChatMessage & { index: number })[]; issues: ChatIssue[] } {
   if (typeof input === 'string') {
-    if (!input.trim()) throw new EmosigError('TEXT_EMPTY', 'the message is empty or only whitespace; pass some text to analyse.');
-    return { messages: [{ index: 0, text: input }], issues: [] };
+    // One rule for every emosig API that takes files: a string is a path. Messages go in an array or { content }.
+    if (!input.trim()) throw new EmosigError('TEXT_EMPTY', 'the transcript path is empty; give a file path, or pass messages as an array (analyzeText([\'…\'])).');
+    return toMessages({ path: input }, options);
   }
   if (Array.isArray(input)) {
     const messages: (ChatMessage & { index: number })[] = [];
