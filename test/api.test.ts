@@ -120,3 +120,41 @@ describe.skipIf(!existsSync(CLI))('a closed stdout (needs npm run build)', () =>
     expect(code).toBe(0);
   }, 30_000);
 });
+
+describe('one CSV parser (csv-parse), columns by header name', () => {
+  it('the voice --speakers-manifest reads path and speaker by name; quoted commas work; missing columns are typed errors', async () => {
+    const { readManifest } = await import('../src/cli/voice.js');
+    const m = join(dir, 'speakers.csv');
+    writeFileSync(m, 'path,label,speaker\n"call, one.wav",anger,alice\ntwo.wav,joy,bob\n');
+    expect(readManifest(m)).toEqual([
+      { path: join(dir, 'call, one.wav'), speaker: 'alice' },
+      { path: join(dir, 'two.wav'), speaker: 'bob' },
+    ]);
+    writeFileSync(m, 'speaker,path\r\nalice,a.wav\r\n');
+    expect(readManifest(m)).toEqual([{ path: join(dir, 'a.wav'), speaker: 'alice' }]);
+    writeFileSync(m, 'path,label\na.wav,anger\n');
+    expect(() => readManifest(m)).toThrow(expect.objectContaining({ code: 'MANIFEST_INVALID', message: expect.stringMatching(/no speaker column/) }));
+    writeFileSync(m, 'a.wav,alice\n'); // no header
+    expect(() => readManifest(m)).toThrow(expect.objectContaining({ code: 'MANIFEST_INVALID' }));
+    writeFileSync(m, 'path,speaker\n"a.wav,alice\n');
+    expect(() => readManifest(m)).toThrow(expect.objectContaining({ code: 'MANIFEST_ROW_INVALID', message: expect.stringMatching(/never closed/) }));
+  });
+
+  it('a batch manifest with a quoted path holding a comma', async () => {
+    const { parseCsvManifest } = await import('../src/batch/manifest.js');
+    writeFileSync(join(dir, 'call, one.json'), '[{"text":"hi"}]');
+    const m = parseCsvManifest('chat,id\n"call, one.json",c1\n', join(dir, 'manifest.csv'));
+    expect(m.issues).toEqual([]);
+    expect(m.interactions[0]).toMatchObject({ id: 'c1', files: { chat: join(dir, 'call, one.json') } });
+  });
+
+  it('a chat CSV: quoted commas, doubled quotes and line breaks inside a message', async () => {
+    const { parseChat } = await import('../src/text/chat.js');
+    const p = parseChat('text,speaker\n"Hi, I need help with ""billing""",customer\n"two\nlines",agent\n');
+    expect(p.format).toBe('csv');
+    expect(p.messages.map((x) => [x.text, x.speaker, x.line])).toEqual([
+      ['Hi, I need help with "billing"', 'customer', 2],
+      ['two\nlines', 'agent', 3],
+    ]);
+  });
+});
