@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadOnnx } from '../src/runtime/onnx.js';
 import { vadModelPath } from '../src/audio/vad.js';
 
@@ -51,5 +51,19 @@ describe('ONNX Runtime backends (onnxruntime-node optional, onnxruntime-web wasm
       }
       expect(err).toMatch(/INVALID_OPTIONS|EMOSIG_ORT_BACKEND/);
     }, 60_000);
+  });
+});
+
+describe('install: nothing requires onnxruntime-node', () => {
+  it('onnxruntime-node is optional for emosig and for every package emosig installs (package-lock.json)', () => {
+    const lock = JSON.parse(readFileSync('package-lock.json', 'utf8')) as { packages: Record<string, { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; dev?: boolean }> };
+    const pj = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(pj.dependencies['onnxruntime-node']).toBeUndefined();
+    expect(pj.optionalDependencies['onnxruntime-node']).toBeDefined();
+    expect(pj.dependencies['onnxruntime-web']).toBeDefined();
+    const requiring = Object.entries(lock.packages)
+      .filter(([path, p]) => path !== '' && !p.dev && p.dependencies?.['onnxruntime-node'])
+      .map(([path]) => path);
+    expect(requiring).toEqual([]);
   });
 });
