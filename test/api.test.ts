@@ -158,3 +158,42 @@ describe('one CSV parser (csv-parse), columns by header name', () => {
     ]);
   });
 });
+
+describe('the public API surface', () => {
+  it('src/index.ts exports the entry points, their types, errors and the schema, not internals', async () => {
+    const api = await import('../src/index.js');
+    const names = Object.keys(api).sort();
+    for (const internal of ['VAD_STATE_SIZE', 'loadOnnx', 'packageRoot', 'modelPath', 'SileroVad', 'analyseFrames', 'toMessages', 'scoreMessages', 'jobIdFor', 'checkJobData', 'summaryRow', 'readDone', 'mulawDecode', 'Resampler', 'featurize']) {
+      expect(names).not.toContain(internal);
+    }
+    for (const entry of ['analyze', 'analyzeVoice', 'analyzeFaces', 'analyzeText', 'createAnalyzer', 'createStream', 'analyzeBatch', 'readManifest', 'renderReport', 'parseChat', 'extractAudio', 'EmosigError', 'isEmosigError', 'SignatureSchema', 'signatureJsonSchema', 'parseSignature', 'onnxBackend', 'DEFAULT_FPS']) {
+      expect(names).toContain(entry);
+    }
+    expect(names.length).toBeLessThan(50);
+  });
+
+  it.skipIf(!existsSync('dist/index.d.ts'))('the signature types are named interfaces with a doc comment per field in the shipped .d.ts', async () => {
+    const { readFileSync } = await import('node:fs');
+    const dts = readFileSync('dist/index.d.ts', 'utf8');
+    for (const n of ['EmotionalSignature', 'SignatureWindow', 'SignatureMoment', 'SpeakerSignature', 'ModalityStatus', 'Contribution']) {
+      expect(dts).toMatch(new RegExp(`interface ${n} \\{`));
+    }
+    const body = dts.slice(dts.indexOf('interface SignatureWindow {'), dts.indexOf('}', dts.indexOf('contributions:')));
+    expect(body).toMatch(/\/\*\* Window start \(seconds\)\. \*\/\s+start: number;/);
+    expect(dts).not.toMatch(/type EmotionalSignature = z\.infer/);
+  });
+
+  it('voice and text readings have one shape: overall (the whole input) and bySpeaker', async () => {
+    const t = await analyzeText([{ text: 'this is useless', speaker: 'customer' }, { text: 'sorry about that', speaker: 'agent' }]);
+    expect(t.overall.messages).toBe(2);
+    expect(Object.keys(t.bySpeaker).sort()).toEqual(['agent', 'customer']);
+  });
+
+  it('emosig voice/analyze: --speakers is the name, --channels its alias', async () => {
+    const { speakerNames } = await import('../src/cli/voice.js');
+    const { inputFromArgs } = await import('../src/cli/analyze.js');
+    expect(speakerNames('customer, agent')).toEqual(['customer', 'agent']);
+    expect(speakerNames(undefined, 'a,b')).toEqual(['a', 'b']);
+    expect(inputFromArgs({ chat: 'c.json', channels: 'cust,ag' } as never).speakers).toEqual(['cust', 'ag']);
+  });
+});

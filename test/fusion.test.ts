@@ -73,7 +73,7 @@ function text(msgs: { time?: number; speaker?: string; label: CoreLabel; nuances
         flags: [],
       }) as unknown as TextMessageReading,
   );
-  return { modality: 'text', messages, overall: {}, issues: [], model: { name: 'text-test', version: 1 } } as TextReading;
+  return { modality: 'text', messages, overall: {} as never, bySpeaker: {}, issues: [], model: { name: 'text-test', version: 1 } } as TextReading;
 }
 
 const OPTS = { speakers: ['customer', 'agent'] };

@@ -6,8 +6,8 @@ import { isEmosigError } from '../errors.js';
 const USAGE = `emosig — offline emotion signatures from call audio, video frames and chat text
 
 Usage:
-  emosig voice FILE... [--channels customer,agent] [--speakers-manifest FILE] [--json | --jsonl] [--features]
-  emosig features FILE... --csv [--channels a,b]
+  emosig voice FILE... [--speakers customer,agent] [--speakers-manifest FILE] [--json | --jsonl] [--features]
+  emosig features FILE... --csv [--speakers a,b]
   emosig face INPUT... [--fps 5] [--assume-face] [--json | --jsonl]
   emosig text [FILE | -] [--format json|jsonl|csv|lines] [--json | --jsonl] [--echo]
   emosig analyze [--audio FILE] [--video FILE | --frames DIR] [--chat FILE] [--speakers customer,agent] [--json] [--out FILE] [--report FILE]

@@ -13,7 +13,8 @@ Emotion, valence, arousal and stress per speech segment, per speaker and for the
 Input: WAV (PCM 8/16/24/32-bit, float 32/64, mu-law, A-law; any rate; mono, or stereo with one speaker per channel).
 
 Options:
-  --channels a,b            name the channels (default ch0,ch1), e.g. --channels customer,agent
+  --speakers a,b            speaker names in channel order (default ch0,ch1), e.g. --speakers customer,agent
+                            (--channels is the same flag, kept as an alias)
   --speakers-manifest FILE  CSV with a header naming the columns path and speaker (any order, other
                             columns ignored; paths relative to FILE): files of one speaker share a
                             personal baseline (mono files)
@@ -25,11 +26,19 @@ Options:
 Exit code 1 when any file failed (the others are still analysed), 2 on bad usage.
 `;
 
+/** `--speakers` (the documented name, as in `emosig analyze`) or its alias `--channels`: names in channel order. */
+export function speakerNames(speakers?: string, channels?: string): string[] | undefined {
+  if (speakers !== undefined && channels !== undefined && speakers !== channels) fail('give --speakers or its alias --channels, not both');
+  const v = speakers ?? channels;
+  return v ? v.split(',').map((s) => s.trim()) : undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const a = parseCommand('voice', HELP, {
     args: argv,
     allowPositionals: true,
     options: {
+      speakers: { type: 'string' },
       channels: { type: 'string' },
       'speakers-manifest': { type: 'string' },
       'no-baseline': { type: 'boolean' },
@@ -47,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   if (manifest && files.length === 0) files = manifest.map((m) => m.path);
   if (files.length === 0) fail(`no input files\n\n${HELP}`);
   const opts: VoiceOptions = {
-    channels: v.channels ? v.channels.split(',').map((s) => s.trim()) : undefined,
+    channels: speakerNames(v.speakers, v.channels),
     includeFeatures: !!v.features,
     personalBaseline: !v['no-baseline'],
     intraOpThreads: v.threads ? Math.max(1, Number(v.threads) || 1) : 1,

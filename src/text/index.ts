@@ -78,8 +78,10 @@ export interface SpeakerSummary {
 export interface TextReading {
   modality: 'text';
   messages: TextMessageReading[];
-  /** Per speaker ("all" covers every message; messages without a speaker count as "unknown"). */
-  overall: Record<string, SpeakerSummary>;
+  /** Every message together (same shape as `VoiceReading.overall`: the whole interaction). */
+  overall: SpeakerSummary;
+  /** Per speaker (messages without a speaker count as "unknown"), as `VoiceReading.bySpeaker`. */
+  bySpeaker: Record<string, SpeakerSummary>;
   /** Input problems that did not stop the rest (bad lines, missing fields, invalid UTF-8). */
   issues: ChatIssue[];
   model: { name: string; version: number };
@@ -189,7 +191,7 @@ export function textReading(model: TextModel, readings: TextMessageReading[], is
   return {
     modality: 'text',
     messages: readings,
-    overall: summarise(readings),
+    ...byGroup(summarise(readings)),
     issues,
     model: { name: model.settings.name, version: model.settings.version },
   };
@@ -336,6 +338,12 @@ function cuesOf(model: TextModel, f: Features, s: RawScores, labels: GoLabel[], 
   const pos = [...byCue.entries()].filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]);
   const total = pos.reduce((a, [, v]) => a + v, 0) || 1;
   return pos.slice(0, 4).map(([cue, v]) => ({ cue, label, weight: round(v / total, 3) }));
+}
+
+/** `overall` (every message) and `bySpeaker`, the shapes of a VoiceReading's. */
+function byGroup(s: Record<string, SpeakerSummary>): { overall: SpeakerSummary; bySpeaker: Record<string, SpeakerSummary> } {
+  const { all, ...bySpeaker } = s;
+  return { overall: all, bySpeaker };
 }
 
 function summarise(rs: TextMessageReading[]): Record<string, SpeakerSummary> {
