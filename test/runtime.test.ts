@@ -7,7 +7,7 @@ import { vadModelPath } from '../src/audio/vad.js';
 const CLI = 'dist/cli/main.js';
 
 function voiceBackend(env: Record<string, string>, nodeArgs: string[] = []): { backend: string; labels: string[] } {
-  const out = execFileSync(process.execPath, [...nodeArgs, CLI, 'voice', 'fixtures/call_stereo.wav', '--json'], {
+  const out = execFileSync(process.execPath, [...nodeArgs, CLI, 'voice', 'fixtures/call_mulaw_8k.wav', '--json'], {
     env: { ...process.env, ...env },
     encoding: 'utf8',
   });
