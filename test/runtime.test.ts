@@ -67,3 +67,19 @@ describe('install: nothing requires onnxruntime-node', () => {
     expect(requiring).toEqual([]);
   });
 });
+
+describe('package hygiene', () => {
+  it('runtime dependencies are exactly what src/ imports (tests, benchmarks and examples use devDependencies)', async () => {
+    const { readdirSync } = await import('node:fs');
+    const files = (readdirSync('src', { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => readFileSync(`src/${f}`, 'utf8'));
+    const src = files.join('\n');
+    const pj = JSON.parse(readFileSync('package.json', 'utf8'));
+    const runtime = new Set([...Object.keys(pj.dependencies), ...Object.keys(pj.optionalDependencies ?? {})]);
+    const pkgOf = (s: string) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]);
+    const imported = new Set(
+      [...src.matchAll(/(?:from |import\(|require\(|req\(|resolve\()'([^'.][^']*)'/g)].map((m) => m[1]).filter((s) => !s.startsWith('node:')).map(pkgOf),
+    );
+    for (const p of imported) expect(runtime.has(p), `${p} is imported by src/ but is not a runtime dependency`).toBe(true);
+    for (const d of Object.keys(pj.dependencies)) expect(src.includes(`'${d}`), `${d} is a dependency that src/ never uses`).toBe(true);
+  });
+});
