@@ -83,3 +83,17 @@ describe('package hygiene', () => {
     for (const d of Object.keys(pj.dependencies)) expect(src.includes(`'${d}`), `${d} is a dependency that src/ never uses`).toBe(true);
   });
 });
+
+describe('licences', () => {
+  it('the license field claims no more than the files allow: code MIT, each model folder with its own licence', () => {
+    const pj = JSON.parse(readFileSync('package.json', 'utf8'));
+    expect(pj.license).toBe('SEE LICENSE IN LICENSE');
+    expect(pj.files).toEqual(expect.arrayContaining(['LICENSE', 'models']));
+    expect(readFileSync('LICENSE', 'utf8')).toMatch(/MIT License[\s\S]*models\/LICENSE\.md/);
+    const models = readFileSync('models/LICENSE.md', 'utf8');
+    for (const [dir, lic] of [['voice', 'CC BY-NC-SA 4.0'], ['text', 'CC BY-SA 4.0'], ['face', 'research use'], ['fusion', 'MIT']]) {
+      expect(models).toMatch(new RegExp(`\\| \`${dir}/\` \\|[^\\n]*${lic.replace(/[.]/g, '\\.')}`));
+      expect(readFileSync(`models/${dir}/MODEL_CARD.md`, 'utf8')).toMatch(/licen[cs]e|CC BY/i);
+    }
+  });
+});
