@@ -9,6 +9,9 @@ const entriesIn = (dir: string): Record<string, string> =>
       .map((f) => [`${dir}/${f.slice(0, -3)}`, `${dir}/${f}`]),
   );
 
+// Resolved from node_modules at run time: onnxruntime-node is optional (src/runtime/onnx.ts falls back to onnxruntime-web).
+const external = ['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common'];
+
 export default defineConfig([
   {
     // The library: ESM + CJS + type declarations.
@@ -19,14 +22,30 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     splitting: false,
+    external,
   },
   {
-    // The CLI, benchmarks and training / dataset scripts (ESM only).
-    entry: { 'cli/main': 'src/cli/main.ts', 'batch/worker': 'src/batch/worker.ts', ...entriesIn('bench'), ...entriesIn('scripts'), 'stream/face-worker': 'src/stream/face-worker.ts', ...entriesIn('examples') },
+    // The CLI and the worker-thread scripts (ESM only): shipped in the package.
+    entry: { 'cli/main': 'src/cli/main.ts', 'batch/worker': 'src/batch/worker.ts', 'stream/face-worker': 'src/stream/face-worker.ts' },
     format: ['esm'],
     sourcemap: true,
     target: 'node20',
     splitting: true,
+    external,
     banner: { js: '#!/usr/bin/env node' },
+  },
+  {
+    // Benchmarks, training / dataset scripts and examples (ESM only): for this repository, not shipped
+    // (package.json "files" leaves out dist/bench, dist/scripts, dist/examples and their chunks in dist/dev-chunks).
+    entry: { ...entriesIn('bench'), ...entriesIn('scripts'), ...entriesIn('examples') },
+    format: ['esm'],
+    sourcemap: true,
+    target: 'node20',
+    splitting: true,
+    external,
+    banner: { js: '#!/usr/bin/env node' },
+    esbuildOptions(o) {
+      o.chunkNames = 'dev-chunks/[name]-[hash]';
+    },
   },
 ]);

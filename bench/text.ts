@@ -222,7 +222,7 @@ const pct = (p: 50 | 90 | 99 | 100): number => sp.latency[p];
 // cold start: a fresh Node process imports the built package and scores one message
 let cold: { processMs: number; loadAndFirstMs: number } | string;
 try {
-  const script = `const t=performance.now();const e=await import(${JSON.stringify(process.env.EMOSIG_LIB ?? join(root, 'dist', 'index.js'))});const r=await e.analyzeText('thanks, that fixed it!');process.stdout.write(JSON.stringify({ms:performance.now()-t,ok:r.messages.length}));`;
+  const script = `const t=performance.now();const e=await import(${JSON.stringify(process.env.EMOSIG_LIB ?? join(root, 'dist', 'index.js'))});const r=await e.analyzeText(['thanks, that fixed it!']);process.stdout.write(JSON.stringify({ms:performance.now()-t,ok:r.messages.length}));`;
   const t1 = performance.now();
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   const processMs = performance.now() - t1;

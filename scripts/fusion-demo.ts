@@ -7,11 +7,13 @@
  *   not copied: ch0 customer neutral → angry → angry (strong) → calm, ch1 agent neutral/calm.
  * - chat.json: a support chat written for this demo (emosig's own, MIT), time-aligned with the call: the customer
  *   types polite words while shouting (incongruence), then thanks the agent.
- * - frames/frame_00SS.jpg: the customer's camera, one frame per second (the number is the second): eNTERFACE'05
+ * - frames/frame_NNNN.jpg: the customer's camera, one frame per second; NNNN is the frame number on emosig's default
+ *   frame-folder clock (DEFAULT_FPS = 5 a second, src/signature/time.ts), i.e. second × 5: eNTERFACE'05
  *   subject 1 angry clips during the customer's angry turns (8–15 s) and smiling clips while thanking (23–27 s);
  *   the camera is off before 8 s and during the hold.
  * - annotation.json: ground truth of every turn, message and frame.
  */
+import { DEFAULT_FPS } from '../src/signature/time.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
@@ -49,7 +51,7 @@ function main(): void {
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(join(OUT, 'frames'), { recursive: true });
   for (const f of FRAMES) {
-    execFileSync(ff, ['-hide_banner', '-v', 'error', '-ss', String(f.at), '-i', join(ENTERFACE, f.clip), '-frames:v', '1', '-vf', 'scale=360:288', '-q:v', '5', '-y', join(OUT, 'frames', `frame_${String(f.second).padStart(4, '0')}.jpg`)]);
+    execFileSync(ff, ['-hide_banner', '-v', 'error', '-ss', String(f.at), '-i', join(ENTERFACE, f.clip), '-frames:v', '1', '-vf', 'scale=360:288', '-q:v', '5', '-y', join(OUT, 'frames', `frame_${String(f.second * DEFAULT_FPS).padStart(4, '0')}.jpg`)]);
   }
   writeFileSync(join(OUT, 'chat.json'), JSON.stringify(CHAT.map(({ label: _l, ...m }) => m), null, 2) + '\n');
   const base = JSON.parse(readFileSync(join(ROOT, 'fixtures', 'annotation.json'), 'utf8')) as {
@@ -90,7 +92,7 @@ emosig report  --audio fixtures/call_stereo.wav --frames fixtures/demo/frames --
 | file | what | licence |
 |---|---|---|
 | \`../call_stereo.wav\` (reused, not copied) | 28 s stereo call, ch0 customer (neutral → angry → angry, strong → calm), ch1 agent | CC BY-NC-SA 4.0 (adapted from RAVDESS, Livingstone & Russo 2018) |
-| \`frames/frame_00SS.jpg\` | the customer's camera, one frame per second SS (8–15 s angry, 23–27 s smiling; off otherwise), 360×288 | eNTERFACE'05 (Martin et al. 2006), free for scientific research, only to demo/test emosig |
+| \`frames/frame_NNNN.jpg\` | the customer's camera, one frame per second; NNNN = second × 5 (the default 5 fps frame clock) (8–15 s angry, 23–27 s smiling; off otherwise), 360×288 | eNTERFACE'05 (Martin et al. 2006), free for scientific research, only to demo/test emosig |
 | \`chat.json\` | ${CHAT.length} chat messages in call time; the customer types polite thanks at 13.6 s while shouting | MIT (written for emosig) |
 | \`annotation.json\` | per voice turn, chat message and frame: speaker, time and label | MIT |
 

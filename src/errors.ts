@@ -54,7 +54,19 @@ export const ERROR_CODES = [
 
 export type EmosigErrorCode = (typeof ERROR_CODES)[number];
 
+/**
+ * Brand on every EmosigError, registered globally (`Symbol.for`), so that `isEmosigError` and `instanceof` also
+ * recognise errors thrown by the other build of emosig (the CommonJS and the ESM bundle are two classes when an
+ * app loads both, or two installed copies meet).
+ */
+const BRAND: unique symbol = Symbol.for('emosig.error') as never;
+
 export class EmosigError extends Error {
+  /** Cross-build check: `e instanceof EmosigError` is true for an error of any copy or build of emosig. */
+  static override [Symbol.hasInstance](e: unknown): boolean {
+    return isEmosigError(e);
+  }
+
   readonly code: EmosigErrorCode;
   /** The file, stream or message the error is about, when there is one. */
   readonly input?: string;
@@ -66,6 +78,7 @@ export class EmosigError extends Error {
     this.code = code;
     this.input = opts.input;
     this.cause = opts.cause;
+    Object.defineProperty(this, BRAND, { value: true });
   }
 
   toJSON(): { code: EmosigErrorCode; message: string; input?: string } {
@@ -73,13 +86,14 @@ export class EmosigError extends Error {
   }
 }
 
+/** True for an error thrown by emosig, whichever build (ESM or CommonJS) or installed copy threw it. */
 export function isEmosigError(e: unknown): e is EmosigError {
-  return e instanceof EmosigError;
+  return typeof e === 'object' && e !== null && (e as Record<symbol, unknown>)[BRAND] === true;
 }
 
 /** Turn anything thrown into `{ code, message }` for JSON lines and CLI output. */
 export function errorInfo(e: unknown): { code: string; message: string } {
-  if (e instanceof EmosigError) return { code: e.code, message: e.message };
+  if (isEmosigError(e)) return { code: e.code, message: e.message };
   if (e instanceof Error) return { code: 'INTERNAL', message: e.message };
   return { code: 'INTERNAL', message: String(e) };
 }

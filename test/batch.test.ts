@@ -110,8 +110,8 @@ describe('batch manifests', () => {
     mkdirSync(join(d, 'out', 'x'), { recursive: true });
     copyFileSync(MULAW, join(d, 'call1.wav'));
     copyFileSync(CHAT, join(d, 'call1.json'));
-    copyFileSync(join(FRAMES, 'frame_0008.jpg'), join(d, 'call1.frames', 'frame_0008.jpg'));
-    copyFileSync(join(FRAMES, 'frame_0008.jpg'), join(d, 'out', 'x', 'frame_0008.jpg'));
+    copyFileSync(join(FRAMES, 'frame_0040.jpg'), join(d, 'call1.frames', 'frame_0008.jpg'));
+    copyFileSync(join(FRAMES, 'frame_0040.jpg'), join(d, 'out', 'x', 'frame_0008.jpg'));
     copyFileSync(CHAT, join(d, 'call2.json'));
     writeFileSync(join(d, 'call2.txt'), 'hello\n');
     writeFileSync(join(d, 'notes.md'), '# notes\n');

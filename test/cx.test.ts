@@ -183,14 +183,14 @@ describe('temperament profile store (consent)', () => {
   });
 
   it('rejects bad options and a broken store file with typed errors', async () => {
-    await expect(analyze({ chat: 'hi', cx: { profile: { callerId: '', consent: true, store: file } } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
-    await expect(analyze({ chat: 'hi', cx: { profile: { callerId: 'a', consent: 'yes' as never, store: file } } })).rejects.toBeInstanceOf(EmosigError);
-    await expect(analyze({ chat: 'hi', cx: { profile: { callerId: 'a', consent: true, store: 42 as never } } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(analyze({ chat: [{ speaker: 'customer', text: 'hi' }], cx: { profile: { callerId: '', consent: true, store: file } } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(analyze({ chat: [{ speaker: 'customer', text: 'hi' }], cx: { profile: { callerId: 'a', consent: 'yes' as never, store: file } } })).rejects.toBeInstanceOf(EmosigError);
+    await expect(analyze({ chat: [{ speaker: 'customer', text: 'hi' }], cx: { profile: { callerId: 'a', consent: true, store: 42 as never } } })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, '{not json');
     await expect(readProfile('a', jsonFileStore(bad))).rejects.toMatchObject({ code: 'INPUT_UNREADABLE' });
     // inside analyze the analysis stands and the problem is stated
-    const sig = await analyze({ chat: 'I am fine', cx: { profile: { callerId: 'a', consent: true, store: bad } } });
+    const sig = await analyze({ chat: [{ speaker: 'customer', text: 'I am fine' }], cx: { profile: { callerId: 'a', consent: true, store: bad } } });
     expect(sig.cx!.temperament!.stored).toBe(false);
     expect(sig.interaction.problems.find((p) => p.code === 'CX_PROFILE_FAILED')?.message).toMatch(/INPUT_UNREADABLE/);
     expect(JSON.stringify(sig)).not.toContain('"a"');
@@ -198,7 +198,7 @@ describe('temperament profile store (consent)', () => {
   });
 
   it('cx can be switched off', async () => {
-    const sig = await analyze({ chat: 'I am fine, thanks', cx: { enabled: false } });
+    const sig = await analyze({ chat: [{ speaker: 'customer', text: 'I am fine, thanks' }], cx: { enabled: false } });
     expect(sig.cx).toBeUndefined();
   });
 });

@@ -73,7 +73,7 @@ function text(msgs: { time?: number; speaker?: string; label: CoreLabel; nuances
         flags: [],
       }) as unknown as TextMessageReading,
   );
-  return { modality: 'text', messages, overall: {}, issues: [], model: { name: 'text-test', version: 1 } } as TextReading;
+  return { modality: 'text', messages, overall: {} as never, bySpeaker: {}, issues: [], model: { name: 'text-test', version: 1 } } as TextReading;
 }
 
 const OPTS = { speakers: ['customer', 'agent'] };
@@ -215,10 +215,10 @@ describe('fuseReadings', () => {
 
 describe('analyze', () => {
   it('rejects bad options with typed errors', async () => {
-    await expect(analyze({ window: { size: 2, hop: 3 }, chat: 'hi' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
-    await expect(analyze({ offsets: { smell: 1 } as never, chat: 'hi' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(analyze({ window: { size: 2, hop: 3 }, chat: ['hi'] })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(analyze({ offsets: { smell: 1 } as never, chat: ['hi'] })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     await expect(analyze({ video: 'a.mp4', frames: 'dir' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
-    await expect(analyze({ speakers: ['a', 'A'], chat: 'hi' })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    await expect(analyze({ speakers: ['a', 'A'], chat: ['hi'] })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
   });
 
   it('nothing given, nothing consented or nothing usable → NOTHING_USABLE naming each reason', async () => {

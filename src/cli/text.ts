@@ -13,7 +13,7 @@ emotions, GoEmotions nuances, sentiment, valence/arousal, confidence and cue wor
 
   FILE | -                 transcript file, or - for stdin (default: stdin)
   --format F               json | jsonl | csv | lines (default: detected)
-  --json                   one JSON document (messages + per-speaker overall + issues)
+  --json                   one JSON document (messages, overall, bySpeaker, issues)
   --jsonl                  one JSON line per message: index, time, speaker, ... (errors as { index, line, error })
   --echo                   include each message's text (off by default: privacy)
   --no-cues                skip cue words (faster)
@@ -43,7 +43,7 @@ function human(r: TextReading): string {
         (m.text !== undefined ? `\n    "${m.text}"` : ''),
     );
   }
-  for (const [k, s] of Object.entries(r.overall)) {
+  for (const [k, s] of [['all', r.overall] as const, ...Object.entries(r.bySpeaker)]) {
     lines.push(
       `${k}: ${s.messages} messages, sentiment ${s.sentiment.score.toFixed(2)} (neg ${s.sentiment.negative}, pos ${s.sentiment.positive}), valence ${s.valence.toFixed(2)}` +
         (s.valenceTrend !== undefined ? `, trend ${s.valenceTrend >= 0 ? '+' : ''}${s.valenceTrend.toFixed(2)}` : '') +

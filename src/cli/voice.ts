@@ -2,6 +2,7 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { extractVoice, scoreVoice, buildBaselines, type VoiceOptions, type ExtractedVoice } from '../audio/analyze.js';
 import { loadVoiceModel } from '../audio/model.js';
+import { readCsvTable } from '../runtime/csv.js';
 import { EmosigError } from '../errors.js';
 import { runBatch, fail, parseCommand, progressBar } from './common.js';
 import { dominantLabel } from '../signature/labels.js';
@@ -12,8 +13,10 @@ Emotion, valence, arousal and stress per speech segment, per speaker and for the
 Input: WAV (PCM 8/16/24/32-bit, float 32/64, mu-law, A-law; any rate; mono, or stereo with one speaker per channel).
 
 Options:
-  --channels a,b            name the channels (default ch0,ch1), e.g. --channels customer,agent
-  --speakers-manifest FILE  CSV "path,speaker" (paths relative to FILE): files of one speaker share a
+  --speakers a,b            speaker names in channel order (default ch0,ch1), e.g. --speakers customer,agent
+                            (--channels is the same flag, kept as an alias)
+  --speakers-manifest FILE  CSV with a header naming the columns path and speaker (any order, other
+                            columns ignored; paths relative to FILE): files of one speaker share a
                             personal baseline (mono files)
   --no-baseline             judge every segment alone (no personal baseline)
   --features                include each segment's feature vector
@@ -23,11 +26,19 @@ Options:
 Exit code 1 when any file failed (the others are still analysed), 2 on bad usage.
 `;
 
+/** `--speakers` (the documented name, as in `emosig analyze`) or its alias `--channels`: names in channel order. */
+export function speakerNames(speakers?: string, channels?: string): string[] | undefined {
+  if (speakers !== undefined && channels !== undefined && speakers !== channels) fail('give --speakers or its alias --channels, not both');
+  const v = speakers ?? channels;
+  return v ? v.split(',').map((s) => s.trim()) : undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const a = parseCommand('voice', HELP, {
     args: argv,
     allowPositionals: true,
     options: {
+      speakers: { type: 'string' },
       channels: { type: 'string' },
       'speakers-manifest': { type: 'string' },
       'no-baseline': { type: 'boolean' },
@@ -45,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
   if (manifest && files.length === 0) files = manifest.map((m) => m.path);
   if (files.length === 0) fail(`no input files\n\n${HELP}`);
   const opts: VoiceOptions = {
-    channels: v.channels ? v.channels.split(',').map((s) => s.trim()) : undefined,
+    channels: speakerNames(v.speakers, v.channels),
     includeFeatures: !!v.features,
     personalBaseline: !v['no-baseline'],
     intraOpThreads: v.threads ? Math.max(1, Number(v.threads) || 1) : 1,
@@ -102,16 +113,17 @@ export async function main(argv: string[]): Promise<number> {
 
 /** `path,speaker` CSV; paths relative to the manifest's folder. */
 export function readManifest(path: string): { path: string; speaker: string }[] {
-  if (!existsSync(path) || !statSync(path).isFile()) throw new EmosigError('INPUT_NOT_FOUND', 'speakers manifest not found; pass a CSV file with columns path,speaker', { input: path });
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  if (!existsSync(path) || !statSync(path).isFile()) throw new EmosigError('INPUT_NOT_FOUND', 'speakers manifest not found; pass a CSV file with a header naming the columns path and speaker', { input: path });
+  // columns by header name (path,speaker in any order; other columns such as label are ignored)
+  const t = readCsvTable(readFileSync(path, 'utf8'), { input: path, required: ['path', 'speaker'], code: 'MANIFEST_INVALID', example: 'path,speaker' });
+  if (t.issues.length) throw new EmosigError('MANIFEST_ROW_INVALID', `${t.issues[0].message}; fix the row`, { input: path });
   const out: { path: string; speaker: string }[] = [];
-  lines.forEach((l, i) => {
-    const [p, s] = l.split(',').map((c) => c.trim());
-    if (i === 0 && p === 'path' && s === 'speaker') return;
-    if (!p || !s) throw new EmosigError('INVALID_OPTIONS', `line ${i + 1} must be "path,speaker" (got "${l}")`, { input: path });
+  for (const r of t.rows) {
+    const { path: p, speaker: s } = r.values;
+    if (!p || !s) throw new EmosigError('MANIFEST_ROW_INVALID', `line ${r.line}: the path or speaker is empty`, { input: path });
     out.push({ path: resolve(dirname(path), p), speaker: s });
-  });
-  if (out.length === 0) throw new EmosigError('INVALID_OPTIONS', 'the manifest lists no files', { input: path });
+  }
+  if (out.length === 0) throw new EmosigError('MANIFEST_INVALID', 'the manifest lists no files', { input: path });
   return out;
 }
 

@@ -3,7 +3,8 @@
  * readings into one `EmotionalSignature`. A modality that fails is listed as absent with the problem stated;
  * only when nothing usable is left does `analyze` throw (`NOTHING_USABLE`).
  */
-import { readFileSync } from 'node:fs';
+import { checkFps } from '../signature/time.js';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeVoice, loadVoiceModel, type VoiceReading } from '../audio/index.js';
 import { analyzeFaces, extractAudio, probeVideo, type FaceReading } from '../vision/index.js';
@@ -32,7 +33,7 @@ export interface AnalyzeInput {
   window?: { size?: number; hop?: number };
   /** Clock offsets (s) added to a modality's times, e.g. `{ text: -3.5 }`. */
   offsets?: Partial<Record<Modality, number>>;
-  /** Frame rate for video sampling and the time base of frame directories (default 5 for video, 1 for directories). */
+  /** Frame rate for video sampling and the clock of a frame folder (default 5, DEFAULT_FPS; see src/signature/time.ts). */
   fps?: number;
   /** Who the faces belong to (default: the first speaker). */
   faceSpeaker?: string;
@@ -91,9 +92,29 @@ function checkOptions(i: AnalyzeInput): void {
     if (new Set(i.speakers.map((s) => s.trim().toLowerCase())).size !== i.speakers.length) bad(`speaker names must differ (got ${i.speakers.join(', ')})`);
   }
   for (const k of ['faceSpeaker', 'chatSpeaker'] as const) if (i[k] !== undefined && (typeof i[k] !== 'string' || !i[k]!.trim())) bad(`${k} must be a non-empty name`);
-  if (i.fps !== undefined && !(i.fps > 0 && i.fps <= 60)) bad(`fps must be in (0, 60] (got ${i.fps})`);
+  checkFps(i.fps);
   if (i.longPauseSec !== undefined && !(i.longPauseSec > 0)) bad(`longPauseSec must be > 0 (got ${i.longPauseSec})`);
   checkCxOptions(i.cx);
+}
+
+/**
+ * Every file the caller named must exist: a typo is an INPUT_NOT_FOUND error, not a signature without that
+ * modality. (A file that exists but cannot be used still degrades to a problem in the signature.) Inputs of a
+ * modality without consent are not looked at.
+ */
+function checkNamedInputs(i: AnalyzeInput, consent: Record<Modality, boolean>): void {
+  const named: [string, string][] = [];
+  const add = (what: string, x: unknown) => {
+    if (typeof x === 'string') named.push([what, x]);
+    else if (x && typeof x === 'object' && !Array.isArray(x) && typeof (x as { path?: unknown }).path === 'string') named.push([what, (x as { path: string }).path]);
+  };
+  if (consent.voice || consent.face) add('video', i.video);
+  if (consent.voice) add('audio', i.audio);
+  if (consent.face) (Array.isArray(i.frames) ? i.frames : [i.frames]).forEach((f) => add('frames', f));
+  if (consent.text) add('chat', i.chat);
+  for (const [what, p] of named) {
+    if (!existsSync(p)) throw new EmosigError('INPUT_NOT_FOUND', `the ${what} file or folder does not exist. Check the path.`, { input: p });
+  }
 }
 
 /** Load the models once (reliabilities, voice, text; the face models are cached by the face module). */
@@ -127,7 +148,7 @@ export async function analyze(input: AnalyzeInput, options: Pick<AnalyzerOptions
   return runAnalysis(input, loadReliability(options.reliability));
 }
 
-/** A file name to report as `source` — never content (a chat given as a string is the message itself). */
+/** A file name to report as `source` — never content (a string is always a path; messages have no name). */
 function label(x: unknown, stringIsPath = true): string | undefined {
   if (typeof x === 'string') return stringIsPath ? x : undefined;
   if (x && typeof x === 'object' && 'path' in x && typeof (x as { path: unknown }).path === 'string') return (x as { path: string }).path;
@@ -138,6 +159,7 @@ function label(x: unknown, stringIsPath = true): string | undefined {
 async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<EmotionalSignature> {
   checkOptions(input);
   const consent = { voice: true, face: true, text: true, ...(input.consent ?? {}) };
+  checkNamedInputs(input, consent);
   const speakers = (input.speakers ?? ['customer', 'agent']).map((s) => s.trim());
   const status: Partial<Record<Modality, Partial<ModalityStatus>>> = {};
   const problems: SignatureProblem[] = [];
@@ -185,7 +207,7 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
           /* analyzeFaces reports the real error */
         }
       }
-      readings.face = await analyzeFaces(faceInput as never, { fps: input.fps ?? (input.video ? 5 : 1), signal: input.signal });
+      readings.face = await analyzeFaces(faceInput as never, { fps: checkFps(input.fps), signal: input.signal });
       status.face = { source: src };
     } catch (e) {
       failed('face', e, src);
@@ -196,7 +218,7 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
   if (input.chat === undefined) status.text = { present: false, reason: 'not-given', detail: 'no chat was given' };
   else if (!consent.text) status.text = { present: false, reason: 'no-consent', detail: 'text consent was withheld; the chat was not read' };
   else {
-    const src = label(input.chat, false);
+    const src = label(input.chat);
     try {
       // the text stays in memory (CX cues); the signature keeps it only with keepText
       readings.text = await analyzeText(input.chat, { explain: false, echo: true, backend: 'js' });

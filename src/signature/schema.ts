@@ -6,6 +6,10 @@
 import { z } from 'zod';
 import { CORE_LABELS } from './labels.js';
 import { CxSchema } from './cx-schema.js';
+import type { EmotionalSignature, SignatureWindow, SignatureMoment, SpeakerSignature, ModalityStatus, SignatureProblem, Contribution, Nuance, Modality } from './types.js';
+
+export type { EmotionalSignature, SignatureWindow, SignatureMoment, SpeakerSignature, ModalityStatus, SignatureProblem, Contribution, Nuance, Modality };
+export type { ModelInfo, SpeakerInfo, MomentKind, AbsentReason, ValenceArousalStress } from './types.js';
 
 /** 1.1 adds the optional `cx` block (docs/cx.md); a 1.0 signature is a valid 1.1 one without it. */
 export const SCHEMA_VERSION = '1.1' as const;
@@ -23,7 +27,6 @@ export const EmotionsSchema = z
 
 export const MODALITIES = ['voice', 'face', 'text'] as const;
 export const ModalitySchema = z.enum(MODALITIES);
-export type Modality = z.infer<typeof ModalitySchema>;
 
 export const ABSENT_REASONS = ['not-given', 'no-consent', 'no-speech', 'no-face', 'no-messages', 'unusable'] as const;
 
@@ -186,14 +189,23 @@ export const SignatureSchema = z
   })
   .strict();
 
-export type EmotionalSignature = z.infer<typeof SignatureSchema>;
-export type SignatureWindow = z.infer<typeof WindowSchema>;
-export type SignatureMoment = z.infer<typeof MomentSchema>;
-export type SpeakerSignature = z.infer<typeof SpeakerSignatureSchema>;
-export type ModalityStatus = z.infer<typeof ModalityStatusSchema>;
-export type SignatureProblem = z.infer<typeof ProblemSchema>;
-export type Contribution = z.infer<typeof ContributionSchema>;
-export type Nuance = z.infer<typeof NuanceSchema>;
+// The named, documented interfaces (src/signature/types.ts) are what users see; these checks fail to compile
+// when they and the schema drift apart.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? (Required<Deep<A>> extends Required<Deep<B>> ? (Required<Deep<B>> extends Required<Deep<A>> ? true : false) : false) : false) : false;
+// every optional field made required, so that an optional field on one side only is a difference too
+type Deep<T> = T extends readonly (infer U)[] ? Deep<U>[] : T extends object ? { [K in keyof T]-?: Deep<Exclude<T[K], undefined>> } : T;
+const sameTypes: [
+  Same<EmotionalSignature, z.infer<typeof SignatureSchema>>,
+  Same<SignatureWindow, z.infer<typeof WindowSchema>>,
+  Same<SignatureMoment, z.infer<typeof MomentSchema>>,
+  Same<SpeakerSignature, z.infer<typeof SpeakerSignatureSchema>>,
+  Same<ModalityStatus, z.infer<typeof ModalityStatusSchema>>,
+  Same<SignatureProblem, z.infer<typeof ProblemSchema>>,
+  Same<Contribution, z.infer<typeof ContributionSchema>>,
+  Same<Nuance, z.infer<typeof NuanceSchema>>,
+  Same<Modality, z.infer<typeof ModalitySchema>>,
+] = [true, true, true, true, true, true, true, true, true];
+void sameTypes;
 export { CxSchema, type CxBlock } from './cx-schema.js';
 
 /** The JSON Schema (draft 2020-12) of the signature, as shipped in `schema/signature.v2.json` (v1.json: the 1.0 schema, kept for old consumers). */
@@ -211,5 +223,5 @@ export function signatureJsonSchema(): Record<string, unknown> {
 
 /** Validate a signature; throws a ZodError describing every problem. */
 export function parseSignature(x: unknown): EmotionalSignature {
-  return SignatureSchema.parse(x);
+  return SignatureSchema.parse(x) as EmotionalSignature;
 }

@@ -2,6 +2,7 @@
  * Chat transcript parsing: JSON arrays, JSONL, CSV with a header, or plain lines. Keeps speaker and
  * time (they feed fusion). Malformed lines become `issues` with line numbers; the rest is still parsed.
  */
+import { csvRecords } from '../runtime/csv.js';
 import { EmosigError } from '../errors.js';
 
 export type ChatFormat = 'json' | 'jsonl' | 'csv' | 'lines';
@@ -50,7 +51,7 @@ export function detectChatFormat(src: string): ChatFormat {
     }
   }
   const header = s.split('\n', 1)[0].toLowerCase();
-  const cols = splitCsvLine(header).map((c) => c.trim().replace(/^"|"$/g, ''));
+  const cols = (csvRecords(header)[0]?.fields ?? []).map((c) => c.trim());
   if (cols.length >= 2 && cols.some((c) => TEXT_KEYS.includes(c))) return 'csv';
   return 'lines';
 }
@@ -237,75 +238,8 @@ export function parseTime(v: unknown): number | undefined {
 // ---------------------------------------------------------------------------------------------
 // CSV (RFC 4180; quoted fields may span lines)
 
-function splitCsvLine(line: string): string[] {
-  const out: string[] = [];
-  let f = '', q = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (q) {
-      if (c === '"') {
-        if (line[i + 1] === '"') (f += '"', i++);
-        else q = false;
-      } else f += c;
-    } else if (c === '"') q = true;
-    else if (c === ',') (out.push(f), (f = ''));
-    else f += c;
-  }
-  out.push(f);
-  return out;
-}
-
-/** Records with their starting line; an unterminated quote ends the record at end of input (reported). */
-export function csvRecords(src: string): { fields: string[]; line: number; error?: string }[] {
-  const recs: { fields: string[]; line: number; error?: string }[] = [];
-  let fields: string[] = [];
-  let f = '', q = false, line = 1, start = 1, any = false, quotedAt = 0;
-  const end = (): void => {
-    fields.push(f);
-    if (any || fields.length > 1 || fields[0] !== '') recs.push({ fields, line: start });
-    fields = [];
-    f = '';
-    any = false;
-  };
-  for (let i = 0; i < src.length; i++) {
-    const c = src[i];
-    if (q) {
-      if (c === '"') {
-        if (src[i + 1] === '"') (f += '"', i++);
-        else q = false;
-      } else {
-        if (c === '\n') line++;
-        f += c;
-      }
-      continue;
-    }
-    if (c === '"') {
-      if (f.trim() === '') {
-        q = true;
-        quotedAt = line;
-        f = '';
-      } else f += c; // a stray quote inside an unquoted field is kept literally
-      any = true;
-    } else if (c === ',') {
-      fields.push(f);
-      f = '';
-      any = true;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && src[i + 1] === '\n') i++;
-      end();
-      line++;
-      start = line;
-    } else {
-      f += c;
-      any = true;
-    }
-  }
-  if (q) {
-    fields.push(f);
-    recs.push({ fields, line: start, error: `a quoted field opened on line ${quotedAt} is never closed` });
-  } else if (any || f) end();
-  return recs;
-}
+/** CSV records (one parser for all of emosig: csv-parse, in src/runtime/csv.ts). */
+export { csvRecords };
 
 function parseCsv(src: string, input?: string): ParsedChat {
   const out: ParsedChat = { format: 'csv', messages: [], issues: [] };

@@ -78,8 +78,10 @@ export interface SpeakerSummary {
 export interface TextReading {
   modality: 'text';
   messages: TextMessageReading[];
-  /** Per speaker ("all" covers every message; messages without a speaker count as "unknown"). */
-  overall: Record<string, SpeakerSummary>;
+  /** Every message together (same shape as `VoiceReading.overall`: the whole interaction). */
+  overall: SpeakerSummary;
+  /** Per speaker (messages without a speaker count as "unknown"), as `VoiceReading.bySpeaker`. */
+  bySpeaker: Record<string, SpeakerSummary>;
   /** Input problems that did not stop the rest (bad lines, missing fields, invalid UTF-8). */
   issues: ChatIssue[];
   model: { name: string; version: number };
@@ -99,6 +101,11 @@ export interface AnalyzeTextOptions {
   modelDir?: string;
 }
 
+/**
+ * What `analyzeText` (and `analyze({ chat })`) accept. A string is always a transcript **path** (like every emosig
+ * input given as a string); messages are an array of strings or `{ text, speaker?, time? }`, or a transcript's
+ * `{ content }`.
+ */
 export type TextInput = string | (string | ChatMessage)[] | { path: string } | { content: string | Uint8Array; name?: string };
 
 /** Decode bytes as UTF-8, replacing invalid sequences and reporting where the first one is. */
@@ -125,7 +132,13 @@ function readPath(path: string): Uint8Array {
   try {
     st = statSync(path);
   } catch {
-    throw new EmosigError('INPUT_NOT_FOUND', 'no such file. Check the path (use - to read stdin on the command line).', { input: path });
+    // a string that does not look like a path may be a message passed by mistake: never echo it (privacy)
+    const pathLike = path.length <= 260 && !/[\s]{2,}|\n/.test(path) && /[./\\]/.test(path);
+    throw new EmosigError(
+      'INPUT_NOT_FOUND',
+      'no such file. A string is always a transcript path; pass messages as an array (["text", …] or [{ text, speaker }]) or as { content }. On the command line, use - to read stdin.',
+      pathLike ? { input: path } : {},
+    );
   }
   if (st.isDirectory()) throw new EmosigError('INPUT_IS_DIRECTORY', 'is a folder; give a transcript file (JSON, JSONL, CSV or one message per line).', { input: path });
   try {
@@ -138,8 +151,9 @@ function readPath(path: string): Uint8Array {
 /** Normalise any accepted input into messages + issues. */
 export function toMessages(input: TextInput, options: AnalyzeTextOptions = {}): { messages: (ChatMessage & { index: number })[]; issues: ChatIssue[] } {
   if (typeof input === 'string') {
-    if (!input.trim()) throw new EmosigError('TEXT_EMPTY', 'the message is empty or only whitespace; pass some text to analyse.');
-    return { messages: [{ index: 0, text: input }], issues: [] };
+    // One rule for every emosig API that takes files: a string is a path. Messages go in an array or { content }.
+    if (!input.trim()) throw new EmosigError('TEXT_EMPTY', 'the transcript path is empty; give a file path, or pass messages as an array (analyzeText([\'…\'])).');
+    return toMessages({ path: input }, options);
   }
   if (Array.isArray(input)) {
     const messages: (ChatMessage & { index: number })[] = [];
@@ -177,7 +191,7 @@ export function textReading(model: TextModel, readings: TextMessageReading[], is
   return {
     modality: 'text',
     messages: readings,
-    overall: summarise(readings),
+    ...byGroup(summarise(readings)),
     issues,
     model: { name: model.settings.name, version: model.settings.version },
   };
@@ -324,6 +338,12 @@ function cuesOf(model: TextModel, f: Features, s: RawScores, labels: GoLabel[], 
   const pos = [...byCue.entries()].filter(([, v]) => v > 0.05).sort((a, b) => b[1] - a[1]);
   const total = pos.reduce((a, [, v]) => a + v, 0) || 1;
   return pos.slice(0, 4).map(([cue, v]) => ({ cue, label, weight: round(v / total, 3) }));
+}
+
+/** `overall` (every message) and `bySpeaker`, the shapes of a VoiceReading's. */
+function byGroup(s: Record<string, SpeakerSummary>): { overall: SpeakerSummary; bySpeaker: Record<string, SpeakerSummary> } {
+  const { all, ...bySpeaker } = s;
+  return { overall: all, bySpeaker };
 }
 
 function summarise(rs: TextMessageReading[]): Record<string, SpeakerSummary> {

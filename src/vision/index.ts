@@ -2,6 +2,7 @@
  * Face modality: images, raw frames, frame directories and video files → faces → expression readings
  * over time (per-frame faces, tracks with a smoothed timeline and micro-expression events).
  */
+import { checkFps } from '../signature/time.js';
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { EmosigError } from '../errors.js';
@@ -235,8 +236,7 @@ export async function analyzeFaces(input: FaceInput, options: AnalyzeFacesOption
   const a = await createFaceAnalyzer(options);
   const keep = options.keepFrames ?? true;
   const frames: FrameReading[] = [];
-  const fps = options.fps ?? 5;
-  if (!(fps >= 0) || !Number.isFinite(fps)) throw new EmosigError('INVALID_OPTIONS', `fps must be a number ≥ 0 (got ${options.fps})`);
+  const fps = checkFps(options.fps);
   const emit = async (f: FrameReading) => {
     if (keep) frames.push(f);
     if (options.onFrame) await options.onFrame(f);
@@ -245,7 +245,7 @@ export async function analyzeFaces(input: FaceInput, options: AnalyzeFacesOption
   for (let i = 0; i < items.length; i++) {
     const it = items[i];
     if (options.signal?.aborted) throw new EmosigError('STREAM_CLOSED', 'face analysis aborted');
-    const baseTime = items.length > 1 ? i / (fps || 5) : 0;
+    const baseTime = items.length > 1 ? i / fps : 0;
     if (typeof it === 'string') {
       const kind = await inputKind(it);
       if (kind === 'video') {
@@ -253,7 +253,7 @@ export async function analyzeFaces(input: FaceInput, options: AnalyzeFacesOption
           await emit(await a.frame(vf.image, vf.time, it));
         }
       } else if (kind === 'dir') {
-        const list = await listFrames(it, fps || 5);
+        const list = await listFrames(it, fps);
         if (!list.length) throw new EmosigError('INPUT_NOT_FOUND', 'the directory holds no image files (jpg, png, webp, tiff, gif)', { input: it });
         for (const f of list) {
           if (options.signal?.aborted) throw new EmosigError('STREAM_CLOSED', 'face analysis aborted');

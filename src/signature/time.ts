@@ -1,0 +1,20 @@
+/**
+ * The time base of frames, in one place: a video is sampled at `fps` frames a second, and the frames of a
+ * folder are `fps` frames a second apart (times from the numbers in their names ÷ fps, else their order ÷ fps).
+ * `analyze`, `analyzeFaces`, `emosig analyze` and `emosig face` all use this default and this check.
+ */
+import { EmosigError } from '../errors.js';
+
+/** Default frame rate (frames per second) of video sampling and of a frame folder's clock. */
+export const DEFAULT_FPS = 5;
+/** Highest accepted frame rate. */
+export const MAX_FPS = 60;
+
+/** `fps` if it is a number in (0, MAX_FPS], else `DEFAULT_FPS` when undefined; otherwise an INVALID_OPTIONS error. */
+export function checkFps(fps: unknown, where = 'fps'): number {
+  if (fps === undefined) return DEFAULT_FPS;
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || !(fps > 0 && fps <= MAX_FPS)) {
+    throw new EmosigError('INVALID_OPTIONS', `${where} must be a number of frames per second in (0, ${MAX_FPS}] (got ${String(fps).slice(0, 20)}); the default is ${DEFAULT_FPS}.`);
+  }
+  return fps;
+}
