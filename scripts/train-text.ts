@@ -56,6 +56,8 @@ const { values: a } = parseArgs({
     'mlp-epochs': { type: 'string', default: '1' },
     /** Train the sentiment outputs on every domain's training items (0: GoEmotions only, the previous recipe). */
     domains: { type: 'string', default: '1' },
+    /** Leave these sets out of the sentiment training (comma-separated set-name prefixes, e.g. "DailyDialog,USS,dair" for a model without non-commercial / unlicensed data). */
+    exclude: { type: 'string', default: '' },
     'mlp-lr': { type: 'string', default: '0.05' },
     ens: { type: 'string', default: '0.5' },
     folds: { type: 'string', default: '0' },
@@ -130,7 +132,8 @@ for (const name of a.extra!.split(',').filter(Boolean)) {
 }
 // GoEmotions first (the out-of-fold step indexes them), then the other domains' sentiment items and irony
 const goEx = go.train.map(goExample);
-const domainItems = a.domains === '1' ? R.sentimentTrainItems(loadSentimentDomains(), [...DOMAINS], seed) : [];
+const excluded = a.exclude!.split(',').filter(Boolean);
+const domainItems = a.domains === '1' ? R.sentimentTrainItems(loadSentimentDomains().filter((x) => !excluded.some((e) => x.set.startsWith(e))), [...DOMAINS], seed) : [];
 const domainEx = domainItems.map(({ item, weight }) => R.sentExample(item.text, item.label, weight, cfg, lex));
 const ironyTrain = loadIrony('train').map((x) => R.ironyExample(x.text, x.label, cfg, lex));
 const ironyVal = loadIrony('val');

@@ -58,7 +58,7 @@ interface WordInfo {
   flags: number;
   pol: number;
 }
-const F_ENGLISH = 1, F_NEG = 2, F_INTENS = 4, F_CONTRAST = 8;
+const F_ENGLISH = 1, F_NEG = 2, F_INTENS = 4, F_CONTRAST = 8, F_MARK = 16, F_PAIR1 = 32;
 /** Maps are much faster than object lookups with freshly built string keys; built once per lexicon. */
 const LEX_MAPS = new WeakMap<Lexicon, { emoji: Map<string, number>; words: Map<string, WordInfo> }>();
 function lexMaps(lex: Lexicon): { emoji: Map<string, number>; words: Map<string, WordInfo> } {
@@ -75,6 +75,8 @@ function lexMaps(lex: Lexicon): { emoji: Map<string, number>; words: Map<string,
     for (const w of NEGATORS) info(w).flags |= F_NEG;
     for (const w of INTENSIFIERS) info(w).flags |= F_INTENS;
     for (const w of CONTRASTS) info(w).flags |= F_CONTRAST;
+    for (const w of COMPLAINT_MARKERS.words) info(w).flags |= F_MARK;
+    for (const p of COMPLAINT_MARKERS.pairs) info(p.slice(0, p.indexOf(' '))).flags |= F_PAIR1;
     LEX_MAPS.set(lex, (m = { emoji: new Map(Object.entries(lex.emoji)), words }));
   }
   return m;
@@ -511,6 +513,9 @@ function charGrams(n: string, cfg: FeatureConfig, mask: number): { grams: Int32A
 const BUF = { words: new IntPairs(), bigrams: new IntPairs(), chars: new IntPairs(), negs: new IntPairs(), contr: new IntPairs() };
 const SEEN = new StampSet();
 const ACC = new Accumulator();
+const LEXBIN = [0, 1, 2, 3, 4, 5, 6].map((b) => `#lexbin${b}`);
+const NPOS = [0, 1, 2, 3].map((b) => `#npos${b}`);
+const NNEG = [0, 1, 2, 3].map((b) => `#nneg${b}`);
 
 /**
  * Turn a message into hashed features. Each namespace's features are binary (presence) and scaled
@@ -551,17 +556,19 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   // VADER's contrast rule: polarity before "but" counts half, after it 1.5×
   let polBefore = 0, polAfter = 0;
   const markers: [number, number][] = [];
-  let prevWord = '', prevWordIdx = -1;
+  let prevWord = '', prevWordIdx = -1, prevPair1 = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const n = t.norm;
+    const wi = t.kind === 'word' ? (maps.words.get(n) ?? NO_INFO) : NO_INFO;
     if (t.kind === 'word') {
-      if (COMPLAINT_MARKERS.words.has(n)) markers.push([i, i]);
-      else if (prevWordIdx >= 0 && COMPLAINT_MARKERS.pairs.has(`${prevWord} ${n}`)) markers.push([prevWordIdx, i]);
+      const fl = wi.flags;
+      if (fl & F_MARK) markers.push([i, i]);
+      else if (prevPair1 && prevWordIdx >= 0 && COMPLAINT_MARKERS.pairs.has(`${prevWord} ${n}`)) markers.push([prevWordIdx, i]);
       prevWord = n;
       prevWordIdx = i;
+      prevPair1 = (fl & F_PAIR1) !== 0;
     } else if (t.kind === 'punct') prevWordIdx = -1;
-    const wi = t.kind === 'word' ? (maps.words.get(n) ?? NO_INFO) : NO_INFO;
     if (t.kind === 'word') {
       stats.words++;
       stats.letters += countLetters(t.surface);
@@ -656,9 +663,9 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
     const raw = stats.contrast ? 0.5 * polBefore + 1.5 * polAfter : polBefore;
     const norm = raw / Math.sqrt(raw * raw + 1);
     const bin = norm <= -0.6 ? 0 : norm <= -0.3 ? 1 : norm < -0.05 ? 2 : norm <= 0.05 ? 3 : norm < 0.3 ? 4 : norm < 0.6 ? 5 : 6;
-    cue(`#lexbin${bin}`, 1);
-    cue(`#npos${Math.min(stats.lexPosWords, 3)}`, 1);
-    cue(`#nneg${Math.min(stats.lexNegWords, 3)}`, 1);
+    cue(LEXBIN[bin], 1);
+    cue(NPOS[Math.min(stats.lexPosWords, 3)], 1);
+    cue(NNEG[Math.min(stats.lexNegWords, 3)], 1);
     stats.complaintMarkers = markers.length;
     cue('#cxmark', Math.min(markers.length, 2) / 2);
     cue('#short', stats.words <= 3 ? 1 : 0);

@@ -374,7 +374,10 @@ function cxOf(model: TextModel, f: Features, s: RawScores, probs: { negative: nu
       const top = [...byWord].filter(([, v]) => v > 0.1).sort((a, b) => b[1] - a[1]);
       const total = top.reduce((x, [, v]) => x + v, 0) || 1;
       for (const [w, v] of top.slice(0, 4)) if (![...words.keys()].some((k) => k.split(' ').includes(w))) words.set(w, v / total);
-      for (const [w, v] of [...words].slice(0, 5)) cues.push({ cue: w, label: 'complaint', weight: round(v, 3) });
+      // weights as shares: each marker counts as much as all the contributing words together
+      const kept = [...words].slice(0, 5);
+      const sum = kept.reduce((x, [, v]) => x + v, 0) || 1;
+      for (const [w, v] of kept) cues.push({ cue: w, label: 'complaint', weight: round(v / sum, 3) });
     }
     for (const w of urgent.slice(0, 3)) cues.push({ cue: w, label: 'urgency', weight: round(1 / Math.min(urgent.length, 3), 3) });
   }
