@@ -160,7 +160,7 @@ describe('analyzeText', () => {
     expect(at(3).flags).toContain('emoji-only');
     expect(at(3).sentiment.score).toBeLessThan(0);
     for (const i of [4, 5]) {
-      expect(at(i).flags).toContain('non-english');
+      expect(at(i).flags).toContain('language-unsupported');
       expect(at(i).confidence).toBeLessThan(0.3);
     }
     expect(at(6).flags).toContain('invalid-text');

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { csvRecords } from '../../src/text/chat.js';
 import type { Lexicon } from '../../src/text/features.js';
+import { vaderLexicon } from './text-vader.js';
 import { EKMAN_OF, GO_LABELS, SENTIMENT_GROUPS, SENTIMENT_OF } from '../../src/text/labels.js';
 
 export function textDataDir(): string {
@@ -118,7 +119,7 @@ export function loadTweetSentiment(split: 'val' | 'test', dir = textDataDir()): 
 }
 
 /** Emoji Sentiment Ranking (CC BY-SA 4.0) + Pattern adjective polarity (PDDL) → compact lexicon. */
-export function buildLexicon(dir = textDataDir()): Lexicon {
+export function buildLexicon(dir = textDataDir(), withVader = true): Lexicon {
   const emoji: Record<string, number> = {};
   const rows = csvRows(readFileSync(join(dir, 'lexicons', 'emoji_sentiment_ranking', 'Emoji_Sentiment_Data_v1.0.csv'), 'utf8'));
   for (const r of rows.slice(1)) {
@@ -144,6 +145,8 @@ export function buildLexicon(dir = textDataDir()): Lexicon {
     const p = ps.reduce((s, x) => s + x, 0) / ps.length;
     if (Math.abs(p) >= 0.1) words[w] = Math.round(p * 100) / 100;
   }
+  // VADER's word lexicon (MIT) for every word Pattern does not rate (adjectives only): verbs, nouns, slang
+  if (withVader) for (const [w, v] of Object.entries(vaderLexicon())) if (!(w in words)) words[w] = v;
   return { emoji, words };
 }
 

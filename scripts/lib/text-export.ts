@@ -6,6 +6,7 @@
  * Outputs: go        float [N, 28]  GoEmotions sigmoid probabilities
  *          ekman     float [N, 7]   Ekman sigmoid probabilities (CORE_LABELS order)
  *          sentiment float [N, 4]   sentiment-group sigmoid probabilities (SENTIMENT_GROUPS order)
+ *          cx        float [N, X]   customer-experience sigmoids (irony), when the model has them
  *          va        float [N, 2]   valence, arousal in [-1, 1]
  *          contrib   float [N, L, K] per-feature contribution to every logit (fetch only for explanations)
  * Weights are int8 with one float scale per output column (the graph dequantises after Gather).
@@ -27,8 +28,8 @@ export function quantizeColumns(W: Float32Array, H: number, K: number): Quantize
   return { q: q, scale };
 }
 
-type Offsets = { go: number; ekman: number; sentiment: number; va: number };
-type Counts = { go: number; ekman: number; sentiment: number };
+type Offsets = { go: number; ekman: number; sentiment: number; va: number; cx?: number };
+type Counts = { go: number; ekman: number; sentiment: number; cx?: number };
 
 /** The output heads shared by both graphs: sigmoids over slices of the logits `z`, clipped valence/arousal. */
 function addHeads(g: GraphBuilder, z: string, off: Offsets, counts: Counts): void {
@@ -37,10 +38,12 @@ function addHeads(g: GraphBuilder, z: string, off: Offsets, counts: Counts): voi
   g.node('Sigmoid', [slice(off.go, off.go + counts.go)], {}, 'go');
   g.node('Sigmoid', [slice(off.ekman, off.ekman + counts.ekman)], {}, 'ekman');
   g.node('Sigmoid', [slice(off.sentiment, off.sentiment + counts.sentiment)], {}, 'sentiment');
+  if (counts.cx && off.cx !== undefined) g.node('Sigmoid', [slice(off.cx, off.cx + counts.cx)], {}, 'cx');
   g.node('Clip', [slice(off.va, off.va + 2), g.float('minus1', [-1], []), g.float('plus1', [1], [])], {}, 'va');
   g.output('go', 'float', ['N', counts.go]);
   g.output('ekman', 'float', ['N', counts.ekman]);
   g.output('sentiment', 'float', ['N', counts.sentiment]);
+  if (counts.cx && off.cx !== undefined) g.output('cx', 'float', ['N', counts.cx]);
   g.output('va', 'float', ['N', 2]);
 }
 

@@ -73,7 +73,12 @@ export class MlpModel {
       for (const n of order) {
         const e = data[n];
         this.logits(e.idx, e.val, z);
-        for (let k = 0; k < K; k++) gz[k] = sigmoid(z[k]) - e.y[k];
+        // BCE on the outputs this example labels (`ranges`; default all), scaled by its weight
+        const w = e.weight ?? 1;
+        if (e.ranges) {
+          gz.fill(0);
+          for (const [a, b] of e.ranges) for (let k = a; k < Math.min(b, K); k++) gz[k] = (sigmoid(z[k]) - e.y[k]) * w;
+        } else for (let k = 0; k < K; k++) gz[k] = (sigmoid(z[k]) - e.y[k]) * w;
         gh.fill(0);
         for (let d = 0; d < D; d++) {
           const hd = h[d];

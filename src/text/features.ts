@@ -5,7 +5,7 @@
  * models/text/text-model.json and inference refuses a model trained with another version.
  */
 
-export const FEATURE_VERSION = 4;
+export const FEATURE_VERSION = 5;
 
 /** Settings that define the hashed feature space (stored with the model). */
 export interface FeatureConfig {
@@ -58,7 +58,7 @@ interface WordInfo {
   flags: number;
   pol: number;
 }
-const F_ENGLISH = 1, F_NEG = 2, F_INTENS = 4, F_CONTRAST = 8;
+const F_ENGLISH = 1, F_NEG = 2, F_INTENS = 4, F_CONTRAST = 8, F_MARK = 16, F_PAIR1 = 32;
 /** Maps are much faster than object lookups with freshly built string keys; built once per lexicon. */
 const LEX_MAPS = new WeakMap<Lexicon, { emoji: Map<string, number>; words: Map<string, WordInfo> }>();
 function lexMaps(lex: Lexicon): { emoji: Map<string, number>; words: Map<string, WordInfo> } {
@@ -75,11 +75,35 @@ function lexMaps(lex: Lexicon): { emoji: Map<string, number>; words: Map<string,
     for (const w of NEGATORS) info(w).flags |= F_NEG;
     for (const w of INTENSIFIERS) info(w).flags |= F_INTENS;
     for (const w of CONTRASTS) info(w).flags |= F_CONTRAST;
+    for (const w of COMPLAINT_MARKERS.words) info(w).flags |= F_MARK;
+    for (const p of COMPLAINT_MARKERS.pairs) info(p.slice(0, p.indexOf(' '))).flags |= F_PAIR1;
     LEX_MAPS.set(lex, (m = { emoji: new Map(Object.entries(lex.emoji)), words }));
   }
   return m;
 }
 const NO_INFO: WordInfo = { flags: 0, pol: 0 };
+
+/**
+ * Words and word pairs customers use when they complain without emotion words ("where is my refund",
+ * "third time I'm asking", "on hold for an hour"): a hand-written lexicon used as an input feature
+ * (`#cxmark`) and as the trigger words of the reading's `complaint` flag. Not derived from any test set.
+ */
+export const COMPLAINT_MARKERS = {
+  words: new Set([
+    'refund', 'refunded', 'refunds', 'cancel', 'cancelled', 'canceled', 'cancellation', 'overcharged', 'charged', 'delayed',
+    'delay', 'delays', 'broken', 'damaged', 'defective', 'faulty', 'missing', 'lost', 'late', 'waiting', 'waited', 'complaint',
+    'complain', 'complained', 'unacceptable', 'ridiculous', 'useless', 'worst', 'escalate', 'disconnected', 'unresolved',
+    'stuck', 'scam', 'ripoff', 'rip-off', 'incorrect', 'wrong', 'nobody', 'unhelpful', 'rude', 'disappointed', 'disappointing',
+    'compensation', 'chargeback', 'dispute', 'outage', 'overdue', 'ignored', 'again',
+  ]),
+  pairs: new Set([
+    'on hold', 'third time', 'second time', 'fourth time', 'still waiting', 'still no', 'still not', 'no one', 'where is',
+    "where's my", 'how long', 'not working', "doesn't work", 'doesnt work', "isn't working", "won't work", 'stopped working',
+    'charged twice', 'double charged', 'no response', 'no reply', 'no answer', 'never received', 'never arrived',
+    'never got', 'not received', "haven't received", 'not arrived', "hasn't arrived", 'money back', 'speak to', 'a manager',
+    'every time', 'keeps crashing', 'keep getting', 'hung up', 'not happy', 'not acceptable', 'fix this', 'any update',
+  ]),
+};
 
 export type TokenKind = 'word' | 'emoji' | 'emoticon' | 'punct' | 'placeholder';
 
@@ -112,8 +136,13 @@ export interface TextStats {
   negations: number;
   intensifiers: number;
   contrast: boolean;
-  /** Sum of emoji/emoticon/adjective polarity (negation-flipped). */
+  /** Sum of emoji/emoticon/lexicon-word polarity (negation-flipped). */
   lexPolarity: number;
+  /** Lexicon words (and emoji) with positive / negative polarity after negation. */
+  lexPosWords: number;
+  lexNegWords: number;
+  /** Complaint markers seen ("refund", "on hold", "third time", …; see COMPLAINT_MARKERS). */
+  complaintMarkers: number;
   truncated: boolean;
   replacementChars: number;
   html: boolean;
@@ -128,6 +157,8 @@ export interface Features {
   src: Int32Array;
   tokens: Token[];
   stats: TextStats;
+  /** Complaint markers found: [first token index, last token index] of each. */
+  markers: [number, number][];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -328,6 +359,10 @@ export const CUE_NAMES: Record<string, string> = {
   '#caps': 'ALL CAPS word', '#shout': 'shouting', '#elong': 'elongated word', '#excl': 'exclamation', '#quest': 'question',
   '#multi!': 'repeated !/?', '#emoji': 'emoji', '#neg': 'negation', '#intens': 'intensifier', '#contrast': 'contrast (but)',
   '#lexpos': 'positive words', '#lexneg': 'negative words', '#short': 'very short', '#long': 'long message',
+  '#cxmark': 'complaint marker', '#lexbin0': 'very negative words', '#lexbin1': 'negative words', '#lexbin2': 'slightly negative words',
+  '#lexbin4': 'slightly positive words', '#lexbin5': 'positive words', '#lexbin6': 'very positive words',
+  '#nneg1': 'a negative word', '#nneg2': 'negative words', '#nneg3': 'many negative words',
+  '#npos1': 'a positive word', '#npos2': 'positive words', '#npos3': 'many positive words',
 };
 
 /** IDF is stored as one byte per bucket: idf = byte / IDF_SCALE. */
@@ -478,6 +513,9 @@ function charGrams(n: string, cfg: FeatureConfig, mask: number): { grams: Int32A
 const BUF = { words: new IntPairs(), bigrams: new IntPairs(), chars: new IntPairs(), negs: new IntPairs(), contr: new IntPairs() };
 const SEEN = new StampSet();
 const ACC = new Accumulator();
+const LEXBIN = [0, 1, 2, 3, 4, 5, 6].map((b) => `#lexbin${b}`);
+const NPOS = [0, 1, 2, 3].map((b) => `#npos${b}`);
+const NNEG = [0, 1, 2, 3].map((b) => `#nneg${b}`);
 
 /**
  * Turn a message into hashed features. Each namespace's features are binary (presence) and scaled
@@ -491,7 +529,8 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
 
   const stats: TextStats = {
     chars: text.length, words: 0, letters: 0, latinShare: 0, englishHits: 0, capsWords: 0, elongated: 0, emoji: 0,
-    emoticons: 0, exclaims: 0, questions: 0, negations: 0, intensifiers: 0, contrast: false, lexPolarity: 0, truncated,
+    emoticons: 0, exclaims: 0, questions: 0, negations: 0, intensifiers: 0, contrast: false, lexPolarity: 0, lexPosWords: 0,
+    lexNegWords: 0, complaintMarkers: 0, truncated,
     replacementChars: 0, html,
   };
   let latin = 0;
@@ -514,10 +553,22 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   let prev = '<s>';
   let prevIdx = -1;
   let pendingIntens = false;
+  // VADER's contrast rule: polarity before "but" counts half, after it 1.5×
+  let polBefore = 0, polAfter = 0;
+  const markers: [number, number][] = [];
+  let prevWord = '', prevWordIdx = -1, prevPair1 = false;
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const n = t.norm;
     const wi = t.kind === 'word' ? (maps.words.get(n) ?? NO_INFO) : NO_INFO;
+    if (t.kind === 'word') {
+      const fl = wi.flags;
+      if (fl & F_MARK) markers.push([i, i]);
+      else if (prevPair1 && prevWordIdx >= 0 && COMPLAINT_MARKERS.pairs.has(`${prevWord} ${n}`)) markers.push([prevWordIdx, i]);
+      prevWord = n;
+      prevWordIdx = i;
+      prevPair1 = (fl & F_PAIR1) !== 0;
+    } else if (t.kind === 'punct') prevWordIdx = -1;
     if (t.kind === 'word') {
       stats.words++;
       stats.letters += countLetters(t.surface);
@@ -580,6 +631,10 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       contr.push(hashString(NS_CONTRAST, n) & mask, i);
     }
     stats.lexPolarity += pol;
+    if (pol > 0.05) stats.lexPosWords++;
+    else if (pol < -0.05) stats.lexNegWords++;
+    if (stats.contrast) polAfter += pol;
+    else polBefore += pol;
     pendingIntens = t.kind === 'word' && (wi.flags & F_INTENS) !== 0;
     if (pendingIntens) stats.intensifiers++;
   }
@@ -604,6 +659,15 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
     const p = Math.tanh(stats.lexPolarity);
     cue('#lexpos', p > 0 ? p : 0);
     cue('#lexneg', p < 0 ? -p : 0);
+    // lexicon score as VADER computes it (contrast-weighted, normalised), one-hot in 7 bins, + word counts
+    const raw = stats.contrast ? 0.5 * polBefore + 1.5 * polAfter : polBefore;
+    const norm = raw / Math.sqrt(raw * raw + 1);
+    const bin = norm <= -0.6 ? 0 : norm <= -0.3 ? 1 : norm < -0.05 ? 2 : norm <= 0.05 ? 3 : norm < 0.3 ? 4 : norm < 0.6 ? 5 : 6;
+    cue(LEXBIN[bin], 1);
+    cue(NPOS[Math.min(stats.lexPosWords, 3)], 1);
+    cue(NNEG[Math.min(stats.lexNegWords, 3)], 1);
+    stats.complaintMarkers = markers.length;
+    cue('#cxmark', Math.min(markers.length, 2) / 2);
     cue('#short', stats.words <= 3 ? 1 : 0);
     cue('#long', stats.words >= 40 ? 1 : 0);
   }
@@ -639,5 +703,5 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   const src = acc.outSrc.slice(0, n);
   const val = new Float32Array(n);
   for (let j = 0; j < n; j++) val[j] = acc.val[acc.slotOf[j]];
-  return { idx, val, src, tokens, stats };
+  return { idx, val, src, tokens, stats, markers };
 }

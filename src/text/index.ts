@@ -9,18 +9,20 @@ import { parseChat, type ChatFormat, type ChatIssue, type ChatMessage } from './
 import { GO_LABELS, type GoLabel } from './labels.js';
 import { contributions, featurizeWith, knownShare, loadTextModel, scoreFeatures, type TextBackend, type TextModel, type RawScores } from './model.js';
 import type { Features } from './features.js';
+import { guessLanguage } from './language.js';
 
 export { parseChat, detectChatFormat, parseTime, CHAT_FORMATS, type ChatFormat, type ChatMessage, type ChatIssue, type ParsedChat } from './chat.js';
 export { GO_LABELS, EKMAN_MAPPING, SENTIMENT_GROUPS, CX_LABELS, type GoLabel } from './labels.js';
 export { loadTextModel, type TextModel, type TextBackend } from './model.js';
-export { featurize, normalizeText, tokenize, DEFAULT_FEATURES, type FeatureConfig } from './features.js';
+export { featurize, normalizeText, tokenize, DEFAULT_FEATURES, COMPLAINT_MARKERS, type FeatureConfig } from './features.js';
+export { guessLanguage, type LanguageGuess, type LanguageCode } from './language.js';
 
 export type SentimentLabel = 'negative' | 'neutral' | 'positive';
 
 export type TextFlag =
   | 'empty'
   | 'truncated'
-  | 'non-english'
+  | 'language-unsupported'
   | 'out-of-vocabulary'
   | 'short'
   | 'emoji-only'
@@ -31,7 +33,7 @@ export type TextFlag =
 export interface TextCue {
   /** A word, emoji or message-level cue ("shouting", "exclamation"). */
   cue: string;
-  /** The label it pushed up. */
+  /** The label it pushed up (a GoEmotions or core label, or 'complaint' / 'urgency' for the CX signals). */
   label: string;
   /** Its share of that label's evidence (logit contribution). */
   weight: number;
@@ -57,9 +59,35 @@ export interface TextMessageReading {
   arousal: number;
   /** 0…1: low for very short, non-English, out-of-vocabulary or empty text. */
   confidence: number;
-  /** Words and cues that drove the top label (empty unless `explain`). */
+  /** Signals a customer-experience team acts on (see {@link TextCx}). */
+  cx: TextCx;
+  /** Words and cues that drove the top label, the complaint and the urgency (empty unless `explain`). */
   cues: TextCue[];
   flags: TextFlag[];
+}
+
+/**
+ * Customer-experience signals of one message, each in [0, 1]. frustration = max(annoyance, anger),
+ * confusion, disappointment and gratitude are the GoEmotions outputs; urgency is a rule (urgency words
+ * such as "asap", "immediately", "right now", plus !!/shouting); irony is a head trained on TweetEval
+ * irony; complaintScore is the multi-domain negative-sentiment probability or, when the message has
+ * complaint markers ("refund", "on hold", "third time", …), at least (0.5 + 0.25·markers, at most 1) ×
+ * (1 − positive probability, discounted by irony); `complaint` = complaintScore ≥ 0.5. The words that
+ * triggered the complaint (markers first, then the words that pushed negative sentiment most) and the
+ * urgency words are in `cues` with label 'complaint' / 'urgency'.
+ */
+export interface TextCx {
+  frustration: number;
+  confusion: number;
+  disappointment: number;
+  urgency: number;
+  gratitude: number;
+  irony: number;
+  /** irony ≥ its threshold (tuned on TweetEval irony validation). */
+  ironic: boolean;
+  /** Probability that the message is negative about something (a complaint). */
+  complaintScore: number;
+  complaint: boolean;
 }
 
 export interface SpeakerSummary {
@@ -243,6 +271,7 @@ function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Feat
       valence: 0,
       arousal: 0,
       confidence: 0,
+      cx: { frustration: 0, confusion: 0, disappointment: 0, urgency: 0, gratitude: 0, irony: 0, ironic: false, complaintScore: 0, complaint: false },
       cues: [],
       flags,
     };
@@ -282,17 +311,19 @@ function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Feat
   const { words, known } = knownShare(model, f);
   if (st.words === 0 && (st.emoji > 0 || st.emoticons > 0)) flags.push('emoji-only');
   if (st.words > 0 && st.words <= 2) flags.push('short');
-  const nonEnglish = (st.letters >= 4 && st.latinShare < 0.5) || (st.words >= 3 && st.englishHits === 0 && known / Math.max(1, words) < 0.6);
-  if (nonEnglish) flags.push('non-english');
+  const lang = guessLanguage(f.tokens, st.letters, st.latinShare, m.text);
+  const nonEnglish = lang.unsupported || (st.words >= 3 && st.englishHits === 0 && lang.englishHits === 0 && known / Math.max(1, words) < 0.6);
+  if (nonEnglish) flags.push('language-unsupported');
   const knownFrac = words > 0 ? known / words : st.emoji + st.emoticons > 0 ? 0.7 : 0;
   if (words >= 2 && knownFrac < 0.5 && !nonEnglish) flags.push('out-of-vocabulary');
   if (st.capsWords >= 2 && st.capsWords / Math.max(1, st.words) >= 0.5) flags.push('shouting');
   const lengthF = st.words > 0 ? Math.min(1, 0.35 + 0.65 * Math.min(1, st.words / 5)) : st.emoji + st.emoticons > 0 ? 0.45 : 0.1;
-  const langF = nonEnglish ? 0.2 : 1;
+  const langF = nonEnglish ? 0.15 : 1;
   const vocabF = 0.25 + 0.75 * knownFrac;
   const top = Math.max(...CORE_LABELS.map((l) => emotions[l]));
   const certainty = 0.6 + 0.4 * Math.min(1, (top - 1 / 7) / (0.6 - 1 / 7));
   const confidence = round(Math.max(0, Math.min(1, lengthF * langF * vocabF * certainty)), 3);
+  const cx = cxOf(model, f, s, probs, explain);
 
   return {
     ...base,
@@ -303,8 +334,80 @@ function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Feat
     valence: round(valence),
     arousal: round(arousal),
     confidence,
-    cues: explain ? cuesOf(model, f, s, labels, emotions) : [],
+    cx: cx.values,
+    cues: explain ? [...cuesOf(model, f, s, labels, emotions), ...cx.cues] : [],
     flags,
+  };
+}
+
+/** Words that make a message urgent (single words and pairs). */
+const URGENT_WORDS = new Set(['urgent', 'urgently', 'asap', 'immediately', 'emergency', 'hurry', 'deadline', 'quickly', 'now', 'today', 'tonight', 'critical']);
+const URGENT_PAIRS = new Set(['right now', 'right away', 'as soon', 'soon as', 'at once', 'straight away', 'time sensitive', 'by tomorrow', 'this morning', 'end of']);
+const COMPLAINT_AT = 0.5;
+
+function cxOf(model: TextModel, f: Features, s: RawScores, probs: { negative: number; positive: number }, explain: boolean): { values: TextCx; cues: TextCue[] } {
+  const g = (l: GoLabel): number => s.go[GO_LABELS.indexOf(l)];
+  const cues: TextCue[] = [];
+  // urgency: rule
+  const urgent: string[] = [];
+  let prev = '';
+  for (const t of f.tokens) {
+    if (t.kind !== 'word') {
+      prev = '';
+      continue;
+    }
+    if (URGENT_WORDS.has(t.norm) && !(t.norm === 'now' && prev && !['right', 'me', 'it', 'this', 'up'].includes(prev))) urgent.push(t.norm);
+    else if (prev && URGENT_PAIRS.has(`${prev} ${t.norm}`)) urgent.push(`${prev} ${t.norm}`);
+    prev = t.norm;
+  }
+  const st = f.stats;
+  const shouting = st.capsWords >= 2 && st.capsWords / Math.max(1, st.words) >= 0.5;
+  const urgency = Math.min(1, 0.45 * Math.min(urgent.length, 2) + (urgent.length ? 0.1 * Math.min(st.exclaims, 2) : 0) + (shouting ? 0.1 : 0));
+  // irony head (models trained with it)
+  const ix = model.settings.cxOutputs?.indexOf('irony') ?? -1;
+  const irony = ix >= 0 ? s.cx[ix] : 0;
+  const ironic = ix >= 0 && irony >= (model.settings.cxThresholds?.irony ?? 0.5);
+  // complaint: negative sentiment; with complaint markers ("where is my refund", "on hold again") also
+  // any message that is not clearly positive (irony discounts the positive reading)
+  const pPos = ironic ? probs.positive * (1 - irony) : probs.positive;
+  const nm = f.markers.length;
+  const complaintScore = nm > 0 ? Math.max(probs.negative, Math.min(1, 0.5 + 0.25 * nm) * (1 - pPos)) : probs.negative;
+  const complaint = complaintScore >= COMPLAINT_AT;
+  if (explain) {
+    if (complaint) {
+      const words = new Map<string, number>();
+      for (const [a, b] of f.markers) words.set(f.tokens.slice(a, b + 1).map((t) => t.norm).join(' '), 1);
+      const ct = contributions(model, f, s, model.settings.layout.offsets.sentiment);
+      const byWord = new Map<string, number>();
+      for (let j = 0; j < f.idx.length; j++) {
+        const src = f.src[j];
+        if (src < 0 || f.tokens[src].kind !== 'word') continue;
+        const w = f.tokens[src].norm;
+        byWord.set(w, (byWord.get(w) ?? 0) + ct[j]);
+      }
+      const top = [...byWord].filter(([, v]) => v > 0.1).sort((a, b) => b[1] - a[1]);
+      const total = top.reduce((x, [, v]) => x + v, 0) || 1;
+      for (const [w, v] of top.slice(0, 4)) if (![...words.keys()].some((k) => k.split(' ').includes(w))) words.set(w, v / total);
+      // weights as shares: each marker counts as much as all the contributing words together
+      const kept = [...words].slice(0, 5);
+      const sum = kept.reduce((x, [, v]) => x + v, 0) || 1;
+      for (const [w, v] of kept) cues.push({ cue: w, label: 'complaint', weight: round(v / sum, 3) });
+    }
+    for (const w of urgent.slice(0, 3)) cues.push({ cue: w, label: 'urgency', weight: round(1 / Math.min(urgent.length, 3), 3) });
+  }
+  return {
+    values: {
+      frustration: round(Math.max(g('annoyance'), g('anger'))),
+      confusion: round(g('confusion')),
+      disappointment: round(g('disappointment')),
+      urgency: round(urgency, 3),
+      gratitude: round(g('gratitude')),
+      irony: round(irony),
+      ironic,
+      complaintScore: round(complaintScore),
+      complaint,
+    },
+    cues,
   };
 }
 

@@ -20,7 +20,11 @@ export interface TextModelSettings {
   version: number;
   featureVersion: number;
   features: FeatureConfig;
-  layout: { K: number; offsets: { go: number; ekman: number; sentiment: number; va: number } };
+  layout: { K: number; offsets: { go: number; ekman: number; sentiment: number; va: number; cx?: number } };
+  /** Names of the customer-experience outputs (at `offsets.cx`), e.g. ['irony']. */
+  cxOutputs?: string[];
+  /** Decision thresholds of the CX outputs (tuned on their own validation split). */
+  cxThresholds?: Record<string, number>;
   thresholds: { go: Record<string, number>; ekman: Record<string, number>; sentiment: Record<string, number> };
   valenceBlend?: { head: number; sentiment: number; bias: number };
   /**
@@ -185,6 +189,8 @@ export interface RawScores {
   ekman: Float32Array; // 7
   sentiment: Float32Array; // 4
   va: Float32Array; // 2
+  /** Customer-experience sigmoids in `settings.cxOutputs` order (empty for models without them). */
+  cx: Float32Array;
   /** Per-feature contribution to each of the K logits (onnx backend with explain). */
   contrib?: Float32Array; // nnz × K
   /** Hidden pre-activations of the network (js backend), for explanations. */
@@ -223,7 +229,8 @@ export async function scoreFeatures(
   const out: RawScores[] = new Array(feats.length);
   const order = Array.from(feats.keys()).sort((a, b) => feats[a].idx.length - feats[b].idx.length);
   const B = Math.max(1, opts.batchSize ?? 256);
-  const fetches = ['go', 'ekman', 'sentiment', 'va', ...(opts.explain ? ['contrib'] : [])];
+  const NX = m.settings.cxOutputs?.length ?? 0;
+  const fetches = ['go', 'ekman', 'sentiment', 'va', ...(NX ? ['cx'] : []), ...(opts.explain ? ['contrib'] : [])];
   for (let s = 0; s < order.length; s += B) {
     const ids = order.slice(s, s + B);
     const L = Math.max(1, ...ids.map((i) => feats[i].idx.length));
@@ -244,6 +251,7 @@ export async function scoreFeatures(
     const go = res.go.data as Float32Array, ek = res.ekman.data as Float32Array;
     const se = res.sentiment.data as Float32Array, va = res.va.data as Float32Array;
     const ct = opts.explain ? (res.contrib.data as Float32Array) : undefined;
+    const cx = NX ? (res.cx.data as Float32Array) : new Float32Array(0);
     ids.forEach((id, r) => {
       const nnz = feats[id].idx.length;
       out[id] = {
@@ -251,6 +259,7 @@ export async function scoreFeatures(
         ekman: ek.slice(r * 7, r * 7 + 7),
         sentiment: se.slice(r * 4, r * 4 + 4),
         va: va.slice(r * 2, r * 2 + 2),
+        cx: cx.slice(r * NX, r * NX + NX),
         contrib: ct ? ct.slice(r * L * K, (r * L + nnz) * K) : undefined,
       };
     });
@@ -354,6 +363,7 @@ function heads(m: TextModel, z: Float64Array, K: number): RawScores {
     ekman: out.subarray(o.ekman, o.ekman + 7),
     sentiment: out.subarray(o.sentiment, o.sentiment + 4),
     va: out.subarray(o.va, o.va + 2),
+    cx: o.cx !== undefined ? out.subarray(o.cx, o.cx + (m.settings.cxOutputs?.length ?? 0)) : new Float32Array(0),
   };
 }
 
