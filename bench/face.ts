@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { CORE_LABELS } from '../src/signature/labels.js';
 import { packageRoot } from '../src/runtime/paths.js';
-import { analyzeFaces, createFaceAnalyzer, type FaceResult } from '../src/vision/index.js';
+import { analyzeFaces, createFaceAnalyzer, DEFAULT_CROP, DEFAULT_INPUT_SIZE, DEFAULT_MIN_SCORE, type FaceResult } from '../src/vision/index.js';
 import { decodeImage } from '../src/vision/decode.js';
 import { calibrate, combine, headProbs, loadEnsemble } from '../src/vision/ensemble.js';
 import { CLASSIFIER_INPUT, classify, loadModels } from '../src/vision/models.js';
@@ -52,9 +52,7 @@ async function main(): Promise<number> {
     cpu: cpus()[0]?.model ?? 'unknown',
     vcpus: cpus().length,
     loadavg: loadavg().map((v) => round(v, 2)),
-    backend: m.rt.backend,
-    backendNote: m.rt.fallbackReason ?? null,
-    wasmThreads: m.rt.threads ?? null,
+    backend: m.backend,
     model: first.model,
     detector: first.detector,
   };
@@ -66,8 +64,8 @@ async function main(): Promise<number> {
   };
   md.push('# Face bench', '');
   md.push(`Machine: ${env.vcpus} vCPU (${env.cpu}), load average ${env.loadavg.join(' / ')} at start (shared with other jobs). Node ${env.node}.`);
-  md.push(`TF.js backend: **${env.backend}**${env.wasmThreads ? ` (${env.wasmThreads} thread)` : ''}${env.backendNote ? ` — ${env.backendNote}` : ''}.`);
-  md.push(`Default: model \`${env.model}\`, detector \`${env.detector}\` (TinyFaceDetector 224, tiny 68-point landmarks, eye-level alignment).`, '');
+  md.push(`Runtime: **${env.backend}** (intraOpNumThreads 1).`);
+  md.push(`Default: model \`${env.model}\`, detector \`${env.detector}\` (TinyFaceDetector ${DEFAULT_INPUT_SIZE}, score ≥ ${DEFAULT_MIN_SCORE}, tiny 68-point landmarks, crop '${DEFAULT_CROP}').`, '');
   md.push(`Cold start (process start → first analysed image): ${Math.round(coldFirstFrameMs)} ms, of which backend + model load ${Math.round(m.loadMs)} ms.`, '');
 
   const ens = loadEnsemble();
@@ -133,7 +131,7 @@ async function main(): Promise<number> {
     }
     result.ferPrivateTestDetect = { n: items.length, missed, missRate: round(missed / items.length), msPerImage: round((performance.now() - t) / items.length, 1), candidates: res };
     md.push(`## FER2013 PrivateTest through the detector (n = ${items.length}, even subsample)`, '');
-    md.push(`Each 48×48 crop is centred on a mid-gray canvas three times its size and scaled to 160×160 (face ≈ 53 px; chosen on 100 PublicTest crops among 4 paddings/sizes), then detected (TinyFaceDetector 224), aligned and cropped like any frame. Detector miss rate: **${round((100 * missed) / items.length, 1)} %** (${missed}/${items.length}). "acc (all)" counts misses as errors; the other columns are over detected faces.`, '');
+    md.push(`Each 48×48 crop is centred on a mid-gray canvas three times its size and scaled to 160×160 (face ≈ 53 px; chosen on 100 PublicTest crops among 4 paddings/sizes), then detected and cropped like any frame. Detector miss rate: **${round((100 * missed) / items.length, 1)} %** (${missed}/${items.length}). "acc (all)" counts misses as errors; the other columns are over detected faces.`, '');
     md.push(table(res, true));
     md.push('');
   }
@@ -142,8 +140,7 @@ async function main(): Promise<number> {
   if (haveShared && !values['skip-video']) {
     const rows = readFileSync(join(ENTERFACE, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     const setups: { name: string; opts: Parameters<typeof createFaceAnalyzer>[0] }[] = [
-      { name: 'default (tiny 224, ensemble+TTA)', opts: { fps: 0, perModel: true } },
-      { name: 'ssd detector, ensemble+TTA (5 fps)', opts: { fps: 5, perModel: true, detector: 'ssd' } },
+      { name: 'default (ensemble+TTA)', opts: { fps: 0, perModel: true } },
     ];
     const out: Record<string, unknown> = {};
     for (const s of setups) {
@@ -211,7 +208,7 @@ async function main(): Promise<number> {
       }
     }
     md.push('');
-    const def = out['default (tiny 224, ensemble+TTA)'] as { clips: Record<string, unknown>[]; perFrame: Record<string, Metrics>; apexFrames: Record<string, Metrics> };
+    const def = out['default (ensemble+TTA)'] as { clips: Record<string, unknown>[]; perFrame: Record<string, Metrics>; apexFrames: Record<string, Metrics> };
     md.push('| clip | label | frames | with face | ensemble | faceapi | human | micro-expr. |', '|---|---|---|---|---|---|---|---|');
     for (const c of def.clips) md.push(`| ${c.file} | ${c.label} | ${c.frames} | ${c.framesWithFace} | ${c.ensemble} | ${c.faceapi} | ${c.human} | ${c.microExpressions} |`);
     md.push('');
@@ -265,9 +262,8 @@ async function main(): Promise<number> {
     const fast = await createFaceAnalyzer({ model: 'human', tta: false });
     sp['frame 640×480 end to end, default (detect + landmarks + ensemble + TTA: 2 face-api + 6 human passes)'] = await time(() => def.faces(img), 20);
     sp['frame 640×480 end to end, fastest (detect + landmarks + human, no flip)'] = await time(() => fast.faces(img), 20);
-    sp['detection only (TinyFaceDetector 224, no landmarks)'] = await time(() => detectFaces(m, img, { detector: 'tiny', inputSize: 224, landmarks: 'none' }), 20);
-    sp['detection + tiny landmarks'] = await time(() => detectFaces(m, img, { detector: 'tiny', inputSize: 224, landmarks: 'tiny' }), 20);
-    sp['detection only (SSD MobileNet v1)'] = await time(() => detectFaces(m, img, { detector: 'ssd', landmarks: 'none' }), 5);
+    sp[`detection only (TinyFaceDetector ${DEFAULT_INPUT_SIZE}, no landmarks)`] = await time(() => detectFaces(m, img, { inputSize: DEFAULT_INPUT_SIZE, landmarks: 'none' }), 20);
+    sp['detection + tiny landmarks'] = await time(() => detectFaces(m, img, { inputSize: DEFAULT_INPUT_SIZE, landmarks: 'tiny' }), 20);
     for (const name of ['faceapi', 'human'] as const) {
       const { size, gray } = CLASSIFIER_INPUT[name];
       const crop = warpCrop(img, wholeImageSpec(img), size, gray, false);
@@ -289,7 +285,7 @@ async function main(): Promise<number> {
     }
     result.speedMs = sp;
     md.push('## Speed (one core)', '');
-    md.push(`Backend ${env.backend}${env.wasmThreads ? `, ${env.wasmThreads} wasm thread` : ''}; ${env.vcpus} vCPU shared with other jobs (load average ${loadavg().map((v) => round(v, 2)).join(' / ')} at the end), so figures are upper bounds.`, '');
+    md.push(`Runtime ${env.backend}, one thread; ${env.vcpus} vCPU shared with other jobs (load average ${loadavg().map((v) => round(v, 2)).join(' / ')} at the end), so figures are upper bounds.`, '');
     md.push('| measure | value |', '|---|---|');
     for (const [k, v] of Object.entries(sp)) md.push(`| ${k} | ${v}${k.includes('fps') ? ' fps' : ' ms'} |`);
     md.push('');

@@ -26,7 +26,7 @@ async function main(): Promise<number> {
   const limit = values.limit ? Number(values.limit) : undefined;
   const m = await loadModels();
   const items = ferItems('PublicTest', limit);
-  process.stderr.write(`face-fit: ${items.length} PublicTest items, backend ${m.rt.backend}\n`);
+  process.stderr.write(`face-fit: ${items.length} PublicTest items, backend ${m.backend}\n`);
   const f = await ferFeatures(m, items, `fer-PublicTest-${items.length}`, (i) => i % 640 === 0 && process.stderr.write(`  features ${i}/${items.length}\n`));
   const y = items.map((it) => it.y);
   const models = ['faceapi', 'human'] as const;
