@@ -65,45 +65,72 @@ export function sampleSquare(
   const res = dst ?? new Float32Array(out * out * ch);
   const { width: W, data } = img;
   const scale = side / out;
-  const xs0 = new Int32Array(out);
-  const xs1 = new Int32Array(out);
+  // per output column: byte offsets of the two source columns (−1 = zero padding) and the weight
+  const cx0 = new Int32Array(out);
+  const cx1 = new Int32Array(out);
   const fxs = new Float32Array(out);
   for (let u = 0; u < out; u++) {
     const s = u * scale;
     const i0 = Math.floor(s);
-    xs0[u] = i0 - offX;
-    xs1[u] = Math.min(i0 + 1, side - 1) - offX;
+    const a = i0 - offX;
+    const b = Math.min(i0 + 1, side - 1) - offX;
+    cx0[u] = a >= 0 && a < region.w ? (region.x + a) * 3 : -1;
+    cx1[u] = b >= 0 && b < region.w ? (region.x + b) * 3 : -1;
     fxs[u] = s - i0;
   }
-  const px = (cy: number, cx: number, c: number) => (cy < 0 || cy >= region.h || cx < 0 || cx >= region.w ? 0 : data[((region.y + cy) * W + region.x + cx) * 3 + c]);
+  const row = (r: number) => (r >= 0 && r < region.h ? (region.y + r) * W * 3 : -1);
   let o = dstOffset;
   for (let v = 0; v < out; v++) {
     const s = v * scale;
     const j0 = Math.floor(s);
-    const y0 = j0 - offY;
-    const y1 = Math.min(j0 + 1, side - 1) - offY;
+    const r0 = row(j0 - offY);
+    const r1 = row(Math.min(j0 + 1, side - 1) - offY);
     const fy = s - j0;
     for (let uu = 0; uu < out; uu++) {
       const u = flip ? out - 1 - uu : uu;
-      const x0 = xs0[u];
-      const x1 = xs1[u];
+      const a = cx0[u];
+      const b = cx1[u];
       const fx = fxs[u];
-      let r = 0;
-      let g = 0;
-      let b = 0;
-      for (let c = 0; c < 3; c++) {
-        const top = px(y0, x0, c) + (px(y0, x1, c) - px(y0, x0, c)) * fx;
-        const bot = px(y1, x0, c) + (px(y1, x1, c) - px(y1, x0, c)) * fx;
-        const val = top + (bot - top) * fy;
-        if (c === 0) r = val;
-        else if (c === 1) g = val;
-        else b = val;
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      let R = 0;
+      let G = 0;
+      let B = 0;
+      if (r0 >= 0) {
+        if (a >= 0) {
+          const p = r0 + a;
+          R += data[p] * w00;
+          G += data[p + 1] * w00;
+          B += data[p + 2] * w00;
+        }
+        if (b >= 0) {
+          const p = r0 + b;
+          R += data[p] * w01;
+          G += data[p + 1] * w01;
+          B += data[p + 2] * w01;
+        }
       }
-      if (gray) res[o++] = 0.2989 * r + 0.587 * g + 0.114 * b;
+      if (r1 >= 0) {
+        if (a >= 0) {
+          const p = r1 + a;
+          R += data[p] * w10;
+          G += data[p + 1] * w10;
+          B += data[p + 2] * w10;
+        }
+        if (b >= 0) {
+          const p = r1 + b;
+          R += data[p] * w11;
+          G += data[p + 1] * w11;
+          B += data[p + 2] * w11;
+        }
+      }
+      if (gray) res[o++] = 0.2989 * R + 0.587 * G + 0.114 * B;
       else {
-        res[o++] = r;
-        res[o++] = g;
-        res[o++] = b;
+        res[o++] = R;
+        res[o++] = G;
+        res[o++] = B;
       }
     }
   }

@@ -126,7 +126,7 @@ export const DEFAULT_CROP: 'box' | 'landmarks' = 'box';
 type FaceBox = Detection & { spec: CropSpec; pose: { yaw: number; roll: number } | null; boxCrop?: boolean };
 
 /** Crop square from landmarks: centred on the landmark extent (nudged up for the forehead), eyes level. */
-function cropFor(d: Detection, align: boolean, margin: number): { spec: CropSpec; pose: { yaw: number; roll: number } | null } {
+export function cropFor(d: Detection, align: boolean, margin: number): { spec: CropSpec; pose: { yaw: number; roll: number } | null } {
   const [x, y, w, h] = d.box;
   if (!d.landmarks || d.landmarks.length < 68) {
     return { spec: { cx: x + w / 2, cy: y + h / 2, side: Math.max(w, h) * margin * 0.85, angle: 0 }, pose: null };
