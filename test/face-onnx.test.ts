@@ -13,6 +13,8 @@ import { warpCrop, wholeImageSpec } from '../src/vision/crop.js';
 import { decodeImage } from '../src/vision/decode.js';
 import { modelPath } from '../src/runtime/paths.js';
 import { EmosigError } from '../src/errors.js';
+import { createFaceAnalyzer } from '../src/vision/index.js';
+import { CORE_LABELS } from '../src/signature/labels.js';
 import { loadRef, refDetectorGrid, refExpression, refHuman, refLandmarks, faceapiPipeline, type Ref } from '../scripts/lib/face-ref.js';
 import { ferItems, FER } from '../scripts/lib/face-data.js';
 import type { RgbImage } from '../src/vision/types.js';
@@ -73,6 +75,17 @@ describe('face ONNX models agree with the TF.js originals (fixtures)', () => {
     }
     const hu = await runNet(m, 'human', gray, [n, 64, 64, 1]);
     expect(maxDiff(rows(hu.probs, n, 7), await refHuman(ref, gray, n))).toBeLessThan(1e-4);
+  });
+
+  it("`model: 'faceapi'` is face-api's own pipeline: same faces, same probabilities", async () => {
+    const a = await createFaceAnalyzer({ model: 'faceapi' });
+    for (const img of images) {
+      const ours = await a.faces(img);
+      const theirs = await faceapiPipeline(ref, img, 320, 0.3);
+      expect(ours.length).toBe(theirs.length);
+      const t = theirs.sort((x, y) => y.box[2] * y.box[3] - x.box[2] * x.box[3])[0];
+      CORE_LABELS.forEach((l, k) => expect(Math.abs(ours[0].emotions[l] - t.probs[k])).toBeLessThan(1e-3));
+    }
   });
 
   it('a missing or corrupt .onnx file is MODEL_MISSING / MODEL_INVALID naming the file', async () => {

@@ -76,15 +76,13 @@ export interface TtaView {
 }
 
 /**
- * Test-time augmentation per classifier, chosen on FER2013 PublicTest: human's mini-Xception gains from
- * three crop scales × mirror (+2 points on a 900-crop PublicTest sample: 0.668 → 0.684), face-api only
- * from the mirror (0.593 → 0.606; extra scales did not help it).
+ * Test-time augmentation per classifier: human's mini-Xception gains from three crop scales × mirror
+ * (+2 points on a 900-crop FER2013 PublicTest sample: 0.668 → 0.684). face-api runs on its own crop
+ * only, so `--model faceapi` is exactly face-api's pipeline; its mirror view did not help the pooled
+ * ensemble across domains (bench/face-parity.ts).
  */
 export const TTA_VIEWS: Record<'faceapi' | 'human', TtaView[]> = {
-  faceapi: [
-    { scale: 1, flip: false },
-    { scale: 1, flip: true },
-  ],
+  faceapi: [{ scale: 1, flip: false }],
   human: [
     { scale: 1, flip: false },
     { scale: 1, flip: true },

@@ -10,7 +10,7 @@ import { CLASSIFIER_INPUT, classifyEx, FACE_BACKEND, loadModels, type Classifier
 import { geoMean, NO_TTA, TTA_VIEWS, warpCrop, wholeImageSpec, type CropSpec } from './crop.js';
 import { checkFile, decodeImage, IMAGE_EXTENSIONS, rawToRgb, VIDEO_EXTENSIONS } from './decode.js';
 import { boxCrop, detectFaces, landmarkGeometry, type Detection } from './detect.js';
-import { calibrate, combine, headProbs, loadEnsemble, type EnsembleFile } from './ensemble.js';
+import { combine, headProbs, loadEnsemble, type EnsembleFile } from './ensemble.js';
 import { faceQuality } from './quality.js';
 import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
 import { videoFrames } from './video.js';
@@ -25,7 +25,7 @@ export type { TrackerOptions } from './tracker.js';
 export type FaceModelName = 'ensemble' | ClassifierName;
 
 export interface AnalyzeFacesOptions {
-  /** Expression model: calibrated 'ensemble' (default), or a single 'faceapi' / 'human' model. */
+  /** Expression model: 'ensemble' (default; models/face/ensemble.json), or a single 'faceapi' / 'human' model (its own probabilities). */
   model?: FaceModelName;
   /** Face detector. Default 'tiny' (TinyFaceDetector). */
   detector?: DetectorName;
@@ -80,11 +80,12 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   if (!['ensemble', 'faceapi', 'human'].includes(model)) throw new EmosigError('INVALID_OPTIONS', `unknown face model '${model}' (use ensemble, faceapi or human)`);
   const detector: DetectorName = o.detector ?? 'tiny';
   if (detector !== 'tiny') throw new EmosigError('INVALID_OPTIONS', `unknown detector '${detector}' (the only detector is tiny, face-api's TinyFaceDetector)`);
-  const crop = o.crop ?? DEFAULT_CROP;
+  const crop = o.crop ?? ens0().crop ?? DEFAULT_CROP;
   if (crop !== 'box' && crop !== 'landmarks') throw new EmosigError('INVALID_OPTIONS', `unknown crop '${crop}' (use box or landmarks)`);
   const m = await loadModels();
   const ens: EnsembleFile = loadEnsemble();
-  const classifiers: ClassifierName[] = model === 'ensemble' ? ens.models : [model];
+  // with pooling, a model of weight 0 is not run at all
+  const classifiers: ClassifierName[] = model === 'ensemble' ? ens.models.filter((c) => !ens.pool || (ens.pool[c] ?? 0) > 0) : [model];
   const tta = o.tta ?? true;
   const align = o.align ?? true;
   const margin = o.margin ?? 1.25;
@@ -104,7 +105,7 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
 
   return {
     backend: FACE_BACKEND,
-    model: model === 'ensemble' ? `ensemble(${ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta ? '+tta' : ''}`,
+    model: model === 'ensemble' ? `ensemble(${ens.pool ? classifiers.map((c) => `${c}^${ens.pool![c]}`).join('·') : ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta && model !== 'faceapi' ? '+tta' : ''}`,
     detector: o.assumeFace ? null : detector,
     faces,
     async frame(input, time, source) {
@@ -118,7 +119,9 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   };
 }
 
-/** TinyFaceDetector defaults (see bench/face-parity.ts). */
+const ens0 = () => loadEnsemble();
+
+/** TinyFaceDetector defaults: face-api's own (inputSize 320, scoreThreshold 0.3; see bench/face-parity.ts). */
 export const DEFAULT_INPUT_SIZE = 320;
 export const DEFAULT_MIN_SCORE = 0.3;
 export const DEFAULT_CROP: 'box' | 'landmarks' = 'box';
@@ -198,7 +201,8 @@ async function classifyCrops(
   }
   const qgray = new Float32Array(64 * 64);
   return dets.map((d, i) => {
-    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]]))) : calibrate(ens, model, probs[model][i]);
+    // single models: their own probabilities (TTA views combined), uncalibrated — `faceapi` is face-api's pipeline
+    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]]))) : probs[model][i];
     const emotions = roundEmo(emotionsFromVector(p));
     warpCrop(img, d.spec, 64, true, false, qgray);
     const minSide = Math.min(d.box[2], d.box[3]);
