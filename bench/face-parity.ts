@@ -3,10 +3,10 @@
  * default ensemble chosen by leave-one-domain-out validation.
  *
  * Domains (each a disjoint slice of its source, so no face is in two FER domains):
- * - fer-crops: FER2013 PrivateTest 48×48 crops, whole image as the face (in the wild, grayscale, low-res);
- * - fer-frames: other PrivateTest crops scaled to 120–200 px and pasted on a 640×480 noisy gray canvas
+ * - fer-crops: FER2013 PublicTest 48×48 crops (PrivateTest is kept for bench:face), whole image as the face (in the wild, grayscale, low-res);
+ * - fer-frames: other PublicTest crops scaled to 120–200 px and pasted on a 640×480 noisy gray canvas
  *   (full frame with detection; a grayscale face);
- * - fer-lowres: other PrivateTest crops shrunk to 16×16, blown up to 100–140 px and pasted likewise;
+ * - fer-lowres: other PublicTest crops shrunk to 16×16, blown up to 100–140 px and pasted likewise;
  * - enterface: eNTERFACE'05 apex frames (second half of each clip, 720×576 colour video, posed);
  * - enterface-gray: the same frames in grayscale; enterface-lowres: the same frames at 180×144.
  *
@@ -40,7 +40,7 @@ import { faceapiPipeline, loadRef } from '../scripts/lib/face-ref.js';
 
 export const DOMAINS = ['fer-crops', 'fer-frames', 'fer-lowres', 'enterface', 'enterface-gray', 'enterface-lowres'] as const;
 export type Domain = (typeof DOMAINS)[number];
-const CACHE_VERSION = 'v2';
+const CACHE_VERSION = 'v3';
 /** Views computed for every face (the library runs a subset: TTA_VIEWS). */
 const FACEAPI_VIEWS: TtaView[] = [
   { scale: 1, flip: false },
@@ -160,7 +160,8 @@ export async function domainFeatures(n: number, nCheck: number, log = (s: string
   const dir = join(packageRoot(), '.cache', 'face-parity');
   mkdirSync(dir, { recursive: true });
   const m = await loadModels();
-  const fer = ferItems('PrivateTest');
+  // FER2013 PublicTest: PrivateTest stays untouched for bench:face's headline figure
+  const fer = ferItems('PublicTest');
   // labels.csv is grouped by class: take an even subsample of each third
   const slice = (k: number) => {
     const all = fer.filter((_, i) => i % 3 === k);
