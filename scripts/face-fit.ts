@@ -12,7 +12,7 @@
  *
  *   npx tsx scripts/face-fit.ts [--limit N] [--head [--train N]]
  */
-import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { modelPath } from '../src/runtime/paths.js';
 import { argmax, designRow, embRow, FER, ferFeatures, ferItems, fitLogistic, loadModels, metrics, modelProbs, predictLogistic, round } from './lib/face-data.js';
@@ -117,7 +117,10 @@ async function main(): Promise<number> {
     metrics: { ...(values.head ? { headPublicTestAccuracy: round(head.acc) } : {}), stackingCvAccuracy: cv, publicTestFitAccuracy: metrics(y, trainPred).accuracy, publicTestSingleModelAccuracy: single },
   };
   mkdirSync(modelPath('face'), { recursive: true });
-  writeFileSync(modelPath('face', 'ensemble.json'), JSON.stringify(out, null, 1) + '\n');
+  // keep the pooling chosen by bench/face-parity.ts --write (the default); this script refits only the older stacking layer
+  const prev = existsSync(modelPath('face', 'ensemble.json')) ? JSON.parse(readFileSync(modelPath('face', 'ensemble.json'), 'utf8')) : {};
+  const keep = Object.fromEntries(['pool', 'crop', 'poolChosenBy'].filter((k) => prev[k] !== undefined).map((k) => [k, prev[k]]));
+  writeFileSync(modelPath('face', 'ensemble.json'), JSON.stringify({ ...out, ...keep }, null, 1) + '\n');
   process.stderr.write(`face-fit: wrote ${modelPath('face', 'ensemble.json')} (head ${best.withHead ? 'kept' : 'dropped'}, CV accuracy ${bestAcc}, single ${JSON.stringify(single)})\n`);
   return 0;
 }
