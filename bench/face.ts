@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { CORE_LABELS } from '../src/signature/labels.js';
 import { packageRoot } from '../src/runtime/paths.js';
-import { analyzeFaces, createFaceAnalyzer, type FaceResult } from '../src/vision/index.js';
+import { analyzeFaces, createFaceAnalyzer, DEFAULT_CROP, DEFAULT_INPUT_SIZE, DEFAULT_MIN_SCORE, type FaceResult } from '../src/vision/index.js';
 import { decodeImage } from '../src/vision/decode.js';
 import { calibrate, combine, headProbs, loadEnsemble } from '../src/vision/ensemble.js';
 import { CLASSIFIER_INPUT, classify, loadModels } from '../src/vision/models.js';
@@ -21,7 +21,7 @@ import { detectFaces } from '../src/vision/detect.js';
 import { warpCrop, wholeImageSpec } from '../src/vision/crop.js';
 import { videoFrames } from '../src/vision/video.js';
 import type { RgbImage } from '../src/vision/types.js';
-import { argmax, embRow, ENTERFACE, ENTERFACE_TO_CORE, FER, ferFeatures, ferItems, flipProbs, metrics, modelProbs, round, type Feats, type Metrics } from '../scripts/lib/face-data.js';
+import { argmax, embRow, ENTERFACE, ENTERFACE_TO_CORE, FER, ferFeatures, ferItems, metrics, modelProbs, round, type Feats, type Metrics } from '../scripts/lib/face-data.js';
 
 const processStart = performance.now(); // ms since process start is performance.now() itself
 
@@ -52,9 +52,7 @@ async function main(): Promise<number> {
     cpu: cpus()[0]?.model ?? 'unknown',
     vcpus: cpus().length,
     loadavg: loadavg().map((v) => round(v, 2)),
-    backend: m.rt.backend,
-    backendNote: m.rt.fallbackReason ?? null,
-    wasmThreads: m.rt.threads ?? null,
+    backend: m.backend,
     model: first.model,
     detector: first.detector,
   };
@@ -66,8 +64,8 @@ async function main(): Promise<number> {
   };
   md.push('# Face bench', '');
   md.push(`Machine: ${env.vcpus} vCPU (${env.cpu}), load average ${env.loadavg.join(' / ')} at start (shared with other jobs). Node ${env.node}.`);
-  md.push(`TF.js backend: **${env.backend}**${env.wasmThreads ? ` (${env.wasmThreads} thread)` : ''}${env.backendNote ? ` — ${env.backendNote}` : ''}.`);
-  md.push(`Default: model \`${env.model}\`, detector \`${env.detector}\` (TinyFaceDetector 224, tiny 68-point landmarks, eye-level alignment).`, '');
+  md.push(`Runtime: **${env.backend}** (intraOpNumThreads 1).`);
+  md.push(`Default: model \`${env.model}\`, detector \`${env.detector}\` (TinyFaceDetector ${DEFAULT_INPUT_SIZE}, score ≥ ${DEFAULT_MIN_SCORE}, tiny 68-point landmarks, crop '${DEFAULT_CROP}').`, '');
   md.push(`Cold start (process start → first analysed image): ${Math.round(coldFirstFrameMs)} ms, of which backend + model load ${Math.round(m.loadMs)} ms.`, '');
 
   const ens = loadEnsemble();
@@ -95,7 +93,7 @@ async function main(): Promise<number> {
     }
     result.ferPrivateTest = { n: items.length, featureSeconds: round(featMs / 1000, 1), libraryAgreement: `${agree}/${nCheck}`, candidates: res };
     md.push(`## FER2013 PrivateTest, crops classified directly (n = ${items.length})`, '');
-    md.push('Stacking layer and calibration fitted on FER2013 PublicTest only; PrivateTest is untouched. TTA: face-api image + mirror; human 3 crop scales (0.9, 1, 1.1) × mirror; views combined by geometric mean.', '');
+    md.push('Default = log-linear pooling p_faceapi^0.35 · p_human^0.65 (chosen across domains by bench/face-parity.ts, which holds out FER2013 when choosing for it); "calibrated" rows and the stacking use the older layer fitted on FER2013 PublicTest. TTA: face-api none (its own crop); human crop + mirror; views combined by geometric mean.', '');
     md.push(table(res));
     md.push('', `Library path check: \`analyzeFaces(..., { assumeFace: true })\` agrees with this table's default on ${agree}/${nCheck} crops.`, '');
     md.push(confusionMd('default: ensemble+TTA', res['default: ensemble+TTA']));
@@ -133,7 +131,7 @@ async function main(): Promise<number> {
     }
     result.ferPrivateTestDetect = { n: items.length, missed, missRate: round(missed / items.length), msPerImage: round((performance.now() - t) / items.length, 1), candidates: res };
     md.push(`## FER2013 PrivateTest through the detector (n = ${items.length}, even subsample)`, '');
-    md.push(`Each 48×48 crop is centred on a mid-gray canvas three times its size and scaled to 160×160 (face ≈ 53 px; chosen on 100 PublicTest crops among 4 paddings/sizes), then detected (TinyFaceDetector 224), aligned and cropped like any frame. Detector miss rate: **${round((100 * missed) / items.length, 1)} %** (${missed}/${items.length}). "acc (all)" counts misses as errors; the other columns are over detected faces.`, '');
+    md.push(`Each 48×48 crop is centred on a mid-gray canvas three times its size and scaled to 160×160 (face ≈ 53 px; chosen on 100 PublicTest crops among 4 paddings/sizes), then detected and cropped like any frame. Detector miss rate: **${round((100 * missed) / items.length, 1)} %** (${missed}/${items.length}). "acc (all)" counts misses as errors; the other columns are over detected faces.`, '');
     md.push(table(res, true));
     md.push('');
   }
@@ -142,8 +140,7 @@ async function main(): Promise<number> {
   if (haveShared && !values['skip-video']) {
     const rows = readFileSync(join(ENTERFACE, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     const setups: { name: string; opts: Parameters<typeof createFaceAnalyzer>[0] }[] = [
-      { name: 'default (tiny 224, ensemble+TTA)', opts: { fps: 0, perModel: true } },
-      { name: 'ssd detector, ensemble+TTA (5 fps)', opts: { fps: 5, perModel: true, detector: 'ssd' } },
+      { name: 'default (ensemble+TTA)', opts: { fps: 0, perModel: true } },
     ];
     const out: Record<string, unknown> = {};
     for (const s of setups) {
@@ -211,7 +208,7 @@ async function main(): Promise<number> {
       }
     }
     md.push('');
-    const def = out['default (tiny 224, ensemble+TTA)'] as { clips: Record<string, unknown>[]; perFrame: Record<string, Metrics>; apexFrames: Record<string, Metrics> };
+    const def = out['default (ensemble+TTA)'] as { clips: Record<string, unknown>[]; perFrame: Record<string, Metrics>; apexFrames: Record<string, Metrics> };
     md.push('| clip | label | frames | with face | ensemble | faceapi | human | micro-expr. |', '|---|---|---|---|---|---|---|---|');
     for (const c of def.clips) md.push(`| ${c.file} | ${c.label} | ${c.frames} | ${c.framesWithFace} | ${c.ensemble} | ${c.faceapi} | ${c.human} | ${c.microExpressions} |`);
     md.push('');
@@ -226,7 +223,7 @@ async function main(): Promise<number> {
       const acc: Record<string, number[]> = { ensemble: [0, 0], faceapi: [0, 0], human: [0, 0] };
       for (const [file, label] of rows) {
         const yl = CORE_LABELS.indexOf(ENTERFACE_TO_CORE[label]);
-        const r = await analyzeFaces(join(ENTERFACE, file), { fps: 5, perModel: true, margin, align });
+        const r = await analyzeFaces(join(ENTERFACE, file), { fps: 5, perModel: true, margin, align, crop: 'landmarks' });
         for (const f of r.frames) {
           const fc = f.faces[0];
           if (!fc) continue;
@@ -243,8 +240,8 @@ async function main(): Promise<number> {
       abl[`margin ${margin}, ${align ? 'aligned' : 'not aligned'}`] = Object.fromEntries(Object.entries(acc).map(([k, [c, n]]) => [k, round(c / Math.max(1, n))]));
     }
     result.enterfaceCropAblation = abl;
-    md.push('### Crop ablation (eNTERFACE, 5 fps, per-frame accuracy)', '');
-    md.push('Reported only: the default (margin 1.25, aligned) was fixed before this was measured; tuning it on one subject would overfit.', '');
+    md.push("### Landmark-crop ablation (`crop: 'landmarks'`; eNTERFACE, 5 fps, per-frame accuracy)", '');
+    md.push("Reported only (the default crop is face-api's box, chosen in bench/face-parity.ts); tuning margins on one subject would overfit.", '');
     md.push('| crop | ensemble | faceapi | human |', '|---|---|---|---|');
     for (const [k, v] of Object.entries(abl)) md.push(`| ${k} | ${v.ensemble} | ${v.faceapi} | ${v.human} |`);
     md.push('');
@@ -265,9 +262,8 @@ async function main(): Promise<number> {
     const fast = await createFaceAnalyzer({ model: 'human', tta: false });
     sp['frame 640×480 end to end, default (detect + landmarks + ensemble + TTA: 2 face-api + 6 human passes)'] = await time(() => def.faces(img), 20);
     sp['frame 640×480 end to end, fastest (detect + landmarks + human, no flip)'] = await time(() => fast.faces(img), 20);
-    sp['detection only (TinyFaceDetector 224, no landmarks)'] = await time(() => detectFaces(m, img, { detector: 'tiny', inputSize: 224, landmarks: 'none' }), 20);
-    sp['detection + tiny landmarks'] = await time(() => detectFaces(m, img, { detector: 'tiny', inputSize: 224, landmarks: 'tiny' }), 20);
-    sp['detection only (SSD MobileNet v1)'] = await time(() => detectFaces(m, img, { detector: 'ssd', landmarks: 'none' }), 5);
+    sp[`detection only (TinyFaceDetector ${DEFAULT_INPUT_SIZE}, no landmarks)`] = await time(() => detectFaces(m, img, { inputSize: DEFAULT_INPUT_SIZE, landmarks: 'none' }), 20);
+    sp['detection + tiny landmarks'] = await time(() => detectFaces(m, img, { inputSize: DEFAULT_INPUT_SIZE, landmarks: 'tiny' }), 20);
     for (const name of ['faceapi', 'human'] as const) {
       const { size, gray } = CLASSIFIER_INPUT[name];
       const crop = warpCrop(img, wholeImageSpec(img), size, gray, false);
@@ -289,7 +285,7 @@ async function main(): Promise<number> {
     }
     result.speedMs = sp;
     md.push('## Speed (one core)', '');
-    md.push(`Backend ${env.backend}${env.wasmThreads ? `, ${env.wasmThreads} wasm thread` : ''}; ${env.vcpus} vCPU shared with other jobs (load average ${loadavg().map((v) => round(v, 2)).join(' / ')} at the end), so figures are upper bounds.`, '');
+    md.push(`Runtime ${env.backend}, one thread; ${env.vcpus} vCPU shared with other jobs (load average ${loadavg().map((v) => round(v, 2)).join(' / ')} at the end), so figures are upper bounds.`, '');
     md.push('| measure | value |', '|---|---|');
     for (const [k, v] of Object.entries(sp)) md.push(`| ${k} | ${v}${k.includes('fps') ? ' fps' : ' ms'} |`);
     md.push('');
@@ -307,14 +303,14 @@ function candidates(f: Feats, ens: ReturnType<typeof loadEnsemble>): Record<stri
   const probs = (i: number, tta: boolean) => ({ faceapi: modelProbs(f, 'faceapi', i, tta), human: modelProbs(f, 'human', i, tta), ...(ens.head ? { head: headProbs(ens, embRow(f, i)) } : {}) });
   const c: Record<string, Cand> = {
     'faceapi (raw)': (i) => modelProbs(f, 'faceapi', i, false),
-    'faceapi+flip (raw) = its TTA': (i) => flipProbs(f, 'faceapi', i),
+
     'faceapi+flip calibrated': (i) => calibrate(ens, 'faceapi', modelProbs(f, 'faceapi', i, true)),
     'human (raw)': (i) => modelProbs(f, 'human', i, false),
-    'human+flip (raw)': (i) => flipProbs(f, 'human', i),
-    'human+TTA (3 scales × flip, raw)': (i) => modelProbs(f, 'human', i, true),
+    'human+TTA (crop + mirror, raw)': (i) => modelProbs(f, 'human', i, true),
     'human+TTA calibrated': (i) => calibrate(ens, 'human', modelProbs(f, 'human', i, true)),
   };
   if (ens.head) c['faceapi features + FER head'] = (i) => headProbs(ens, embRow(f, i));
+  c['previous stacking (FER PublicTest), same TTA'] = (i) => combine({ ...ens, pool: undefined }, probs(i, true));
   c['ensemble, no TTA'] = (i) => combine(ens, probs(i, false));
   c['default: ensemble+TTA'] = (i) => combine(ens, probs(i, true));
   return c;

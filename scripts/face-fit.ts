@@ -12,7 +12,7 @@
  *
  *   npx tsx scripts/face-fit.ts [--limit N] [--head [--train N]]
  */
-import { writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { writeFileSync, mkdirSync, existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { modelPath } from '../src/runtime/paths.js';
 import { argmax, designRow, embRow, FER, ferFeatures, ferItems, fitLogistic, loadModels, metrics, modelProbs, predictLogistic, round } from './lib/face-data.js';
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
   const limit = values.limit ? Number(values.limit) : undefined;
   const m = await loadModels();
   const items = ferItems('PublicTest', limit);
-  process.stderr.write(`face-fit: ${items.length} PublicTest items, backend ${m.rt.backend}\n`);
+  process.stderr.write(`face-fit: ${items.length} PublicTest items, backend ${m.backend}\n`);
   const f = await ferFeatures(m, items, `fer-PublicTest-${items.length}`, (i) => i % 640 === 0 && process.stderr.write(`  features ${i}/${items.length}\n`));
   const y = items.map((it) => it.y);
   const models = ['faceapi', 'human'] as const;
@@ -117,7 +117,10 @@ async function main(): Promise<number> {
     metrics: { ...(values.head ? { headPublicTestAccuracy: round(head.acc) } : {}), stackingCvAccuracy: cv, publicTestFitAccuracy: metrics(y, trainPred).accuracy, publicTestSingleModelAccuracy: single },
   };
   mkdirSync(modelPath('face'), { recursive: true });
-  writeFileSync(modelPath('face', 'ensemble.json'), JSON.stringify(out, null, 1) + '\n');
+  // keep the pooling chosen by bench/face-parity.ts --write (the default); this script refits only the older stacking layer
+  const prev = existsSync(modelPath('face', 'ensemble.json')) ? JSON.parse(readFileSync(modelPath('face', 'ensemble.json'), 'utf8')) : {};
+  const keep = Object.fromEntries(['pool', 'crop', 'poolChosenBy'].filter((k) => prev[k] !== undefined).map((k) => [k, prev[k]]));
+  writeFileSync(modelPath('face', 'ensemble.json'), JSON.stringify({ ...out, ...keep }, null, 1) + '\n');
   process.stderr.write(`face-fit: wrote ${modelPath('face', 'ensemble.json')} (head ${best.withHead ? 'kept' : 'dropped'}, CV accuracy ${bestAcc}, single ${JSON.stringify(single)})\n`);
   return 0;
 }

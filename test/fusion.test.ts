@@ -49,7 +49,7 @@ function face(points: { time: number; label: CoreLabel; p?: number }[], micro: F
     tracks: points.length
       ? [{ trackId: 1, firstTime: points[0].time, lastTime: points[points.length - 1].time, timeline, microExpressions: micro, summary: { emotions: peaked('neutral'), label: 'neutral', valence: 0, arousal: 0 } }]
       : [],
-    backend: 'cpu',
+    backend: 'onnxruntime-node/cpu',
     model: 'face-test',
     detector: 'tiny',
   } as FaceReading;

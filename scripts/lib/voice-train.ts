@@ -2,7 +2,7 @@
  * Training pieces of the voice model: standardisation, per-speaker normalisation, a TF.js MLP with a
  * class-weighted, label-smoothed loss and a seeded training loop, and ONNX export of the trained weights.
  */
-import { getTfjs } from '../../src/runtime/tfjs.js';
+import { getTfjs } from './tfjs.js';
 import { GraphBuilder } from './onnx-builder.js';
 import { rng } from './voice-data.js';
 import { FEATURE_NAMES } from '../../src/audio/features.js';

@@ -1,6 +1,6 @@
 /**
  * emosig face INPUT... [--fps 5] [--assume-face] [--json | --jsonl] [--model ensemble|faceapi|human]
- *                      [--detector tiny|ssd] [--no-tta] [--max-frames N]
+ *                      [--crop box|landmarks] [--no-tta] [--max-frames N]
  * INPUT is an image, a directory of frames or a video file.
  */
 import { DEFAULT_FPS, checkFps } from '../signature/time.js';
@@ -19,7 +19,8 @@ Options:
   --fps N            video sampling rate and frame-folder clock, in (0, 60] (default 5, as in analyze)
   --assume-face      each image is one pre-cropped face (e.g. FER2013); skip detection
   --model NAME       ensemble (default), faceapi or human
-  --detector NAME    tiny (default, TinyFaceDetector) or ssd (SSD MobileNet v1)
+  --detector NAME    tiny (default and only: face-api's TinyFaceDetector, on ONNX Runtime)
+  --crop NAME        box (default: face-api's own crop, the detection box) or landmarks (eye-levelled)
   --no-tta           no mirror test-time augmentation (faster)
   --max-frames N     stop each video after N frames
   --json             one JSON document (FaceReading per input)
@@ -38,6 +39,7 @@ export async function main(argv: string[]): Promise<number> {
       'assume-face': { type: 'boolean' },
       model: { type: 'string' },
       detector: { type: 'string' },
+      crop: { type: 'string' },
       'no-tta': { type: 'boolean' },
       'max-frames': { type: 'string' },
       json: { type: 'boolean' },
@@ -60,9 +62,11 @@ export async function main(argv: string[]): Promise<number> {
   const model = (v.model ?? 'ensemble') as FaceModelName;
   if (!['ensemble', 'faceapi', 'human'].includes(model)) fail(`face: --model must be ensemble, faceapi or human`);
   const detector = (v.detector ?? 'tiny') as DetectorName;
-  if (!['tiny', 'ssd'].includes(detector)) fail(`face: --detector must be tiny or ssd`);
+  if (detector !== 'tiny') fail(`face: --detector must be tiny (SSD MobileNet was dropped with TF.js)`);
+  const crop = v.crop as AnalyzeFacesOptions['crop'];
+  if (crop !== undefined && crop !== 'box' && crop !== 'landmarks') fail(`face: --crop must be box or landmarks`);
   const mode: 'json' | 'jsonl' | 'human' = v.jsonl ? 'jsonl' : v.json ? 'json' : 'human';
-  const opts: AnalyzeFacesOptions = { fps, assumeFace: v['assume-face'] ?? false, model, detector, tta: !v['no-tta'], maxFrames };
+  const opts: AnalyzeFacesOptions = { fps, assumeFace: v['assume-face'] ?? false, model, detector, crop, tta: !v['no-tta'], maxFrames };
 
   const analyzerFor = () => createFaceAnalyzer(opts);
   let failed = 0;

@@ -14,7 +14,6 @@ import { createFaceAnalyzer, decodeImage, type AnalyzeFacesOptions, type FaceRea
 
 export interface FaceInfo {
   backend: FaceReading['backend'];
-  backendNote?: string;
   model: string;
   detector: string | null;
 }
@@ -28,7 +27,7 @@ export interface StreamFaces {
   close(): Promise<void>;
 }
 
-export type FaceOptions = Pick<AnalyzeFacesOptions, 'model' | 'detector' | 'tta' | 'align' | 'margin' | 'inputSize' | 'minScore' | 'maxFaces' | 'tracker' | 'backend'>;
+export type FaceOptions = Pick<AnalyzeFacesOptions, 'model' | 'detector' | 'tta' | 'align' | 'margin' | 'inputSize' | 'minScore' | 'maxFaces' | 'tracker' | 'crop'>;
 
 /** Messages between the stream and its face worker. */
 export type FaceRequest =
@@ -44,7 +43,7 @@ export type FaceReply =
 export async function inProcessFaces(options: FaceOptions): Promise<StreamFaces> {
   const a = await createFaceAnalyzer(options);
   return {
-    info: { backend: a.backend, ...(a.backendNote ? { backendNote: a.backendNote } : {}), model: a.model, detector: a.detector },
+    info: { backend: a.backend, model: a.model, detector: a.detector },
     async frame(input, time, source) {
       const img = input.image ?? (await decodeImage(input.encoded!, source));
       return a.frame(img, time, source);

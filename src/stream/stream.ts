@@ -939,7 +939,6 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         frames: this.frameTimes.map((time) => ({ time, source, width: 0, height: 0, faces: [] })),
         tracks: await a.tracks(),
         backend: a.info.backend,
-        ...(a.info.backendNote ? { backendNote: a.info.backendNote } : {}),
         model: a.info.model,
         detector: a.info.detector,
       };

@@ -37,7 +37,7 @@ export interface StreamOptions {
   /** Voice activity detection settings (as `analyzeVoice`). */
   vad?: VadOptions;
   /** Face analyser options (model, detector, tta, backend, …). */
-  face?: Pick<AnalyzeFacesOptions, 'model' | 'detector' | 'tta' | 'align' | 'margin' | 'inputSize' | 'minScore' | 'maxFaces' | 'tracker' | 'backend'>;
+  face?: Pick<AnalyzeFacesOptions, 'model' | 'detector' | 'tta' | 'align' | 'margin' | 'inputSize' | 'minScore' | 'maxFaces' | 'tracker' | 'crop'>;
   /**
    * Run the face model in a worker thread (default true), so that face inference (~100–300 ms a frame) does
    * not hold up the audio path; false runs it on the stream's own thread.

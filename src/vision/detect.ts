@@ -1,9 +1,12 @@
 /**
- * Face detection (face-api TinyFaceDetector or SSD MobileNet v1) and 68-point landmarks, run on a
- * frame downscaled to at most `maxSide` pixels; boxes and landmarks are returned in full-frame pixels.
+ * Face detection (face-api's TinyFaceDetector) and 68-point landmarks on ONNX Runtime, with face-api's
+ * own pre- and post-processing re-implemented in JS: the frame is zero-padded to a square (bottom/right)
+ * and resized bilinearly (TF.js resizeBilinear, no corner alignment) to `inputSize`; the 5-anchor YOLO
+ * grid is decoded and boxes are merged by non-maximum suppression (IoU 0.4); landmarks come from the
+ * detection box, clipped to the image, zero-padded to a centred square and resized to 112×112.
+ * Boxes and landmarks are returned in full-frame pixels.
  */
-import { downscale } from './decode.js';
-import { ensureNet, type DetectorName, type LoadedModels } from './models.js';
+import { ensureNet, runNet, type DetectorName, type LoadedModels } from './models.js';
 import type { RgbImage } from './types.js';
 
 export interface Point {
@@ -19,52 +22,225 @@ export interface Detection {
 }
 
 export interface DetectOptions {
-  detector: DetectorName;
+  detector?: DetectorName;
   /** TinyFaceDetector input size (multiple of 32). Default 320. */
   inputSize?: number;
   /** Minimum detector score. Default 0.5. */
   minScore?: number;
   /** 'tiny' (fast) or 'full' 68-point landmark net, or 'none'. Default 'tiny'. */
   landmarks?: 'tiny' | 'full' | 'none';
-  /** Longest side of the frame given to the detector. Default 640. */
-  maxSide?: number;
   maxFaces?: number;
 }
 
-export async function detectFaces(m: LoadedModels, img: RgbImage, o: DetectOptions): Promise<Detection[]> {
-  const { tf } = m.rt;
-  const fa = m.faceapi;
-  await ensureNet(m, o.detector);
-  const lm = o.landmarks ?? 'tiny';
-  if (lm !== 'none') await ensureNet(m, lm === 'tiny' ? 'landmarksTiny' : 'landmarks');
-  if (img.width < 8 || img.height < 8) return []; // nothing a detector can find; avoids degenerate tensors
-  const { img: small, scale } = await downscale(img, o.maxSide ?? 640);
-  const t = tf.tensor3d(small.data, [small.height, small.width, 3], 'int32');
-  try {
-    const options =
-      o.detector === 'tiny'
-        ? new fa.TinyFaceDetectorOptions({ inputSize: o.inputSize ?? 320, scoreThreshold: o.minScore ?? 0.5 })
-        : new fa.SsdMobilenetv1Options({ minConfidence: o.minScore ?? 0.5, maxResults: o.maxFaces ?? 20 });
-    let task = fa.detectAllFaces(t, options);
-    if (lm !== 'none') task = task.withFaceLandmarks(lm === 'tiny');
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const res: any[] = await task;
-    const inv = 1 / scale;
-    const out: Detection[] = res.map((r) => {
-      const det = lm === 'none' ? r : r.detection;
-      const b = det.box;
-      const d: Detection = {
-        box: [b.x * inv, b.y * inv, b.width * inv, b.height * inv],
-        score: det.score,
-      };
-      if (lm !== 'none') d.landmarks = r.landmarks.positions.map((p: Point) => ({ x: p.x * inv, y: p.y * inv }));
-      return d;
-    });
-    out.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3]);
-    return out.slice(0, o.maxFaces ?? 20);
-  } finally {
-    t.dispose();
+const ANCHORS: [number, number][] = [
+  [1.603231, 2.094468],
+  [6.041143, 7.080126],
+  [2.882459, 3.518061],
+  [4.266906, 5.178857],
+  [9.041765, 10.66308],
+];
+const IOU = 0.4;
+
+const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+
+/**
+ * Sample a region of `img` the way face-api feeds its nets: the region (x, y, w, h; integers inside the
+ * image) is placed at (offX, offY) in a zero-filled square of side `side`, which is resized to out×out
+ * with TF.js's bilinear resize (align_corners = false, half_pixel_centers = false). Writes RGB (or gray)
+ * floats 0..255 into dst at dstOffset; `flip` mirrors the result horizontally.
+ */
+export function sampleSquare(
+  img: RgbImage,
+  region: { x: number; y: number; w: number; h: number },
+  offX: number,
+  offY: number,
+  side: number,
+  out: number,
+  gray = false,
+  flip = false,
+  dst?: Float32Array,
+  dstOffset = 0,
+): Float32Array {
+  const ch = gray ? 1 : 3;
+  const res = dst ?? new Float32Array(out * out * ch);
+  const { width: W, data } = img;
+  const scale = side / out;
+  // per output column: byte offsets of the two source columns (−1 = zero padding) and the weight
+  const cx0 = new Int32Array(out);
+  const cx1 = new Int32Array(out);
+  const fxs = new Float32Array(out);
+  for (let u = 0; u < out; u++) {
+    const s = u * scale;
+    const i0 = Math.floor(s);
+    const a = i0 - offX;
+    const b = Math.min(i0 + 1, side - 1) - offX;
+    cx0[u] = a >= 0 && a < region.w ? (region.x + a) * 3 : -1;
+    cx1[u] = b >= 0 && b < region.w ? (region.x + b) * 3 : -1;
+    fxs[u] = s - i0;
   }
+  const row = (r: number) => (r >= 0 && r < region.h ? (region.y + r) * W * 3 : -1);
+  let o = dstOffset;
+  for (let v = 0; v < out; v++) {
+    const s = v * scale;
+    const j0 = Math.floor(s);
+    const r0 = row(j0 - offY);
+    const r1 = row(Math.min(j0 + 1, side - 1) - offY);
+    const fy = s - j0;
+    for (let uu = 0; uu < out; uu++) {
+      const u = flip ? out - 1 - uu : uu;
+      const a = cx0[u];
+      const b = cx1[u];
+      const fx = fxs[u];
+      const w00 = (1 - fx) * (1 - fy);
+      const w01 = fx * (1 - fy);
+      const w10 = (1 - fx) * fy;
+      const w11 = fx * fy;
+      let R = 0;
+      let G = 0;
+      let B = 0;
+      if (r0 >= 0) {
+        if (a >= 0) {
+          const p = r0 + a;
+          R += data[p] * w00;
+          G += data[p + 1] * w00;
+          B += data[p + 2] * w00;
+        }
+        if (b >= 0) {
+          const p = r0 + b;
+          R += data[p] * w01;
+          G += data[p + 1] * w01;
+          B += data[p + 2] * w01;
+        }
+      }
+      if (r1 >= 0) {
+        if (a >= 0) {
+          const p = r1 + a;
+          R += data[p] * w10;
+          G += data[p + 1] * w10;
+          B += data[p + 2] * w10;
+        }
+        if (b >= 0) {
+          const p = r1 + b;
+          R += data[p] * w11;
+          G += data[p + 1] * w11;
+          B += data[p + 2] * w11;
+        }
+      }
+      if (gray) res[o++] = 0.2989 * R + 0.587 * G + 0.114 * B;
+      else {
+        res[o++] = R;
+        res[o++] = G;
+        res[o++] = B;
+      }
+    }
+  }
+  return res;
+}
+
+/** face-api's face crop: the box clipped to the image and floored (Box.clipAtImageBorders). */
+export function clipBox(img: RgbImage, box: readonly number[]): { x: number; y: number; w: number; h: number } {
+  const [bx, by, bw, bh] = box;
+  const x = Math.max(bx, 0);
+  const y = Math.max(by, 0);
+  const w = Math.min(bx + bw - x, img.width - x);
+  const h = Math.min(by + bh - y, img.height - y);
+  return { x: Math.floor(x), y: Math.floor(y), w: Math.floor(w), h: Math.floor(h) };
+}
+
+/**
+ * A face crop exactly as face-api cuts it for its landmark and expression nets (extractFaceTensors +
+ * NetInput.toBatchTensor(out, centred)): the clipped box, zero-padded to a centred square, resized to out×out.
+ */
+export function boxCrop(img: RgbImage, box: readonly number[], out: number, gray = false, flip = false, dst?: Float32Array, dstOffset = 0): Float32Array {
+  const r = clipBox(img, box);
+  const ch = gray ? 1 : 3;
+  if (r.w <= 0 || r.h <= 0) return (dst ?? new Float32Array(out * out * ch)).fill(0, dstOffset, dstOffset + out * out * ch);
+  const side = Math.max(r.w, r.h);
+  const diff = Math.abs(r.w - r.h);
+  const before = diff - Math.round(diff * 0.5);
+  return sampleSquare(img, r, r.w < r.h ? before : 0, r.h < r.w ? before : 0, side, out, gray, flip, dst, dstOffset);
+}
+
+/** The detector's input: the frame zero-padded (bottom/right) to a square and resized to size×size. */
+export function detectorInput(img: RgbImage, size: number): Float32Array {
+  return sampleSquare(img, { x: 0, y: 0, w: img.width, h: img.height }, 0, 0, Math.max(img.width, img.height), size);
+}
+
+/** Decode TinyFaceDetector's output grid into boxes (image pixels) with scores, then NMS, like face-api. */
+export function decodeGrid(grid: Float32Array, img: { width: number; height: number }, size: number, minScore: number): { box: [number, number, number, number]; score: number }[] {
+  const cells = Math.round(Math.sqrt(grid.length / 25));
+  const longest = Math.max(img.width, img.height);
+  const rw = Math.round((img.width * size) / longest);
+  const rh = Math.round((img.height * size) / longest);
+  const cfx = size / rw;
+  const cfy = size / rh;
+  const cand: { rel: [number, number, number, number]; score: number }[] = [];
+  for (let row = 0; row < cells; row++) {
+    for (let col = 0; col < cells; col++) {
+      for (let a = 0; a < 5; a++) {
+        const o = ((row * cells + col) * 5 + a) * 5;
+        const score = sigmoid(grid[o + 4]);
+        if (!(score > minScore)) continue;
+        const cx = ((col + sigmoid(grid[o])) / cells) * cfx;
+        const cy = ((row + sigmoid(grid[o + 1])) / cells) * cfy;
+        const w = ((Math.exp(grid[o + 2]) * ANCHORS[a][0]) / cells) * cfx;
+        const h = ((Math.exp(grid[o + 3]) * ANCHORS[a][1]) / cells) * cfy;
+        cand.push({ rel: [cx - w / 2, cy - h / 2, w, h], score });
+      }
+    }
+  }
+  // face-api's nonMaxSuppression on boxes rescaled to the input size (IoU, threshold 0.4)
+  const order = cand.map((_, i) => i).sort((i, j) => cand[i].score - cand[j].score);
+  const picked: number[] = [];
+  let rest = order;
+  while (rest.length) {
+    const cur = rest.pop()!;
+    picked.push(cur);
+    const A = cand[cur].rel;
+    rest = rest.filter((i) => {
+      const B = cand[i].rel;
+      const iw = Math.max(0, Math.min(A[0] + A[2], B[0] + B[2]) - Math.max(A[0], B[0])) * size;
+      const ih = Math.max(0, Math.min(A[1] + A[3], B[1] + B[3]) - Math.max(A[1], B[1])) * size;
+      const inter = iw * ih;
+      return inter / (A[2] * A[3] * size * size + B[2] * B[3] * size * size - inter) <= IOU;
+    });
+  }
+  return picked.map((i) => {
+    const [x, y, w, h] = cand[i].rel;
+    return { box: [x * img.width, y * img.height, w * img.width, h * img.height], score: cand[i].score };
+  });
+}
+
+export async function detectFaces(m: LoadedModels, img: RgbImage, o: DetectOptions = {}): Promise<Detection[]> {
+  const lm = o.landmarks ?? 'tiny';
+  await ensureNet(m, 'detector');
+  if (lm !== 'none') await ensureNet(m, lm === 'tiny' ? 'landmarksTiny' : 'landmarks');
+  if (img.width < 8 || img.height < 8) return []; // nothing a detector can find
+  const size = Math.max(32, Math.round((o.inputSize ?? 320) / 32) * 32);
+  const { grid } = await runNet(m, 'detector', detectorInput(img, size), [1, size, size, 3]);
+  let dets: Detection[] = decodeGrid(grid, img, size, o.minScore ?? 0.5).filter((d) => {
+    const r = clipBox(img, d.box);
+    return r.w > 0 && r.h > 0;
+  });
+  dets.sort((a, b) => b.box[2] * b.box[3] - a.box[2] * a.box[3]);
+  dets = dets.slice(0, o.maxFaces ?? 20);
+  if (lm !== 'none' && dets.length) {
+    const per = 112 * 112 * 3;
+    const batch = new Float32Array(per * dets.length);
+    dets.forEach((d, i) => boxCrop(img, d.box, 112, false, false, batch, per * i));
+    const { landmarks } = await runNet(m, lm === 'tiny' ? 'landmarksTiny' : 'landmarks', batch, [dets.length, 112, 112, 3]);
+    dets.forEach((d, i) => {
+      const r = clipBox(img, d.box);
+      const side = Math.max(r.w, r.h);
+      const padX = r.w < r.h ? (r.h - r.w) / 2 : 0;
+      const padY = r.h < r.w ? (r.w - r.h) / 2 : 0;
+      d.landmarks = Array.from({ length: 68 }, (_, k) => ({
+        x: r.x + landmarks[i * 136 + 2 * k] * side - padX,
+        y: r.y + landmarks[i * 136 + 2 * k + 1] * side - padY,
+      }));
+    });
+  }
+  return dets;
 }
 
 /** Eye centres, roll (radians) and a yaw proxy from 68 landmarks. */

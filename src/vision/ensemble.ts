@@ -1,5 +1,9 @@
 /**
- * Calibrated ensemble of the two expression classifiers. Each model's probabilities (averaged over the
+ * Ensemble of the two expression classifiers. With `pool` (the default file): log-linear pooling
+ *   p ∝ p_faceapi^w_faceapi · p_human^w_human,
+ * the weights chosen by leave-one-source-out validation across six face domains (bench/face-parity.ts
+ * --write). Without it, the older calibrated stacking layer below.
+ * Older stacking: calibrated ensemble of the two expression classifiers. Each model's probabilities (averaged over the
  * image and its mirror when flip test-time augmentation is on) go through log, then a multinomial
  * logistic layer fitted on FER2013 PublicTest (never PrivateTest) by scripts/face-fit.ts:
  *   p = softmax(W · [log p_faceapi, log p_human] + b)
@@ -25,6 +29,10 @@ export interface EnsembleFile {
   /** 7 × (7·features.length) weights and 7 biases. */
   W: number[][];
   b: number[];
+  /** Log-linear pooling weights per model (used instead of W/b when present). */
+  pool?: Partial<Record<ClassifierName, number>>;
+  /** How detected faces are cropped for the classifiers ('box' = face-api's crop). */
+  crop?: 'box' | 'landmarks';
   /** Per-model calibration: p = softmax(log p / T + bias). */
   calibration: Record<ClassifierName, { T: number; bias: number[] }>;
   fittedOn: string;
@@ -47,7 +55,8 @@ export function loadEnsemble(path = ensembleFile()): EnsembleFile {
   }
   const nf = (e.features ?? e.models).length;
   const headOk = !e.head || (e.head.W.length === 7 && e.head.W[0].length === 256 && e.head.mean.length === 256 && e.head.std.length === 256);
-  if (e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
+  const poolOk = !e.pool || Object.entries(e.pool).every(([k, w]) => (k === 'faceapi' || k === 'human') && typeof w === 'number' && w >= 0 && w <= 1);
+  if (!poolOk || e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
     throw new EmosigError('MODEL_INVALID', `face ensemble weights ${path} have an unexpected shape`);
   }
   if (path === ensembleFile()) cached = e;
@@ -69,6 +78,14 @@ export function softmax(z: ArrayLike<number>): Float32Array {
 /** Combine per-model probability rows (CORE order) into ensemble probabilities. */
 export function combine(e: EnsembleFile, probs: Record<string, ArrayLike<number>>): Float32Array {
   const z = new Float64Array(7);
+  if (e.pool) {
+    for (const [name, w] of Object.entries(e.pool)) {
+      const p = probs[name];
+      if (!w || !p) continue;
+      for (let k = 0; k < 7; k++) z[k] += w * Math.log(p[k] + EPS);
+    }
+    return softmax(z);
+  }
   for (let k = 0; k < 7; k++) {
     let acc = e.b[k];
     (e.features ?? e.models).forEach((name, mi) => {

@@ -7,12 +7,11 @@ import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { EmosigError } from '../errors.js';
 import { dominantLabel, emotionsFromVector } from '../signature/labels.js';
-import type { TfjsBackendName } from '../runtime/tfjs.js';
-import { CLASSIFIER_INPUT, classifyEx, loadModels, type ClassifierName, type DetectorName, type LoadedModels } from './models.js';
+import { CLASSIFIER_INPUT, classifyEx, FACE_BACKEND, loadModels, type ClassifierName, type DetectorName, type FaceBackendName, type LoadedModels } from './models.js';
 import { geoMean, NO_TTA, TTA_VIEWS, warpCrop, wholeImageSpec, type CropSpec } from './crop.js';
 import { checkFile, decodeImage, IMAGE_EXTENSIONS, rawToRgb, VIDEO_EXTENSIONS } from './decode.js';
-import { detectFaces, landmarkGeometry, type Detection } from './detect.js';
-import { calibrate, combine, headProbs, loadEnsemble, type EnsembleFile } from './ensemble.js';
+import { boxCrop, detectFaces, landmarkGeometry, type Detection } from './detect.js';
+import { combine, headProbs, loadEnsemble, type EnsembleFile } from './ensemble.js';
 import { faceQuality } from './quality.js';
 import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
 import { videoFrames } from './video.js';
@@ -21,13 +20,13 @@ import type { FaceInput, FaceReading, FaceResult, FrameReading, RawFrame, RgbIma
 export * from './types.js';
 export { extractAudio, probeVideo, videoFrames, findFfmpeg, type VideoInfo, type VideoFrame } from './video.js';
 export { decodeImage, rawToRgb, MAX_IMAGE_PIXELS } from './decode.js';
-export type { ClassifierName, DetectorName } from './models.js';
+export type { ClassifierName, DetectorName, FaceBackendName } from './models.js';
 export type { TrackerOptions } from './tracker.js';
 
 export type FaceModelName = 'ensemble' | ClassifierName;
 
 export interface AnalyzeFacesOptions {
-  /** Expression model: calibrated 'ensemble' (default), or a single 'faceapi' / 'human' model. */
+  /** Expression model: 'ensemble' (default; models/face/ensemble.json), or a single 'faceapi' / 'human' model (its own probabilities). */
   model?: FaceModelName;
   /** Face detector. Default 'tiny' (TinyFaceDetector). */
   detector?: DetectorName;
@@ -35,7 +34,12 @@ export interface AnalyzeFacesOptions {
   assumeFace?: boolean;
   /** Test-time augmentation: mirror (face-api), mirror × 3 crop scales (human). Default true. */
   tta?: boolean;
-  /** Level the eyes using landmarks before classification. Default true. */
+  /**
+   * How a detected face is cut for the classifiers: 'box' = face-api's own crop (the detection box,
+   * zero-padded to a square); 'landmarks' = a square around the 68 landmarks, eyes levelled (see `align`).
+   */
+  crop?: 'box' | 'landmarks';
+  /** With crop 'landmarks': level the eyes before classification. Default true. */
   align?: boolean;
   /** Crop side relative to the landmark extent. Default 1.25. */
   margin?: number;
@@ -55,15 +59,13 @@ export interface AnalyzeFacesOptions {
   /** Keep per-frame readings in the result. Default true (set false for long videos with onFrame). */
   keepFrames?: boolean;
   tracker?: TrackerOptions;
-  backend?: 'auto' | TfjsBackendName;
   ffmpeg?: string;
   signal?: AbortSignal;
 }
 
 /** A reusable analyser: feed frames in time order, then read the tracks. */
 export interface FaceAnalyzer {
-  readonly backend: TfjsBackendName;
-  readonly backendNote?: string;
+  readonly backend: FaceBackendName;
   readonly model: string;
   readonly detector: string | null;
   /** Faces of one decoded frame (no tracking). */
@@ -78,31 +80,33 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   const model: FaceModelName = o.model ?? 'ensemble';
   if (!['ensemble', 'faceapi', 'human'].includes(model)) throw new EmosigError('INVALID_OPTIONS', `unknown face model '${model}' (use ensemble, faceapi or human)`);
   const detector: DetectorName = o.detector ?? 'tiny';
-  if (!['tiny', 'ssd'].includes(detector)) throw new EmosigError('INVALID_OPTIONS', `unknown detector '${detector}' (use tiny or ssd)`);
-  const m = await loadModels({ backend: o.backend });
+  if (detector !== 'tiny') throw new EmosigError('INVALID_OPTIONS', `unknown detector '${detector}' (the only detector is tiny, face-api's TinyFaceDetector)`);
+  const crop = o.crop ?? ens0().crop ?? DEFAULT_CROP;
+  if (crop !== 'box' && crop !== 'landmarks') throw new EmosigError('INVALID_OPTIONS', `unknown crop '${crop}' (use box or landmarks)`);
+  const m = await loadModels();
   const ens: EnsembleFile = loadEnsemble();
-  const classifiers: ClassifierName[] = model === 'ensemble' ? ens.models : [model];
+  // with pooling, a model of weight 0 is not run at all
+  const classifiers: ClassifierName[] = model === 'ensemble' ? ens.models.filter((c) => !ens.pool || (ens.pool[c] ?? 0) > 0) : [model];
   const tta = o.tta ?? true;
   const align = o.align ?? true;
   const margin = o.margin ?? 1.25;
   const tracker = new FaceTracker(o.tracker);
 
   async function faces(img: RgbImage): Promise<FaceResult[]> {
-    let dets: (Detection & { spec: CropSpec; pose: { yaw: number; roll: number } | null })[];
+    let dets: FaceBox[];
     if (o.assumeFace) {
       dets = [{ box: [0, 0, img.width, img.height], score: 1, spec: wholeImageSpec(img), pose: null }];
     } else {
-      const raw = await detectFaces(m, img, { detector, inputSize: o.inputSize ?? 224, minScore: o.minScore ?? 0.4, landmarks: 'tiny', maxFaces: o.maxFaces });
-      dets = raw.map((d) => ({ ...d, ...cropFor(d, align, margin) }));
+      const raw = await detectFaces(m, img, { detector, inputSize: o.inputSize ?? DEFAULT_INPUT_SIZE, minScore: o.minScore ?? DEFAULT_MIN_SCORE, landmarks: 'tiny', maxFaces: o.maxFaces });
+      dets = raw.map((d) => ({ ...d, ...cropFor(d, align, margin), boxCrop: crop === 'box' }));
     }
     if (!dets.length) return [];
     return classifyCrops(m, img, dets, classifiers, tta, model, ens, o.perModel ?? false);
   }
 
   return {
-    backend: m.rt.backend,
-    backendNote: m.rt.fallbackReason,
-    model: model === 'ensemble' ? `ensemble(${ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta ? '+tta' : ''}`,
+    backend: FACE_BACKEND,
+    model: model === 'ensemble' ? `ensemble(${ens.pool ? classifiers.map((c) => `${c}^${ens.pool![c]}`).join('·') : ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta && model !== 'faceapi' ? '+tta' : ''}`,
     detector: o.assumeFace ? null : detector,
     faces,
     async frame(input, time, source) {
@@ -116,8 +120,17 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   };
 }
 
+const ens0 = () => loadEnsemble();
+
+/** TinyFaceDetector defaults: face-api's own (inputSize 320, scoreThreshold 0.3; see bench/face-parity.ts). */
+export const DEFAULT_INPUT_SIZE = 320;
+export const DEFAULT_MIN_SCORE = 0.3;
+export const DEFAULT_CROP: 'box' | 'landmarks' = 'box';
+
+type FaceBox = Detection & { spec: CropSpec; pose: { yaw: number; roll: number } | null; boxCrop?: boolean };
+
 /** Crop square from landmarks: centred on the landmark extent (nudged up for the forehead), eyes level. */
-function cropFor(d: Detection, align: boolean, margin: number): { spec: CropSpec; pose: { yaw: number; roll: number } | null } {
+export function cropFor(d: Detection, align: boolean, margin: number): { spec: CropSpec; pose: { yaw: number; roll: number } | null } {
   const [x, y, w, h] = d.box;
   if (!d.landmarks || d.landmarks.length < 68) {
     return { spec: { cx: x + w / 2, cy: y + h / 2, side: Math.max(w, h) * margin * 0.85, angle: 0 }, pose: null };
@@ -152,7 +165,7 @@ function cropFor(d: Detection, align: boolean, margin: number): { spec: CropSpec
 async function classifyCrops(
   m: LoadedModels,
   img: RgbImage,
-  dets: (Detection & { spec: CropSpec; pose: { yaw: number; roll: number } | null })[],
+  dets: FaceBox[],
   classifiers: ClassifierName[],
   tta: boolean,
   model: FaceModelName,
@@ -169,7 +182,13 @@ async function classifyCrops(
     const per = size * size * (gray ? 1 : 3);
     const batch = new Float32Array(per * n * nv);
     dets.forEach((d, i) => {
-      vs.forEach((v, j) => warpCrop(img, { ...d.spec, side: d.spec.side * v.scale }, size, gray, v.flip, batch, per * (i * nv + j)));
+      vs.forEach((v, j) => {
+        if (d.boxCrop) {
+          const [x, y, w, h] = d.box;
+          const sb = [x + (w * (1 - v.scale)) / 2, y + (h * (1 - v.scale)) / 2, w * v.scale, h * v.scale];
+          boxCrop(img, sb, size, gray, v.flip, batch, per * (i * nv + j));
+        } else warpCrop(img, { ...d.spec, side: d.spec.side * v.scale }, size, gray, v.flip, batch, per * (i * nv + j));
+      });
     });
     const { probs: rows, emb } = await classifyEx(m, name, batch, n * nv, wantHead && name === 'faceapi');
     probs[name] = dets.map((_, i) => geoMean(rows.slice(i * nv, (i + 1) * nv)));
@@ -183,7 +202,8 @@ async function classifyCrops(
   }
   const qgray = new Float32Array(64 * 64);
   return dets.map((d, i) => {
-    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]]))) : calibrate(ens, model, probs[model][i]);
+    // single models: their own probabilities (TTA views combined), uncalibrated — `faceapi` is face-api's pipeline
+    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]]))) : probs[model][i];
     const emotions = roundEmo(emotionsFromVector(p));
     warpCrop(img, d.spec, 64, true, false, qgray);
     const minSide = Math.min(d.box[2], d.box[3]);
@@ -268,5 +288,5 @@ export async function analyzeFaces(input: FaceInput, options: AnalyzeFacesOption
       await emit(await a.frame(rawToRgb(it, `frame[${i}]`), it.time ?? baseTime, `frame[${i}]`));
     }
   }
-  return { frames, tracks: a.tracks(), backend: a.backend, ...(a.backendNote ? { backendNote: a.backendNote } : {}), model: a.model, detector: a.detector };
+  return { frames, tracks: a.tracks(), backend: a.backend, model: a.model, detector: a.detector };
 }

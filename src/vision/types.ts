@@ -1,5 +1,5 @@
 import type { CoreLabel, Emotions } from '../signature/labels.js';
-import type { TfjsBackendName } from '../runtime/tfjs.js';
+import type { FaceBackendName } from './models.js';
 
 /** A decoded frame: 8-bit RGB, row-major, no padding. */
 export interface RgbImage {
@@ -99,9 +99,8 @@ export interface FaceTrack {
 export interface FaceReading {
   frames: FrameReading[];
   tracks: FaceTrack[];
-  backend: TfjsBackendName;
-  /** Why a faster backend was not used, if any. */
-  backendNote?: string;
+  /** The runtime the face models ran on ('onnxruntime-node/cpu'). */
+  backend: FaceBackendName;
   model: string;
   detector: string | null;
 }

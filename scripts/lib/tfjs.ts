@@ -1,5 +1,6 @@
 /**
- * TF.js backend selection for the face models.
+ * TF.js backend selection for development scripts (voice training). Never imported by src/: the library runs
+ * every model on onnxruntime-node.
  *
  * `@tensorflow/tfjs-node` (native TensorFlow) is used when it is installed and loads; it is an
  * optionalDependency whose installer downloads a binary, so it is often absent (offline installs, CI).
@@ -8,8 +9,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { EmosigError } from '../errors.js';
-import { packageRoot } from './paths.js';
+import { EmosigError } from '../../src/errors.js';
+import { packageRoot } from '../../src/runtime/paths.js';
 
 // TF.js ships as CommonJS; load it through require so face-api (also CommonJS) shares one engine.
 const req = createRequire(join(packageRoot(), 'package.json'));
