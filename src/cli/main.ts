@@ -13,6 +13,7 @@ Usage:
   emosig report [same inputs as analyze | --signature FILE] --out report.html
   emosig batch INPUT_DIR|MANIFEST --out DIR [--concurrency N] [--enqueue REDIS_URL]
   emosig worker --queue REDIS_URL [--concurrency N]
+  emosig train voice --manifest my-calls.csv [--out DIR]
   emosig --version | --help
 
 Run 'emosig COMMAND --help' for a command's options.
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   report: () => import('./report.js'),
   batch: () => import('./batch.js'),
   worker: () => import('./worker.js'),
+  train: () => import('./train.js'),
 };
 
 async function main(): Promise<number> {

@@ -1,0 +1,386 @@
+/**
+ * The voice model's learner, in plain TypeScript (no Python, no TF.js): used by scripts/train-voice.ts for the
+ * shipped model and by `emosig train voice` for a business's own recordings.
+ *
+ * A model reads emosig's feature vector, standardises it (inside its ONNX graph), optionally keeps a subset of
+ * features, optionally maps it through random Fourier features (an approximation of an RBF kernel, Rahimi &
+ * Recht 2007: cos(x·Ω + β)·√(2/M) with Ω ~ N(0, 2γ)), and has two linear heads trained jointly with Adam:
+ * a softmax over the labels (class-balanced, label-smoothed cross-entropy) and arousal/valence regressors
+ * (squared error; rows without targets are masked). Seeded, so the same data gives the same model.
+ *
+ * Personal baseline: a speaker's vectors are z-scored against a baseline of that speaker's speech. With
+ * `calmFraction < 1` the baseline's mean comes from the speaker's calmest segments (lowest predicted arousal),
+ * so a call that is mostly angry is still judged against the speaker's neutral-ish voice.
+ */
+import { GraphBuilder } from './onnx-graph.js';
+
+export const CLIP_Z = 5;
+
+export interface Standardiser {
+  mean: Float32Array;
+  std: Float32Array;
+}
+
+export function fitStandardiser(xs: ArrayLike<number>[]): Standardiser {
+  const D = xs[0].length;
+  const mean = new Float64Array(D);
+  const sq = new Float64Array(D);
+  for (const x of xs) for (let d = 0; d < D; d++) mean[d] += x[d];
+  for (let d = 0; d < D; d++) mean[d] /= xs.length;
+  for (const x of xs) for (let d = 0; d < D; d++) sq[d] += (x[d] - mean[d]) ** 2;
+  const std = new Float32Array(D);
+  for (let d = 0; d < D; d++) std[d] = Math.sqrt(sq[d] / xs.length) || 1;
+  return { mean: Float32Array.from(mean), std };
+}
+
+export function standardise(x: ArrayLike<number>, s: Standardiser): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let d = 0; d < x.length; d++) out[d] = Math.max(-CLIP_Z, Math.min(CLIP_Z, (x[d] - s.mean[d]) / s.std[d]));
+  return out;
+}
+
+export interface BaselineOptions {
+  /** Fraction of the speaker's segments (lowest predicted arousal) whose mean is the baseline (1 = all). */
+  calmFraction: number;
+  /** Never fewer segments than this in the calm subset. */
+  minCalm: number;
+}
+
+export const DEFAULT_BASELINE: BaselineOptions = { calmFraction: 1, minCalm: 3 };
+
+/**
+ * A speaker's baseline: the mean over the calm subset (all segments when `calmFraction` is 1 or no arousal
+ * is given) and the deviation over all segments.
+ */
+export function speakerBaseline(xs: ArrayLike<number>[], arousal: number[] | undefined, opts: BaselineOptions = DEFAULT_BASELINE): Standardiser {
+  const all = fitStandardiser(xs);
+  if (!arousal || opts.calmFraction >= 1 || xs.length <= opts.minCalm) return all;
+  const n = Math.min(xs.length, Math.max(opts.minCalm, Math.ceil(opts.calmFraction * xs.length)));
+  const order = arousal.map((a, i) => [a, i] as const).sort((p, q) => p[0] - q[0]).slice(0, n);
+  const calm = fitStandardiser(order.map(([, i]) => xs[i]));
+  return { mean: calm.mean, std: all.std };
+}
+
+/** z-score against a baseline, deviation floored (per feature) at `floor`, clipped to ±CLIP_Z. */
+export function zScore(x: ArrayLike<number>, b: Standardiser, floor: ArrayLike<number>): Float32Array {
+  const z = new Float32Array(x.length);
+  for (let d = 0; d < x.length; d++) z[d] = Math.max(-CLIP_Z, Math.min(CLIP_Z, (x[d] - b.mean[d]) / Math.max(b.std[d], floor[d] ?? 1e-6, 1e-9)));
+  return z;
+}
+
+export interface HeadsConfig {
+  /** Random Fourier features (0 = linear model on the standardised features). */
+  rff: number;
+  /** RBF width γ relative to 1/D (1 = sklearn's "scale" on standardised data). */
+  gammaScale: number;
+  l2: number;
+  epochs: number;
+  lr: number;
+  batch: number;
+  labelSmoothing: number;
+  /** Weight of the arousal/valence squared error beside the cross-entropy. */
+  vaWeight: number;
+  seed: number;
+}
+
+export const DEFAULT_HEADS: HeadsConfig = { rff: 0, gammaScale: 1, l2: 1e-3, epochs: 30, lr: 3e-3, batch: 64, labelSmoothing: 0.05, vaWeight: 1, seed: 7 };
+
+export interface Heads {
+  K: number;
+  /** Input width after the feature selection. */
+  D: number;
+  rff?: { M: number; omega: Float32Array; phase: Float32Array };
+  /** [F, K] row-major, F = M or D. */
+  W: Float32Array;
+  b: Float32Array;
+  /** [F, 2] row-major: arousal, valence. */
+  Wva: Float32Array;
+  bva: Float32Array;
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gauss(rand: () => number): number {
+  return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+}
+
+/** φ(x) for one input (the RFF map, or x itself). */
+function phi(h: Pick<Heads, 'D' | 'rff'>, x: ArrayLike<number>, out: Float32Array): Float32Array {
+  if (!h.rff) {
+    for (let d = 0; d < h.D; d++) out[d] = x[d];
+    return out;
+  }
+  const { M, omega, phase } = h.rff;
+  out.set(phase);
+  for (let d = 0; d < h.D; d++) {
+    const v = x[d];
+    if (v === 0) continue;
+    const row = d * M;
+    for (let m = 0; m < M; m++) out[m] += v * omega[row + m];
+  }
+  const s = Math.sqrt(2 / M);
+  for (let m = 0; m < M; m++) out[m] = s * Math.cos(out[m]);
+  return out;
+}
+
+/**
+ * Train the heads on already standardised (and selected) inputs. `y[i]` is a class index or −1 (no label);
+ * `va[i]` is [arousal, valence] in [−1, 1] (NaN where unknown).
+ */
+export function trainHeads(xs: Float32Array[], y: number[], va: [number, number][], K: number, cfg: HeadsConfig = DEFAULT_HEADS): Heads {
+  const N = xs.length;
+  const D = xs[0].length;
+  const rand = mulberry32(cfg.seed);
+  let rff: Heads['rff'];
+  if (cfg.rff > 0) {
+    const M = cfg.rff;
+    const sd = Math.sqrt((2 * cfg.gammaScale) / D);
+    const omega = new Float32Array(D * M);
+    for (let i = 0; i < omega.length; i++) omega[i] = sd * gauss(rand);
+    const phase = new Float32Array(M);
+    for (let m = 0; m < M; m++) phase[m] = 2 * Math.PI * rand();
+    rff = { M, omega, phase };
+  }
+  const F = rff ? rff.M : D;
+  const P = new Float32Array(N * F);
+  const tmp = new Float32Array(F);
+  for (let i = 0; i < N; i++) P.set(phi({ D, rff }, xs[i], tmp), i * F);
+
+  const counts = new Array<number>(K).fill(0);
+  y.forEach((c) => c >= 0 && counts[c]++);
+  const present = counts.filter((c) => c > 0).length;
+  const labelled = counts.reduce((a, b) => a + b, 0);
+  const cw = counts.map((c) => (c > 0 ? labelled / (present * c) : 0));
+
+  const O = K + 2; // outputs: K logits, arousal, valence
+  const W = new Float32Array(F * O);
+  const b = new Float32Array(O);
+  const mW = new Float32Array(W.length);
+  const vW = new Float32Array(W.length);
+  const mb = new Float32Array(O);
+  const vb = new Float32Array(O);
+  const gW = new Float32Array(W.length);
+  const gb = new Float32Array(O);
+  const out = new Float32Array(O);
+  const g = new Float32Array(O);
+  const order = Array.from({ length: N }, (_, i) => i);
+  const b1 = 0.9;
+  const b2 = 0.999;
+  let step = 0;
+  const eps = cfg.labelSmoothing;
+  for (let ep = 0; ep < cfg.epochs; ep++) {
+    for (let i = N - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const lr = cfg.lr * (0.5 + 0.5 * Math.cos((Math.PI * ep) / cfg.epochs)); // cosine decay
+    for (let s = 0; s < N; s += cfg.batch) {
+      const e = Math.min(N, s + cfg.batch);
+      gW.fill(0);
+      gb.fill(0);
+      for (let r = s; r < e; r++) {
+        const i = order[r];
+        const p = P.subarray(i * F, (i + 1) * F);
+        out.set(b);
+        for (let f = 0; f < F; f++) {
+          const v = p[f];
+          const row = f * O;
+          for (let o = 0; o < O; o++) out[o] += v * W[row + o];
+        }
+        g.fill(0);
+        if (y[i] >= 0) {
+          let mx = -Infinity;
+          for (let k = 0; k < K; k++) mx = Math.max(mx, out[k]);
+          let z = 0;
+          for (let k = 0; k < K; k++) z += Math.exp(out[k] - mx);
+          for (let k = 0; k < K; k++) {
+            const t = (k === y[i] ? 1 - eps : 0) + eps / K;
+            g[k] = (Math.exp(out[k] - mx) / z - t) * cw[y[i]];
+          }
+        }
+        for (let a = 0; a < 2; a++) {
+          const t = va[i]?.[a];
+          if (t !== undefined && Number.isFinite(t)) g[K + a] = 2 * cfg.vaWeight * (out[K + a] - t);
+        }
+        for (let f = 0; f < F; f++) {
+          const v = p[f];
+          if (v === 0) continue;
+          const row = f * O;
+          for (let o = 0; o < O; o++) gW[row + o] += v * g[o];
+        }
+        for (let o = 0; o < O; o++) gb[o] += g[o];
+      }
+      const n = e - s;
+      step++;
+      const c1 = 1 - b1 ** step;
+      const c2 = 1 - b2 ** step;
+      for (let w = 0; w < W.length; w++) {
+        const gr = gW[w] / n + cfg.l2 * W[w];
+        mW[w] = b1 * mW[w] + (1 - b1) * gr;
+        vW[w] = b2 * vW[w] + (1 - b2) * gr * gr;
+        W[w] -= (lr * (mW[w] / c1)) / (Math.sqrt(vW[w] / c2) + 1e-8);
+      }
+      for (let o = 0; o < O; o++) {
+        const gr = gb[o] / n;
+        mb[o] = b1 * mb[o] + (1 - b1) * gr;
+        vb[o] = b2 * vb[o] + (1 - b2) * gr * gr;
+        b[o] -= (lr * (mb[o] / c1)) / (Math.sqrt(vb[o] / c2) + 1e-8);
+      }
+    }
+  }
+  // split the joint weights into the two heads
+  const Wc = new Float32Array(F * K);
+  const Wva = new Float32Array(F * 2);
+  for (let f = 0; f < F; f++) {
+    for (let k = 0; k < K; k++) Wc[f * K + k] = W[f * O + k];
+    Wva[f * 2] = W[f * O + K];
+    Wva[f * 2 + 1] = W[f * O + K + 1];
+  }
+  return { K, D, rff, W: Wc, b: b.slice(0, K), Wva, bva: b.slice(K) };
+}
+
+/** What the exported graph computes after standardisation and selection: probabilities and [arousal, valence]. */
+export function predictHeads(h: Heads, xs: Float32Array[]): { probs: Float32Array[]; va: [number, number][] } {
+  const F = h.rff ? h.rff.M : h.D;
+  const p = new Float32Array(F);
+  const probs: Float32Array[] = [];
+  const va: [number, number][] = [];
+  for (const x of xs) {
+    phi(h, x, p);
+    const z = Float32Array.from(h.b);
+    let a = h.bva[0];
+    let v = h.bva[1];
+    for (let f = 0; f < F; f++) {
+      const u = p[f];
+      if (u === 0) continue;
+      for (let k = 0; k < h.K; k++) z[k] += u * h.W[f * h.K + k];
+      a += u * h.Wva[f * 2];
+      v += u * h.Wva[f * 2 + 1];
+    }
+    let mx = -Infinity;
+    for (const q of z) mx = Math.max(mx, q);
+    let s = 0;
+    for (let k = 0; k < z.length; k++) s += z[k] = Math.exp(z[k] - mx);
+    for (let k = 0; k < z.length; k++) z[k] /= s;
+    probs.push(z);
+    va.push([Math.max(-1, Math.min(1, a)), Math.max(-1, Math.min(1, v))]);
+  }
+  return { probs, va };
+}
+
+/** One fitted voice classifier: standardiser of its input, feature subset, heads. */
+export interface VoiceHeadsModel {
+  std: Standardiser;
+  select?: readonly number[];
+  heads: Heads;
+}
+
+const pick = (x: Float32Array, select?: readonly number[]) => (select ? Float32Array.from(select, (i) => x[i]) : x);
+
+export function fitVoiceHeads(xs: Float32Array[], y: number[], va: [number, number][], K: number, cfg: HeadsConfig, select?: readonly number[]): VoiceHeadsModel {
+  const std = fitStandardiser(xs);
+  const heads = trainHeads(
+    xs.map((x) => pick(standardise(x, std), select)),
+    y,
+    va,
+    K,
+    cfg,
+  );
+  return { std, select, heads };
+}
+
+export function predictVoiceHeads(m: VoiceHeadsModel, xs: Float32Array[]): { probs: Float32Array[]; va: [number, number][] } {
+  return predictHeads(
+    m.heads,
+    xs.map((x) => pick(standardise(x, m.std), m.select)),
+  );
+}
+
+/**
+ * ONNX graph: `features` [N, D] → standardise → clip ±5 → (selected features) → (RFF: MatMul, Add, Cos, Mul)
+ * → `probs` [N, K] (softmax) and `va` [N, 2] (arousal, valence, clipped to ±1).
+ */
+export function exportVoiceHeads(m: VoiceHeadsModel, inputDim: number, meta: { producer: string; doc: string; props: Record<string, string> }): Uint8Array {
+  const g = new GraphBuilder();
+  const { heads: h } = m;
+  let x = g.input('features', 'float', ['N', inputDim]);
+  x = g.node('Sub', [x, g.float('mean', m.std.mean, [inputDim])]);
+  x = g.node('Div', [x, g.float('std', m.std.std, [inputDim])]);
+  x = g.node('Clip', [x, g.float('clip_min', [-CLIP_Z], []), g.float('clip_max', [CLIP_Z], [])]);
+  if (m.select) x = g.node('Gather', [x, g.int64('selected_features', [...m.select])], { axis: 1 });
+  let F = h.D;
+  if (h.rff) {
+    F = h.rff.M;
+    x = g.node('MatMul', [x, g.float('rff_omega', h.rff.omega, [h.D, F])]);
+    x = g.node('Add', [x, g.float('rff_phase', h.rff.phase, [F])]);
+    x = g.node('Cos', [x]);
+    x = g.node('Mul', [x, g.float('rff_scale', [Math.sqrt(2 / F)], [])]);
+  }
+  const logits = g.dense(x, h.W, h.b, F, h.K, 'cls');
+  g.node('Softmax', [logits], { axis: -1 }, 'probs');
+  const va = g.dense(x, h.Wva, h.bva, F, 2, 'va');
+  g.node('Clip', [va, g.float('va_min', [-1], []), g.float('va_max', [1], [])], {}, 'va');
+  g.output('probs', 'float', ['N', h.K]);
+  g.output('va', 'float', ['N', 2]);
+  return g.toBytes(meta);
+}
+
+/** Unweighted average recall, macro-F1 and accuracy over the classes present in the truth. */
+export function scoreClasses(truth: number[], pred: number[], K: number): { uar: number; macroF1: number; accuracy: number; n: number; confusion: number[][] } {
+  const cm = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  truth.forEach((t, i) => cm[t][pred[i]]++);
+  let correct = 0;
+  const rec: number[] = [];
+  const f1: number[] = [];
+  for (let k = 0; k < K; k++) {
+    correct += cm[k][k];
+    const sup = cm[k].reduce((a, b) => a + b, 0);
+    if (!sup) continue;
+    const predicted = cm.reduce((a, r) => a + r[k], 0);
+    const r = cm[k][k] / sup;
+    const p = predicted ? cm[k][k] / predicted : 0;
+    rec.push(r);
+    f1.push(r + p > 0 ? (2 * r * p) / (r + p) : 0);
+  }
+  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : 0);
+  return { uar: mean(rec), macroF1: mean(f1), accuracy: truth.length ? correct / truth.length : 0, n: truth.length, confusion: cm };
+}
+
+/** Spearman rank correlation (average ranks for ties). */
+export function spearman(a: number[], b: number[]): number {
+  const rank = (v: number[]) => {
+    const idx = v.map((x, i) => [x, i] as const).sort((p, q) => p[0] - q[0]);
+    const r = new Array<number>(v.length);
+    for (let i = 0; i < idx.length; ) {
+      let j = i;
+      while (j + 1 < idx.length && idx[j + 1][0] === idx[i][0]) j++;
+      for (let k = i; k <= j; k++) r[idx[k][1]] = (i + j) / 2;
+      i = j + 1;
+    }
+    return r;
+  };
+  const ra = rank(a);
+  const rb = rank(b);
+  const n = a.length;
+  const ma = ra.reduce((s, x) => s + x, 0) / n;
+  const mb = rb.reduce((s, x) => s + x, 0) / n;
+  let num = 0;
+  let da = 0;
+  let db = 0;
+  for (let i = 0; i < n; i++) {
+    num += (ra[i] - ma) * (rb[i] - mb);
+    da += (ra[i] - ma) ** 2;
+    db += (rb[i] - mb) ** 2;
+  }
+  return da > 0 && db > 0 ? num / Math.sqrt(da * db) : 0;
+}
