@@ -4,7 +4,8 @@
  *
  * A model reads emosig's feature vector, standardises it (inside its ONNX graph), optionally keeps a subset of
  * features, optionally maps it through random Fourier features (an approximation of an RBF kernel, Rahimi &
- * Recht 2007: cos(x·Ω + β)·√(2/M) with Ω ~ N(0, 2γ)), and has two linear heads trained jointly with Adam:
+ * Recht 2007: cos(x·Ω + β)·√(2/M) with Ω ~ N(0, 2γ)), optionally one trained ReLU hidden layer, and has two
+ * linear heads trained jointly with Adam:
  * a softmax over the labels (class-balanced, label-smoothed cross-entropy) and arousal/valence regressors
  * (squared error; rows without targets are masked). Seeded, so the same data gives the same model.
  *
@@ -81,6 +82,8 @@ export interface HeadsConfig {
   /** Weight of the arousal/valence squared error beside the cross-entropy. */
   vaWeight: number;
   seed: number;
+  /** Units of one trained ReLU hidden layer before the heads (0 or absent = none). */
+  hidden?: number;
 }
 
 export const DEFAULT_HEADS: HeadsConfig = { rff: 0, gammaScale: 1, l2: 1e-3, epochs: 30, lr: 3e-3, batch: 64, labelSmoothing: 0.05, vaWeight: 1, seed: 7 };
@@ -90,7 +93,9 @@ export interface Heads {
   /** Input width after the feature selection. */
   D: number;
   rff?: { M: number; omega: Float32Array; phase: Float32Array };
-  /** [F, K] row-major, F = M or D. */
+  /** A trained ReLU layer after φ: W [F, H] row-major, b [H]. */
+  hidden?: { H: number; W: Float32Array; b: Float32Array };
+  /** [F, K] row-major, F = H, M or D. */
   W: Float32Array;
   b: Float32Array;
   /** [F, 2] row-major: arousal, valence. */
@@ -163,19 +168,30 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
   const cw = counts.map((c) => (c > 0 ? labelled / (present * c) : 0));
 
   const O = K + 2; // outputs: K logits, arousal, valence
-  const W = new Float32Array(F * O);
+  const Hn = cfg.hidden ?? 0;
+  const G = Hn > 0 ? Hn : F; // width feeding the heads
+  const W = new Float32Array(G * O);
   const b = new Float32Array(O);
-  const mW = new Float32Array(W.length);
-  const vW = new Float32Array(W.length);
-  const mb = new Float32Array(O);
-  const vb = new Float32Array(O);
-  const gW = new Float32Array(W.length);
-  const gb = new Float32Array(O);
+  const W1 = new Float32Array(Hn > 0 ? F * Hn : 0);
+  const b1 = new Float32Array(Hn);
+  if (Hn > 0) {
+    const s1 = Math.sqrt(2 / F);
+    for (let i = 0; i < W1.length; i++) W1[i] = s1 * gauss(rand);
+    const s2 = Math.sqrt(1 / Hn);
+    for (let i = 0; i < W.length; i++) W[i] = s2 * gauss(rand);
+  }
+  const params = [W, b, W1, b1];
+  const grads = params.map((q) => new Float32Array(q.length));
+  const m1 = params.map((q) => new Float32Array(q.length));
+  const m2 = params.map((q) => new Float32Array(q.length));
+  const [gW, gb, gW1, gb1] = grads;
   const out = new Float32Array(O);
   const g = new Float32Array(O);
+  const h = new Float32Array(Hn);
+  const gh = new Float32Array(Hn);
   const order = Array.from({ length: N }, (_, i) => i);
-  const b1 = 0.9;
-  const b2 = 0.999;
+  const beta1 = 0.9;
+  const beta2 = 0.999;
   let step = 0;
   const eps = cfg.labelSmoothing;
   for (let ep = 0; ep < cfg.epochs; ep++) {
@@ -186,14 +202,26 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
     const lr = cfg.lr * (0.5 + 0.5 * Math.cos((Math.PI * ep) / cfg.epochs)); // cosine decay
     for (let s = 0; s < N; s += cfg.batch) {
       const e = Math.min(N, s + cfg.batch);
-      gW.fill(0);
-      gb.fill(0);
+      for (const q of grads) q.fill(0);
       for (let r = s; r < e; r++) {
         const i = order[r];
         const p = P.subarray(i * F, (i + 1) * F);
+        let a: Float32Array = p;
+        if (Hn > 0) {
+          h.set(b1);
+          for (let f = 0; f < F; f++) {
+            const v = p[f];
+            if (v === 0) continue;
+            const row = f * Hn;
+            for (let u = 0; u < Hn; u++) h[u] += v * W1[row + u];
+          }
+          for (let u = 0; u < Hn; u++) if (h[u] < 0) h[u] = 0;
+          a = h;
+        }
         out.set(b);
-        for (let f = 0; f < F; f++) {
-          const v = p[f];
+        for (let f = 0; f < G; f++) {
+          const v = a[f];
+          if (v === 0) continue;
           const row = f * O;
           for (let o = 0; o < O; o++) out[o] += v * W[row + o];
         }
@@ -208,55 +236,88 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
             g[k] = (Math.exp(out[k] - mx) / z - t) * cw[y[i]];
           }
         }
-        for (let a = 0; a < 2; a++) {
-          const t = va[i]?.[a];
-          if (t !== undefined && Number.isFinite(t)) g[K + a] = 2 * cfg.vaWeight * (out[K + a] - t);
+        for (let q = 0; q < 2; q++) {
+          const t = va[i]?.[q];
+          if (t !== undefined && Number.isFinite(t)) g[K + q] = 2 * cfg.vaWeight * (out[K + q] - t);
         }
-        for (let f = 0; f < F; f++) {
-          const v = p[f];
+        for (let f = 0; f < G; f++) {
+          const v = a[f];
           if (v === 0) continue;
           const row = f * O;
           for (let o = 0; o < O; o++) gW[row + o] += v * g[o];
         }
         for (let o = 0; o < O; o++) gb[o] += g[o];
+        if (Hn > 0) {
+          for (let u = 0; u < Hn; u++) {
+            if (h[u] <= 0) {
+              gh[u] = 0;
+              continue;
+            }
+            let t = 0;
+            const row = u * O;
+            for (let o = 0; o < O; o++) t += W[row + o] * g[o];
+            gh[u] = t;
+            gb1[u] += t;
+          }
+          for (let f = 0; f < F; f++) {
+            const v = p[f];
+            if (v === 0) continue;
+            const row = f * Hn;
+            for (let u = 0; u < Hn; u++) gW1[row + u] += v * gh[u];
+          }
+        }
       }
       const n = e - s;
       step++;
-      const c1 = 1 - b1 ** step;
-      const c2 = 1 - b2 ** step;
-      for (let w = 0; w < W.length; w++) {
-        const gr = gW[w] / n + cfg.l2 * W[w];
-        mW[w] = b1 * mW[w] + (1 - b1) * gr;
-        vW[w] = b2 * vW[w] + (1 - b2) * gr * gr;
-        W[w] -= (lr * (mW[w] / c1)) / (Math.sqrt(vW[w] / c2) + 1e-8);
-      }
-      for (let o = 0; o < O; o++) {
-        const gr = gb[o] / n;
-        mb[o] = b1 * mb[o] + (1 - b1) * gr;
-        vb[o] = b2 * vb[o] + (1 - b2) * gr * gr;
-        b[o] -= (lr * (mb[o] / c1)) / (Math.sqrt(vb[o] / c2) + 1e-8);
-      }
+      const c1 = 1 - beta1 ** step;
+      const c2 = 1 - beta2 ** step;
+      params.forEach((q, pi) => {
+        const gq = grads[pi];
+        const ma = m1[pi];
+        const va2 = m2[pi];
+        const decay = pi % 2 === 0 ? cfg.l2 : 0; // L2 on weights, not biases
+        for (let w = 0; w < q.length; w++) {
+          const gr = gq[w] / n + decay * q[w];
+          ma[w] = beta1 * ma[w] + (1 - beta1) * gr;
+          va2[w] = beta2 * va2[w] + (1 - beta2) * gr * gr;
+          q[w] -= (lr * (ma[w] / c1)) / (Math.sqrt(va2[w] / c2) + 1e-8);
+        }
+      });
     }
   }
   // split the joint weights into the two heads
-  const Wc = new Float32Array(F * K);
-  const Wva = new Float32Array(F * 2);
-  for (let f = 0; f < F; f++) {
+  const Wc = new Float32Array(G * K);
+  const Wva = new Float32Array(G * 2);
+  for (let f = 0; f < G; f++) {
     for (let k = 0; k < K; k++) Wc[f * K + k] = W[f * O + k];
     Wva[f * 2] = W[f * O + K];
     Wva[f * 2 + 1] = W[f * O + K + 1];
   }
-  return { K, D, rff, W: Wc, b: b.slice(0, K), Wva, bva: b.slice(K) };
+  return { K, D, rff, ...(Hn > 0 ? { hidden: { H: Hn, W: W1, b: b1 } } : {}), W: Wc, b: b.slice(0, K), Wva, bva: b.slice(K) };
 }
 
 /** What the exported graph computes after standardisation and selection: probabilities and [arousal, valence]. */
 export function predictHeads(h: Heads, xs: Float32Array[]): { probs: Float32Array[]; va: [number, number][] } {
-  const F = h.rff ? h.rff.M : h.D;
-  const p = new Float32Array(F);
+  const F0 = h.rff ? h.rff.M : h.D;
+  const F = h.hidden ? h.hidden.H : F0;
+  const p0 = new Float32Array(F0);
+  const hid = new Float32Array(h.hidden?.H ?? 0);
   const probs: Float32Array[] = [];
   const va: [number, number][] = [];
   for (const x of xs) {
-    phi(h, x, p);
+    phi(h, x, p0);
+    let p = p0;
+    if (h.hidden) {
+      const { H, W, b } = h.hidden;
+      hid.set(b);
+      for (let f = 0; f < F0; f++) {
+        const v = p0[f];
+        if (v === 0) continue;
+        for (let u = 0; u < H; u++) hid[u] += v * W[f * H + u];
+      }
+      for (let u = 0; u < H; u++) if (hid[u] < 0) hid[u] = 0;
+      p = hid;
+    }
     const z = Float32Array.from(h.b);
     let a = h.bva[0];
     let v = h.bva[1];
@@ -325,6 +386,10 @@ export function exportVoiceHeads(m: VoiceHeadsModel, inputDim: number, meta: { p
     x = g.node('Add', [x, g.float('rff_phase', h.rff.phase, [F])]);
     x = g.node('Cos', [x]);
     x = g.node('Mul', [x, g.float('rff_scale', [Math.sqrt(2 / F)], [])]);
+  }
+  if (h.hidden) {
+    x = g.node('Relu', [g.dense(x, h.hidden.W, h.hidden.b, F, h.hidden.H, 'hidden')]);
+    F = h.hidden.H;
   }
   const logits = g.dense(x, h.W, h.b, F, h.K, 'cls');
   g.node('Softmax', [logits], { axis: -1 }, 'probs');
