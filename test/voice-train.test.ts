@@ -79,6 +79,15 @@ describe('emosig train voice (synthetic espeak-ng fixture: 3 speakers × anger/s
     expect(bad.stderr).toContain('MODEL_MISSING');
   }, 120_000);
 
+  it('analyze({ voiceModel }) uses the folder, and the signature carries each voice model\'s licence', async () => {
+    const { analyze } = await import('../src/fusion/analyze.js');
+    const own = await analyze({ audio: join(FIX, 'spk1_anger_1.wav'), voiceModel: out, speakers: ['customer'] });
+    const v = own.interaction.models.find((m) => m.modality === 'voice')!;
+    expect([v.name, v.license]).toEqual(['model', 'CC0 test fixture']);
+    const shipped = await analyze({ audio: join(FIX, 'spk1_anger_1.wav'), speakers: ['customer'] });
+    expect(shipped.interaction.models.find((m) => m.modality === 'voice')!.license).toMatch(/research-only, non-commercial/);
+  }, 60_000);
+
   it('the shipped model says it is research-only', async () => {
     const m = await loadVoiceModel();
     expect(m.card.license).toMatch(/research-only, non-commercial/);
