@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
+import { existsSync } from 'node:fs';
+import { readCorpus, haveSpeechData, loadClip16k, SPEECH_DIR } from '../scripts/lib/voice-data.js';
 import { trainHeads, fitVoiceHeads, predictVoiceHeads, exportVoiceHeads, speakerBaseline, spearman, scoreClasses, mulberry32, DEFAULT_HEADS } from '../src/audio/trainer.js';
 
 /** Three Gaussian blobs in 6-D; arousal = class index − 1. */
@@ -64,5 +66,20 @@ describe('voice learner (src/audio/trainer.ts)', () => {
     expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1, 6);
     expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 6);
     expect(spearman([1, 1, 2, 2], [1, 1, 2, 2])).toBeCloseTo(1, 6);
+  });
+});
+
+
+describe.skipIf(!haveSpeechData(['ravdess', 'emodb', 'turev']) && process.env.CI !== 'true')(`the three speech corpora (${SPEECH_DIR}; skipped when absent)`, () => {
+  it('reads RAVDESS, EmoDB and TurEV-DB with core labels; TurEV-DB decodes from 8 kHz mu-law to 16 kHz', async () => {
+    expect(existsSync(SPEECH_DIR)).toBe(true);
+    const t = readCorpus('turev');
+    expect(t.length).toBe(1735);
+    expect(new Set(t.map((c) => c.core))).toEqual(new Set(['anger', 'neutral', 'joy', 'sadness']));
+    expect(new Set(t.map((c) => c.speaker)).size).toBe(6);
+    expect(readCorpus('ravdess').length).toBe(1080);
+    expect(readCorpus('emodb').length).toBe(535);
+    const x = await loadClip16k(t[0].path);
+    expect(x.length).toBeGreaterThan(16000 * 0.3);
   });
 });
