@@ -131,15 +131,16 @@ async function load16k(path: string): Promise<Float32Array> {
   return info.sampleRate === 16000 ? channels[0] : resample(channels[0], info.sampleRate, 16000);
 }
 
-/** The configuration the shipped model was selected with (leave-one-corpus-out), else the default. */
-function shippedConfig(): BundleConfig {
+/** The configuration and personal-model weight the shipped model was selected with (leave-one-corpus-out), else defaults. */
+function shippedConfig(): { cfg: BundleConfig; weight: number } {
   try {
-    const card = JSON.parse(readFileSync(join(modelPath('voice'), 'voice.json'), 'utf8')) as { config?: BundleConfig };
-    if (card.config?.clip?.heads && card.config.personal?.heads) return card.config;
+    const card = JSON.parse(readFileSync(join(modelPath('voice'), 'voice.json'), 'utf8')) as { config?: BundleConfig; personal?: { weight?: number } };
+    const w = card.personal?.weight;
+    if (card.config?.clip?.heads && card.config.personal?.heads) return { cfg: card.config, weight: typeof w === 'number' && w >= 0 && w <= 1 ? w : 0.5 };
   } catch {
     // fall through
   }
-  return DEFAULT_BUNDLE;
+  return { cfg: DEFAULT_BUNDLE, weight: 0.5 };
 }
 
 export async function trainVoiceModel(opts: TrainVoiceOptions): Promise<TrainVoiceResult> {
@@ -175,7 +176,7 @@ export async function trainVoiceModel(opts: TrainVoiceOptions): Promise<TrainVoi
   }
 
   // speaker-independent cross-validation
-  const cfg = shippedConfig();
+  const { cfg, weight: w } = shippedConfig();
   const F = Math.max(2, Math.min(opts.folds ?? 5, speakers.length));
   const pooled: Record<string, { truth: number[]; pred: number[]; a: number[]; ta: number[] }> = {};
   const add = (key: string, truth: number, probs: Float32Array, a: number, ta: number) => {
@@ -187,7 +188,6 @@ export async function trainVoiceModel(opts: TrainVoiceOptions): Promise<TrainVoi
     pooled[key].a.push(a);
     pooled[key].ta.push(ta);
   };
-  const w = 0.5;
   for (let f = 0; f < F; f++) {
     const held = new Set(speakers.filter((_, i) => i % F === f));
     const train = data.filter((d) => !held.has(d.speaker));
@@ -243,7 +243,7 @@ export async function trainVoiceModel(opts: TrainVoiceOptions): Promise<TrainVoi
     personalWeight: w,
     extra: { trainingRows: data.length, cv },
   });
-  const card = customCard(name, license, labels, rows.length, speakers.length, F, cv, basename(opts.manifest));
+  const card = customCard(name, license, labels, rows.length, speakers.length, F, cv, basename(opts.manifest), w);
   const tmp = `${out}.tmp-${process.pid}`;
   try {
     rmSync(tmp, { recursive: true, force: true });
@@ -261,7 +261,7 @@ export async function trainVoiceModel(opts: TrainVoiceOptions): Promise<TrainVoi
   return { dir: out, labels: [...labels], clips: rows.length, speakers: speakers.length, folds: F, cv, card };
 }
 
-function customCard(name: string, license: string, labels: string[], clips: number, speakers: number, folds: number, cv: TrainVoiceResult['cv'], manifest: string): string {
+function customCard(name: string, license: string, labels: string[], clips: number, speakers: number, folds: number, cv: TrainVoiceResult['cv'], manifest: string, w: number): string {
   const f3 = (v: number | undefined) => (v === undefined ? '–' : v.toFixed(3));
   const lines = [
     `# Model card: ${name}`,
@@ -275,7 +275,7 @@ function customCard(name: string, license: string, labels: string[], clips: numb
     '',
     `## Accuracy (speaker-independent, ${folds} folds over speakers)`,
     '',
-    'Personal: each recording judged against a baseline from the same speaker\'s other recordings, averaged with the clip model.',
+    `Personal: each recording judged against a baseline from the same speaker's other recordings (personal model weighted ${w} against the clip model, as \`personal.weight\` in voice.json).`,
     '',
     '| mode | copy | UAR | macro-F1 | accuracy | arousal ρ | n |',
     '|---|---|---:|---:|---:|---:|---:|',
