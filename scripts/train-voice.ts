@@ -18,6 +18,7 @@
  * bench/results/voice-accuracy.{json,md}.
  */
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import * as ort from 'onnxruntime-node';
@@ -28,7 +29,9 @@ import { bundleFiles, fitBundle, predictClip, type BundleConfig } from '../src/a
 import { CORPORA, CORPUS_INFO, type Corpus } from './lib/voice-data.js';
 import { K, toRow, fitRows, trainAndScore, metrics, mergeScored, labelsOf, type Row, type Scored, type Metrics, type Protocol } from './lib/voice-eval.js';
 import { CACHE, type FeatureRow } from './voice-features.js';
+import { hiddenSizes, type HeadsConfig } from '../src/audio/trainer.js';
 import { CANDIDATES } from './lib/voice-candidates.js';
+import { replaceBlock } from './lib/readme-block.js';
 
 const ROOT = packageRoot();
 const OUT = join(ROOT, 'models', 'voice');
@@ -36,9 +39,36 @@ const RESULTS = join(ROOT, 'bench', 'results');
 export const VOICE_LICENSE =
   'research-only, non-commercial: trained on RAVDESS (CC BY-NC-SA 4.0), EmoDB (free for research) and TurEV-DB (CC BY-NC-ND 4.0)';
 
-const describeClip = (c: BundleConfig['clip']) => `${c.features} features, ${c.heads.rff ? `RFF ${c.heads.rff} (RBF approx.)` : 'linear'}, L2 ${c.heads.l2}`;
+const describeHeads = (h: HeadsConfig) => {
+  const hs = hiddenSizes(h);
+  const base = h.rff ? `RFF ${h.rff} (RBF approx.)` : hs.length ? `MLP ${hs.join('→')} ReLU${h.dropout ? `, dropout ${h.dropout}` : ''}` : 'linear';
+  return `${base}, L2 ${h.l2}${hs.length ? `, ${h.epochs} epochs${(h.ensemble ?? 1) > 1 ? ` × ${h.ensemble} members` : ''}` : ''}`;
+};
+const describeClip = (c: BundleConfig['clip']) => `${c.features} features, ${describeHeads(c.heads)}`;
 const describePersonal = (c: BundleConfig['personal']) =>
-  `${c.features} features, ${c.heads.rff ? `RFF ${c.heads.rff}` : 'linear'}, baseline mean from ${c.baseline.calmFraction < 1 ? `the calmest ${c.baseline.calmFraction * 100} % (clip-model arousal)` : 'all segments'}`;
+  `${c.features} features, ${describeHeads(c.heads)}, baseline mean from ${c.baseline.calmFraction < 1 ? `the calmest ${c.baseline.calmFraction * 100} % (clip-model arousal)` : 'all segments'}`;
+
+/**
+ * Results of one (configuration, split) evaluation are cached under .cache/voice-eval/ (keyed by the configuration,
+ * the split and the feature cache's size), so an interrupted run resumes; delete the folder to recompute.
+ */
+const EVAL_CACHE = join(ROOT, '.cache', 'voice-eval');
+type Stored = Record<string, { truth: number[]; probs: number[][]; clipProbs: number[][]; arousal: number[]; trueArousal: number[] }>;
+function cachedScore(cfg: BundleConfig, split: string, run: () => Record<string, Scored>): Record<string, Scored> {
+  const key = createHash('sha1').update(JSON.stringify({ cfg, split, v: 1 })).digest('hex').slice(0, 16);
+  const f = join(EVAL_CACHE, `${key}.json`);
+  if (existsSync(f)) {
+    const st = JSON.parse(readFileSync(f, 'utf8')) as Stored;
+    return Object.fromEntries(Object.entries(st).map(([k, v]) => [k, { ...v, probs: v.probs.map((p) => Float32Array.from(p)), clipProbs: v.clipProbs.map((p) => Float32Array.from(p)) }]));
+  }
+  const sc = run();
+  mkdirSync(EVAL_CACHE, { recursive: true });
+  const st: Stored = Object.fromEntries(
+    Object.entries(sc).map(([k, v]) => [k, { truth: v.truth, probs: v.probs.map((p) => Array.from(p)), clipProbs: (v.clipProbs ?? v.probs).map((p) => Array.from(p)), arousal: v.arousal, trueArousal: v.trueArousal }]),
+  );
+  writeFileSync(f, JSON.stringify(st));
+  return sc;
+}
 
 function loadRows(): Row[] {
   if (!existsSync(CACHE)) {
@@ -50,9 +80,15 @@ function loadRows(): Row[] {
   return data.rows.map(toRow);
 }
 
+const fmt = (x: Sel) => JSON.stringify(x, (k, v) => (typeof v === 'number' ? +v.toFixed(3) : v));
 const log = (s: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const TEST_VARIANTS = ['clean', 'tel'] as const;
+/** How configurations are chosen (README and model card quote it). */
+export const SELECTION_RULE =
+  'a configuration\'s score is the mean of its leave-one-corpus-out score and its within-corpus (new speakers) score, both mean UARs over the as-stored and mu-law copies, the clip and personal models scored and chosen apart. ' +
+  'For the configuration reported for corpus C (nested), both are computed without C: the LOCO score between the two other corpora (train on one, test on the other, both directions) and the within-corpus score on each of them (half its speakers held out, training on the rest of the two). ' +
+  'For the shipped model: the mean over the three corpora of (outer LOCO score →X, mean of X\'s two inner within-corpus scores).';
 const PERSONAL: Protocol[] = ['others', 'skew70'];
 
 /** Weights of the personal model against the clip model (the product averages their probabilities). */
@@ -87,6 +123,10 @@ async function main(): Promise<void> {
   const byCorpus = (c: Corpus) => rows.filter((r) => r.corpus === c);
   const testOf = (c: Corpus) => byCorpus(c).filter((r) => (TEST_VARIANTS as readonly string[]).includes(r.variant));
 
+  const tag = `${rows.length}`;
+  const score = (cfg: BundleConfig, split: string, train: Row[], test: Row[]) =>
+    cachedScore(cfg, `${split}|${tag}`, () => trainAndScore(cfg, train, test, [...TEST_VARIANTS], ['clip', ...PERSONAL]).scored);
+
   // ---- 1. LOCO for every candidate (outer), and the inner LOCO between the two other corpora
   const loco: Record<string, Record<string, { sel: Sel; sc: Record<string, Scored>; allowed: number[] }>> = {};
   for (const c of CORPORA) {
@@ -96,16 +136,24 @@ async function main(): Promise<void> {
     loco[c] = {};
     for (const cand of CANDIDATES) {
       const t0 = performance.now();
-      const { scored } = trainAndScore(cand.cfg, train, test, [...TEST_VARIANTS], ['clip', ...PERSONAL]);
+      const scored = score(cand.cfg, `loco:${c}`, train, test);
       loco[c][cand.id] = { sel: selScores(scored, allowed), sc: scored, allowed };
       log(`LOCO →${c} ${cand.id}: ${JSON.stringify(loco[c][cand.id].sel, (k, v) => (typeof v === 'number' ? +v.toFixed(3) : v))} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
   }
-  const chosen: Record<string, { clip: string; personal: string; weight: number; inner: Record<string, Sel> }> = {};
+  // Inner within-corpus score of corpus X without corpus C: the speakers of X at even positions (sorted) are held
+  // out; training on every other row of the corpora except C (X's other speakers included).
+  const innerWithin: Record<string, Record<string, Record<string, Sel>>> = {}; // [C][X][candidate]
+  const chosen: Record<string, { clip: string; personal: string; weight: number; inner: Record<string, Sel>; innerLoco: Record<string, Sel>; innerWithin: Record<string, Sel> }> = {};
+  const avg = (xs: Sel[]): Sel => Object.fromEntries(Object.keys(xs[0]).map((k) => [k, mean(xs.map((x) => x[k]))]));
   for (const c of CORPORA) {
     const [a, b] = CORPORA.filter((x) => x !== c);
+    const innerLoco: Record<string, Sel> = {};
+    const innerW: Record<string, Sel> = {};
     const inner: Record<string, Sel> = {};
+    innerWithin[c] = { [a]: {}, [b]: {} };
     for (const cand of CANDIDATES) {
+      const t0 = performance.now();
       const s: Sel[] = [];
       for (const [from, to] of [
         [a, b],
@@ -114,15 +162,26 @@ async function main(): Promise<void> {
         const train = byCorpus(from);
         const test = testOf(to);
         const allowed = labelsOf(train).filter((k) => labelsOf(test).includes(k));
-        const { scored } = trainAndScore(cand.cfg, train, test, [...TEST_VARIANTS], ['clip', ...PERSONAL]);
-        s.push(selScores(scored, allowed));
+        s.push(selScores(score(cand.cfg, `inner:${from}->${to}`, train, test), allowed));
       }
-      inner[cand.id] = Object.fromEntries(Object.keys(s[0]).map((k) => [k, mean(s.map((x) => x[k]))]));
-      log(`inner (without ${c}) ${cand.id}: ${JSON.stringify(inner[cand.id], (k, v) => (typeof v === 'number' ? +v.toFixed(3) : v))}`);
+      innerLoco[cand.id] = avg(s);
+      const w: Sel[] = [];
+      for (const x of [a, b]) {
+        const spk = [...new Set(byCorpus(x).map((r) => r.speaker))].sort();
+        const held = new Set(spk.filter((_, i) => i % 2 === 0));
+        const train = rows.filter((r) => r.corpus !== c && !held.has(r.speaker));
+        const test = testOf(x).filter((r) => held.has(r.speaker));
+        const sel = selScores(score(cand.cfg, `innerWithin:${x}-without-${c}`, train, test), labelsOf(byCorpus(x)));
+        innerWithin[c][x][cand.id] = sel;
+        w.push(sel);
+      }
+      innerW[cand.id] = avg(w);
+      inner[cand.id] = avg([innerLoco[cand.id], innerW[cand.id]]);
+      log(`inner (without ${c}) ${cand.id}: LOCO ${fmt(innerLoco[cand.id])} within ${fmt(innerW[cand.id])} → score ${fmt(inner[cand.id])} (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
     const bestClip = CANDIDATES.reduce((p, q) => (inner[q.id].clip > inner[p.id].clip ? q : p)).id;
     const bestP = personalKeys.reduce((p, q) => (inner[q.id][q.key] > inner[p.id][p.key] ? q : p));
-    chosen[c] = { clip: bestClip, personal: bestP.id, weight: bestP.w, inner };
+    chosen[c] = { clip: bestClip, personal: bestP.id, weight: bestP.w, inner, innerLoco, innerWithin: innerW };
     log(`chosen without ${c}: clip ${chosen[c].clip}, personal ${chosen[c].personal} at weight ${bestP.w}`);
   }
   const locoCells: Record<string, { clip: Record<string, Cell>; personal: Record<string, Cell>; allowed: string[] }> = {};
@@ -147,7 +206,7 @@ async function main(): Promise<void> {
       const train = rows.filter((r) => !held.has(r.speaker));
       const test = rows.filter((r) => held.has(r.speaker) && (TEST_VARIANTS as readonly string[]).includes(r.variant));
       const t0 = performance.now();
-      const { scored } = trainAndScore(cfg, train, test, [...TEST_VARIANTS], ['clip', ...PERSONAL]);
+      const scored = score(cfg, `within:${c}:${F}:${f}`, train, test);
       for (const [k, v] of Object.entries(scored)) pooled[k] = pooled[k] ? mergeScored(pooled[k], v) : v;
       log(`within ${c} fold ${f}: ${held.size} speakers held out (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
     }
@@ -156,20 +215,31 @@ async function main(): Promise<void> {
     pooled = {};
   }
 
-  // ---- 3. the shipped configuration: best mean LOCO over the three corpora
-  const locoMean = (id: string, key: string) => mean(CORPORA.map((c) => loco[c][id].sel[key]));
-  const clipBest = CANDIDATES.reduce((p, q) => (locoMean(q.id, 'clip') > locoMean(p.id, 'clip') ? q : p));
-  const persBest = personalKeys.reduce((p, q) => (locoMean(q.id, q.key) > locoMean(p.id, p.key) ? q : p));
+  // ---- 3. the shipped configuration: best selection score over the three corpora, the mean of
+  //   (LOCO score of corpus X, within-corpus score of X), where the LOCO score is the outer LOCO →X and the
+  //   within-corpus score the mean of X's two inner within-corpus scores (each computed without one other corpus).
+  const withinOf = (x: Corpus, id: string): Sel => avg(CORPORA.filter((c) => c !== x).map((c) => innerWithin[c][x][id]));
+  const shipScore = (id: string): Sel => avg(CORPORA.map((x) => avg([loco[x][id].sel, withinOf(x, id)])));
+  const shipScores = Object.fromEntries(CANDIDATES.map((c) => [c.id, shipScore(c.id)]));
+  const clipBest = CANDIDATES.reduce((p, q) => (shipScores[q.id].clip > shipScores[p.id].clip ? q : p));
+  const persBest = personalKeys.reduce((p, q) => (shipScores[q.id][q.key] > shipScores[p.id][p.key] ? q : p));
   const finalCfg: BundleConfig = { clip: clipBest.cfg.clip, personal: CANDIDATES.find((c) => c.id === persBest.id)!.cfg.personal };
   const finalIds = { clip: clipBest.id, personal: persBest.id, weight: persBest.w };
+  // 2.0.0 was A / C@1 chosen by LOCO alone; any other choice is a new model
+  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : '2.1.0';
   log(`shipped configuration: clip ${finalIds.clip}, personal ${finalIds.personal} at weight ${finalIds.weight}`);
 
   const summary = {
     machine: '2 vCPU (shared), Node ' + process.version,
     date: new Date().toISOString(),
     candidates: CANDIDATES.map((c) => ({ id: c.id, clip: describeClip(c.cfg.clip), personal: describePersonal(c.cfg.personal) })),
-    chosenWithout: Object.fromEntries(CORPORA.map((c) => [c, { clip: chosen[c].clip, personal: chosen[c].personal, weight: chosen[c].weight, inner: chosen[c].inner }])),
+    selectionRule: SELECTION_RULE,
+    chosenWithout: Object.fromEntries(
+      CORPORA.map((c) => [c, { clip: chosen[c].clip, personal: chosen[c].personal, weight: chosen[c].weight, inner: chosen[c].inner, innerLoco: chosen[c].innerLoco, innerWithin: chosen[c].innerWithin }]),
+    ),
     locoAllCandidates: Object.fromEntries(CORPORA.map((c) => [c, Object.fromEntries(CANDIDATES.map((q) => [q.id, loco[c][q.id].sel]))])),
+    withinAllCandidates: Object.fromEntries(CORPORA.map((x) => [x, Object.fromEntries(CANDIDATES.map((q) => [q.id, withinOf(x, q.id)]))])),
+    shipScores,
     loco: locoCells,
     within,
     shipped: finalIds,
@@ -178,6 +248,7 @@ async function main(): Promise<void> {
   writeFileSync(join(RESULTS, 'voice-accuracy.json'), JSON.stringify(summary, (k, v) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v), 1));
   const md = accuracyMarkdown(summary);
   writeFileSync(join(RESULTS, 'voice-accuracy.md'), md);
+  if (!replaceBlock(join(ROOT, 'README.md'), 'voice-accuracy', readmeTables(md))) log('README.md has no voice-accuracy block: tables not copied there');
   console.log(md);
   if (evalOnly) return;
 
@@ -188,7 +259,7 @@ async function main(): Promise<void> {
   const trainedOn = 'RAVDESS actors 01-18 + EmoDB (2 s copy) + TurEV-DB (8 kHz mu-law); clean, telephone, noise, rate/level/codec augmentation';
   const { files, json } = bundleFiles(bundle, {
     name: 'emosig-voice',
-    version: '2.0.0',
+    version,
     license: VOICE_LICENSE,
     labels: [...CORE_LABELS],
     trainedOn,
@@ -211,7 +282,7 @@ async function main(): Promise<void> {
   want.forEach((p, i) => p.forEach((v, k) => (maxDiff = Math.max(maxDiff, Math.abs(v - got[i * K + k])))));
   if (maxDiff > 1e-4) throw new Error(`voice-clip.onnx differs from the trained model by ${maxDiff}`);
   log(`voice-clip.onnx matches the trained model (max |Δp| ${maxDiff.toExponential(1)})`);
-  writeFileSync(join(OUT, 'MODEL_CARD.md'), modelCard(md, rows.length, finalCfg, finalIds));
+  writeFileSync(join(OUT, 'MODEL_CARD.md'), modelCard(md, rows.length, finalCfg, finalIds, version));
   log(`wrote ${OUT}`);
 }
 
@@ -221,6 +292,8 @@ function accuracyMarkdown(s: {
   candidates: { id: string; clip: string; personal: string }[];
   chosenWithout: Record<string, { clip: string; personal: string; weight: number }>;
   locoAllCandidates: Record<string, Record<string, Sel>>;
+  withinAllCandidates: Record<string, Record<string, Sel>>;
+  shipScores: Record<string, Sel>;
   loco: Record<string, { clip: Record<string, Cell>; personal: Record<string, Cell>; allowed: string[] }>;
   within: Record<string, { clip: Record<string, Cell>; personal: Record<string, Cell>; folds: number; config: string }>;
   shipped: { clip: string; personal: string; weight: number };
@@ -269,13 +342,32 @@ function accuracyMarkdown(s: {
   for (const c of s.candidates) L.push(`| ${c.id} | ` + Object.values(s.locoAllCandidates).flatMap((v) => keys.map((k) => f3(v[c.id][k]))).join(' | ') + ' |');
   L.push(
     '',
-    `Configuration "X / Y@w": clip model of candidate X, personal model of candidate Y, personal probabilities weighted w against the clip model's. Shipped: ${s.shipped.clip} / ${s.shipped.personal}@${s.shipped.weight} (best mean LOCO score over the three corpora), trained on all three corpora.`,
+    "Within-corpus selection scores of every candidate (each corpus's speakers at even positions held out, training on the rest of the corpora in play, the mean of the two runs without one other corpus; same columns):",
+    '',
+    '| candidate | ' + Object.keys(s.withinAllCandidates).flatMap((c) => keys.map((k) => `${c} ${k}`)).join(' | ') + ' |',
+    '|---|' + Object.keys(s.withinAllCandidates).flatMap(() => keys.map(() => '---:')).join('|') + '|',
+  );
+  for (const c of s.candidates) L.push(`| ${c.id} | ` + Object.values(s.withinAllCandidates).flatMap((v) => keys.map((k) => f3(v[c.id][k]))).join(' | ') + ' |');
+  L.push('', 'Selection score of the shipped model (mean over the three corpora of the mean of the two tables above):', '', '| candidate | ' + keys.join(' | ') + ' |', '|---|' + keys.map(() => '---:').join('|') + '|');
+  for (const c of s.candidates) L.push(`| ${c.id} | ` + keys.map((k) => f3(s.shipScores[c.id][k])).join(' | ') + ' |');
+  L.push(
+    '',
+    `Selection rule (fixed before the candidates E and F were run): ${SELECTION_RULE}`,
+    '',
+    `Configuration "X / Y@w": clip model of candidate X, personal model of candidate Y, personal probabilities weighted w against the clip model's. Shipped: ${s.shipped.clip} / ${s.shipped.personal}@${s.shipped.weight}, trained on all three corpora.`,
   );
   return L.join('\n') + '\n';
 }
 
-function modelCard(accuracyMd: string, nRows: number, cfg: BundleConfig, ids: { clip: string; personal: string; weight: number }): string {
-  return `# Model card: emosig-voice 2.0.0
+/** The README's copy of the accuracy tables: the results file without its title, headings one level down. */
+export function readmeTables(md: string): string {
+  return md
+    .replace(/^# .*\n/, '')
+    .replace(/^## /gm, '#### ');
+}
+
+function modelCard(accuracyMd: string, nRows: number, cfg: BundleConfig, ids: { clip: string; personal: string; weight: number }, version: string): string {
+  return `# Model card: emosig-voice ${version}
 
 **Licence: research-only, non-commercial.** The model is trained on ${CORPORA.map((c) => `${CORPUS_INFO[c].name} (${CORPUS_INFO[c].language}, ${CORPUS_INFO[c].licence})`).join('; ')}.
 None of these allows commercial use, so neither does this model; \`voice.json\` and every result's \`models\` block say so
@@ -291,9 +383,10 @@ ${cfg.personal.floorFrac} × the training deviation: \`personal.stdFloor\`): ${d
 Both graphs standardise their input, and output \`probs\` [N, 7] and \`va\` [N, 2] (arousal, valence).
 With a speaker baseline (at least 4 segments and 8 s of speech) \`analyzeVoice\` weighs the personal model's probabilities
 ${ids.weight} against the clip model's ${(1 - ids.weight).toFixed(1)} (\`personal.weight\`, chosen by LOCO); without one it uses the clip model.
-Each model is a softmax layer and two regression heads trained jointly by emosig's own TypeScript learner
-(src/audio/trainer.ts: Adam, class-balanced label-smoothed cross-entropy + squared error on arousal/valence,
-L2, cosine learning-rate decay, fixed seeds); the RBF option is an explicit random-Fourier-feature map.
+Each model is a softmax layer and two regression heads (after optional ReLU hidden layers) trained jointly by emosig's
+own TypeScript learner (src/audio/trainer.ts: Adam, class-balanced label-smoothed cross-entropy + squared error on
+arousal/valence, L2, optional dropout, cosine learning-rate decay, fixed seeds); the RBF option is an explicit
+random-Fourier-feature map.
 
 **Training data.** ${nRows} vectors: every clip of RAVDESS speech actors 01–18 (1,080), the shared EmoDB copy (535; cut or
 padded to 2.0 s by a third party) and TurEV-DB (1,735; stored as 8 kHz mu-law), each as stored, through a mu-law
@@ -302,9 +395,10 @@ speaking rate (×0.85–1.15 speed perturbation), level (−20…+8 dB, clipped)
 (mu-law, A-law or none). Labels mapped to the core set: calm → neutral, boredom → neutral, happy → joy,
 sad → sadness, angry → anger. Arousal/valence targets from the label as said (calm and boredom lower arousal than neutral).
 
-**Selection and evaluation.** Leave-one-corpus-out, nested: the configuration reported for a corpus was chosen by
-a LOCO between the two other corpora only. The shipped configuration has the best mean LOCO score. Also
-speaker-independent folds within each corpus. Reproduce with \`npm run train:voice\` (seeded).
+**Selection and evaluation.** Six candidates (below): linear, RFF, 1.0.0's two-layer MLP and a one-layer MLP.
+Selection rule: ${SELECTION_RULE} (Version 2.0.0 was chosen by the LOCO score alone over candidates A–D; 2.1.0
+onwards by this rule over A–F.) Reported: leave-one-corpus-out and speaker-independent folds within each corpus, each
+with the configuration chosen without the reported corpus. Reproduce with \`npm run train:voice\` (seeded).
 
 ${accuracyMd.replace(/^# .*\n/, '')}
 **Known limits.** Acted speech only (two fixed sentences in RAVDESS, ten in EmoDB, words in TurEV-DB): spontaneous

@@ -24,8 +24,8 @@ describe('voice learner (src/audio/trainer.ts)', () => {
   it('learns separable classes and an arousal ranking, linear and with random Fourier features', () => {
     const tr = blobs(300, 1);
     const te = blobs(150, 2);
-    for (const [rff, hidden] of [[0, 0], [128, 0], [0, 32]]) {
-      const m = fitVoiceHeads(tr.xs, tr.y, tr.va, 3, { ...DEFAULT_HEADS, rff, hidden, epochs: 20 });
+    for (const [rff, hidden, dropout, ensemble] of [[0, 0, 0, 1], [128, 0, 0, 1], [0, 32, 0, 1], [0, [32, 16], 0.3, 2]] as const) {
+      const m = fitVoiceHeads(tr.xs, tr.y, tr.va, 3, { ...DEFAULT_HEADS, rff, hidden: hidden as number | number[], dropout, ensemble, epochs: 20 });
       const p = predictVoiceHeads(m, te.xs);
       const pred = p.probs.map((q) => q.indexOf(Math.max(...q)));
       expect(scoreClasses(te.y, pred, 3).uar).toBeGreaterThan(0.9);
@@ -40,9 +40,10 @@ describe('voice learner (src/audio/trainer.ts)', () => {
     expect(Array.from(a.W)).toEqual(Array.from(b.W));
   });
 
-  it('the exported ONNX graph computes what the trained model computes (probs and va), with a feature subset', async () => {
+  it('the exported ONNX graph computes what the trained model computes (probs and va), with a feature subset, for RFF, deep and ensembled models', async () => {
     const tr = blobs(90, 4);
-    const m = fitVoiceHeads(tr.xs, tr.y, tr.va, 3, { ...DEFAULT_HEADS, rff: 32, hidden: 8, epochs: 5 }, [0, 1, 2, 4]);
+    for (const extra of [{ rff: 32, hidden: 8 }, { hidden: [8, 4], dropout: 0.3, ensemble: 3 }]) {
+    const m = fitVoiceHeads(tr.xs, tr.y, tr.va, 3, { ...DEFAULT_HEADS, ...extra, epochs: 5 }, [0, 1, 2, 4]);
     const bytes = exportVoiceHeads(m, 6, { producer: 'test', doc: '', props: {} });
     const s = await ort.InferenceSession.create(bytes);
     const x = new Float32Array(tr.xs.length * 6);
@@ -53,6 +54,7 @@ describe('voice learner (src/audio/trainer.ts)', () => {
     const va = out.va.data as Float32Array;
     want.probs.forEach((p, i) => p.forEach((v, k) => expect(Math.abs(v - probs[i * 3 + k])).toBeLessThan(1e-4)));
     want.va.forEach((v, i) => expect(Math.abs(v[0] - va[i * 2])).toBeLessThan(1e-4));
+    }
   });
 
   it('a calm baseline takes its mean from the lowest-arousal segments', () => {

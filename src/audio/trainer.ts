@@ -82,8 +82,12 @@ export interface HeadsConfig {
   /** Weight of the arousal/valence squared error beside the cross-entropy. */
   vaWeight: number;
   seed: number;
-  /** Units of one trained ReLU hidden layer before the heads (0 or absent = none). */
-  hidden?: number;
+  /** Units of the trained ReLU hidden layer(s) before the heads: a width or one width per layer (0 or absent = none). */
+  hidden?: number | number[];
+  /** Dropout rate on the hidden layers while training (0 or absent = none). */
+  dropout?: number;
+  /** Members trained from seeds seed, seed+1000, …; their probabilities and arousal/valence are averaged (absent = 1). */
+  ensemble?: number;
 }
 
 export const DEFAULT_HEADS: HeadsConfig = { rff: 0, gammaScale: 1, l2: 1e-3, epochs: 30, lr: 3e-3, batch: 64, labelSmoothing: 0.05, vaWeight: 1, seed: 7 };
@@ -93,8 +97,8 @@ export interface Heads {
   /** Input width after the feature selection. */
   D: number;
   rff?: { M: number; omega: Float32Array; phase: Float32Array };
-  /** A trained ReLU layer after φ: W [F, H] row-major, b [H]. */
-  hidden?: { H: number; W: Float32Array; b: Float32Array };
+  /** Trained ReLU layers after φ, in order: W [in, H] row-major, b [H]. */
+  hidden?: { H: number; W: Float32Array; b: Float32Array }[];
   /** [F, K] row-major, F = H, M or D. */
   W: Float32Array;
   b: Float32Array;
@@ -168,27 +172,37 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
   const cw = counts.map((c) => (c > 0 ? labelled / (present * c) : 0));
 
   const O = K + 2; // outputs: K logits, arousal, valence
-  const Hn = cfg.hidden ?? 0;
-  const G = Hn > 0 ? Hn : F; // width feeding the heads
+  const Hs = hiddenSizes(cfg);
+  const L = Hs.length;
+  const dims = [F, ...Hs];
+  const G = L > 0 ? Hs[L - 1] : F; // width feeding the heads
   const W = new Float32Array(G * O);
   const b = new Float32Array(O);
-  const W1 = new Float32Array(Hn > 0 ? F * Hn : 0);
-  const b1 = new Float32Array(Hn);
-  if (Hn > 0) {
-    const s1 = Math.sqrt(2 / F);
-    for (let i = 0; i < W1.length; i++) W1[i] = s1 * gauss(rand);
-    const s2 = Math.sqrt(1 / Hn);
+  const Ws = Hs.map((h, l) => new Float32Array(dims[l] * h));
+  const bs = Hs.map((h) => new Float32Array(h));
+  if (L > 0) {
+    Ws.forEach((Wl, l) => {
+      const s1 = Math.sqrt(2 / dims[l]); // He initialisation
+      for (let i = 0; i < Wl.length; i++) Wl[i] = s1 * gauss(rand);
+    });
+    const s2 = Math.sqrt(1 / G);
     for (let i = 0; i < W.length; i++) W[i] = s2 * gauss(rand);
   }
-  const params = [W, b, W1, b1];
+  // even indices are weights (L2), odd are biases
+  const params = [W, b, ...Ws.flatMap((Wl, l) => [Wl, bs[l]])];
   const grads = params.map((q) => new Float32Array(q.length));
   const m1 = params.map((q) => new Float32Array(q.length));
   const m2 = params.map((q) => new Float32Array(q.length));
-  const [gW, gb, gW1, gb1] = grads;
+  const [gW, gb] = grads;
+  const gWs = Ws.map((_, l) => grads[2 + 2 * l]);
+  const gbs = Ws.map((_, l) => grads[3 + 2 * l]);
   const out = new Float32Array(O);
   const g = new Float32Array(O);
-  const h = new Float32Array(Hn);
-  const gh = new Float32Array(Hn);
+  const acts = Hs.map((h) => new Float32Array(h)); // post-ReLU (and dropout) activations
+  const masks = Hs.map((h) => new Float32Array(h));
+  const deltas = Hs.map((h) => new Float32Array(h));
+  const drop = cfg.dropout ?? 0;
+  const keepScale = 1 / (1 - drop);
   const order = Array.from({ length: N }, (_, i) => i);
   const beta1 = 0.9;
   const beta2 = 0.999;
@@ -207,15 +221,23 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
         const i = order[r];
         const p = P.subarray(i * F, (i + 1) * F);
         let a: Float32Array = p;
-        if (Hn > 0) {
-          h.set(b1);
-          for (let f = 0; f < F; f++) {
-            const v = p[f];
+        for (let l = 0; l < L; l++) {
+          const h = acts[l];
+          const H = Hs[l];
+          const Wl = Ws[l];
+          const In = dims[l];
+          h.set(bs[l]);
+          for (let f = 0; f < In; f++) {
+            const v = a[f];
             if (v === 0) continue;
-            const row = f * Hn;
-            for (let u = 0; u < Hn; u++) h[u] += v * W1[row + u];
+            const row = f * H;
+            for (let u = 0; u < H; u++) h[u] += v * Wl[row + u];
           }
-          for (let u = 0; u < Hn; u++) if (h[u] < 0) h[u] = 0;
+          const mk = masks[l];
+          for (let u = 0; u < H; u++) {
+            mk[u] = drop > 0 ? (rand() < drop ? 0 : keepScale) : 1;
+            h[u] = h[u] > 0 ? h[u] * mk[u] : 0;
+          }
           a = h;
         }
         out.set(b);
@@ -247,23 +269,48 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
           for (let o = 0; o < O; o++) gW[row + o] += v * g[o];
         }
         for (let o = 0; o < O; o++) gb[o] += g[o];
-        if (Hn > 0) {
-          for (let u = 0; u < Hn; u++) {
-            if (h[u] <= 0) {
-              gh[u] = 0;
-              continue;
+        // back through the hidden layers: δ_l = (W_{l+1} δ_{l+1}) ⊙ relu'(z_l) ⊙ dropout mask
+        for (let l = L - 1; l >= 0; l--) {
+          const H = Hs[l];
+          const h = acts[l];
+          const d = deltas[l];
+          const mk = masks[l];
+          if (l === L - 1) {
+            for (let u = 0; u < H; u++) {
+              if (h[u] <= 0) {
+                d[u] = 0;
+                continue;
+              }
+              let t = 0;
+              const row = u * O;
+              for (let o = 0; o < O; o++) t += W[row + o] * g[o];
+              d[u] = t * mk[u];
             }
-            let t = 0;
-            const row = u * O;
-            for (let o = 0; o < O; o++) t += W[row + o] * g[o];
-            gh[u] = t;
-            gb1[u] += t;
+          } else {
+            const Hn = Hs[l + 1];
+            const Wn = Ws[l + 1];
+            const dn = deltas[l + 1];
+            for (let u = 0; u < H; u++) {
+              if (h[u] <= 0) {
+                d[u] = 0;
+                continue;
+              }
+              let t = 0;
+              const row = u * Hn;
+              for (let o = 0; o < Hn; o++) t += Wn[row + o] * dn[o];
+              d[u] = t * mk[u];
+            }
           }
-          for (let f = 0; f < F; f++) {
-            const v = p[f];
+          const prev = l === 0 ? p : acts[l - 1];
+          const In = dims[l];
+          const gWl = gWs[l];
+          const gbl = gbs[l];
+          for (let u = 0; u < H; u++) gbl[u] += d[u];
+          for (let f = 0; f < In; f++) {
+            const v = prev[f];
             if (v === 0) continue;
-            const row = f * Hn;
-            for (let u = 0; u < Hn; u++) gW1[row + u] += v * gh[u];
+            const row = f * H;
+            for (let u = 0; u < H; u++) gWl[row + u] += v * d[u];
           }
         }
       }
@@ -293,31 +340,37 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
     Wva[f * 2] = W[f * O + K];
     Wva[f * 2 + 1] = W[f * O + K + 1];
   }
-  return { K, D, rff, ...(Hn > 0 ? { hidden: { H: Hn, W: W1, b: b1 } } : {}), W: Wc, b: b.slice(0, K), Wva, bva: b.slice(K) };
+  return { K, D, rff, ...(L > 0 ? { hidden: Hs.map((H, l) => ({ H, W: Ws[l], b: bs[l] })) } : {}), W: Wc, b: b.slice(0, K), Wva, bva: b.slice(K) };
+}
+
+/** The hidden layer widths of a configuration (none for a linear model). */
+export function hiddenSizes(cfg: Pick<HeadsConfig, 'hidden'>): number[] {
+  return (Array.isArray(cfg.hidden) ? cfg.hidden : cfg.hidden ? [cfg.hidden] : []).filter((h) => h > 0);
 }
 
 /** What the exported graph computes after standardisation and selection: probabilities and [arousal, valence]. */
 export function predictHeads(h: Heads, xs: Float32Array[]): { probs: Float32Array[]; va: [number, number][] } {
   const F0 = h.rff ? h.rff.M : h.D;
-  const F = h.hidden ? h.hidden.H : F0;
+  const layers = h.hidden ?? [];
+  const F = layers.length ? layers[layers.length - 1].H : F0;
   const p0 = new Float32Array(F0);
-  const hid = new Float32Array(h.hidden?.H ?? 0);
+  const hid = layers.map((L) => new Float32Array(L.H));
   const probs: Float32Array[] = [];
   const va: [number, number][] = [];
   for (const x of xs) {
     phi(h, x, p0);
     let p = p0;
-    if (h.hidden) {
-      const { H, W, b } = h.hidden;
-      hid.set(b);
-      for (let f = 0; f < F0; f++) {
-        const v = p0[f];
+    layers.forEach(({ H, W, b }, l) => {
+      const o = hid[l];
+      o.set(b);
+      for (let f = 0; f < p.length; f++) {
+        const v = p[f];
         if (v === 0) continue;
-        for (let u = 0; u < H; u++) hid[u] += v * W[f * H + u];
+        for (let u = 0; u < H; u++) o[u] += v * W[f * H + u];
       }
-      for (let u = 0; u < H; u++) if (hid[u] < 0) hid[u] = 0;
-      p = hid;
-    }
+      for (let u = 0; u < H; u++) if (o[u] < 0) o[u] = 0;
+      p = o;
+    });
     const z = Float32Array.from(h.b);
     let a = h.bva[0];
     let v = h.bva[1];
@@ -339,63 +392,77 @@ export function predictHeads(h: Heads, xs: Float32Array[]): { probs: Float32Arra
   return { probs, va };
 }
 
-/** One fitted voice classifier: standardiser of its input, feature subset, heads. */
+/** One fitted voice classifier: standardiser of its input, feature subset, heads (and further ensemble members). */
 export interface VoiceHeadsModel {
   std: Standardiser;
   select?: readonly number[];
   heads: Heads;
+  /** Every member of an ensemble (the first is `heads`); their outputs are averaged. Absent for one model. */
+  members?: Heads[];
 }
 
 const pick = (x: Float32Array, select?: readonly number[]) => (select ? Float32Array.from(select, (i) => x[i]) : x);
 
 export function fitVoiceHeads(xs: Float32Array[], y: number[], va: [number, number][], K: number, cfg: HeadsConfig, select?: readonly number[]): VoiceHeadsModel {
   const std = fitStandardiser(xs);
-  const heads = trainHeads(
-    xs.map((x) => pick(standardise(x, std), select)),
-    y,
-    va,
-    K,
-    cfg,
-  );
-  return { std, select, heads };
+  const inputs = xs.map((x) => pick(standardise(x, std), select));
+  const n = Math.max(1, cfg.ensemble ?? 1);
+  const members = Array.from({ length: n }, (_, i) => trainHeads(inputs, y, va, K, { ...cfg, seed: cfg.seed + 1000 * i }));
+  return { std, select, heads: members[0], ...(n > 1 ? { members } : {}) };
 }
 
 export function predictVoiceHeads(m: VoiceHeadsModel, xs: Float32Array[]): { probs: Float32Array[]; va: [number, number][] } {
-  return predictHeads(
-    m.heads,
-    xs.map((x) => pick(standardise(x, m.std), m.select)),
-  );
+  const inputs = xs.map((x) => pick(standardise(x, m.std), m.select));
+  const outs = (m.members ?? [m.heads]).map((h) => predictHeads(h, inputs));
+  if (outs.length === 1) return outs[0];
+  const n = outs.length;
+  return {
+    probs: xs.map((_, i) => Float32Array.from(outs[0].probs[i], (_, k) => outs.reduce((s, o) => s + o.probs[i][k], 0) / n)),
+    va: xs.map((_, i) => [outs.reduce((s, o) => s + o.va[i][0], 0) / n, outs.reduce((s, o) => s + o.va[i][1], 0) / n]),
+  };
 }
 
 /**
- * ONNX graph: `features` [N, D] → standardise → clip ±5 → (selected features) → (RFF: MatMul, Add, Cos, Mul)
- * → `probs` [N, K] (softmax) and `va` [N, 2] (arousal, valence, clipped to ±1).
+ * ONNX graph: `features` [N, D] → standardise → clip ±5 → (selected features) → per member: (RFF: MatMul, Add,
+ * Cos, Mul) → (ReLU layers) → softmax and clipped arousal/valence; members averaged → `probs` [N, K] and `va` [N, 2].
  */
 export function exportVoiceHeads(m: VoiceHeadsModel, inputDim: number, meta: { producer: string; doc: string; props: Record<string, string> }): Uint8Array {
   const g = new GraphBuilder();
-  const { heads: h } = m;
   let x = g.input('features', 'float', ['N', inputDim]);
   x = g.node('Sub', [x, g.float('mean', m.std.mean, [inputDim])]);
   x = g.node('Div', [x, g.float('std', m.std.std, [inputDim])]);
   x = g.node('Clip', [x, g.float('clip_min', [-CLIP_Z], []), g.float('clip_max', [CLIP_Z], [])]);
   if (m.select) x = g.node('Gather', [x, g.int64('selected_features', [...m.select])], { axis: 1 });
-  let F = h.D;
-  if (h.rff) {
-    F = h.rff.M;
-    x = g.node('MatMul', [x, g.float('rff_omega', h.rff.omega, [h.D, F])]);
-    x = g.node('Add', [x, g.float('rff_phase', h.rff.phase, [F])]);
-    x = g.node('Cos', [x]);
-    x = g.node('Mul', [x, g.float('rff_scale', [Math.sqrt(2 / F)], [])]);
+  const members = m.members ?? [m.heads];
+  const single = members.length === 1;
+  const vaMin = g.float('va_min', [-1], []);
+  const vaMax = g.float('va_max', [1], []);
+  const outs = members.map((h, mi) => {
+    const pre = single ? '' : `m${mi}_`;
+    let z = x;
+    let F = h.D;
+    if (h.rff) {
+      F = h.rff.M;
+      z = g.node('MatMul', [z, g.float(`${pre}rff_omega`, h.rff.omega, [h.D, F])]);
+      z = g.node('Add', [z, g.float(`${pre}rff_phase`, h.rff.phase, [F])]);
+      z = g.node('Cos', [z]);
+      z = g.node('Mul', [z, g.float(`${pre}rff_scale`, [Math.sqrt(2 / F)], [])]);
+    }
+    (h.hidden ?? []).forEach((L, l) => {
+      z = g.node('Relu', [g.dense(z, L.W, L.b, F, L.H, `${pre}hidden${l === 0 ? '' : l}`)]);
+      F = L.H;
+    });
+    const logits = g.dense(z, h.W, h.b, F, h.K, `${pre}cls`);
+    const probs = g.node('Softmax', [logits], { axis: -1 }, single ? 'probs' : undefined);
+    const va = g.node('Clip', [g.dense(z, h.Wva, h.bva, F, 2, `${pre}va`), vaMin, vaMax], {}, single ? 'va' : undefined);
+    return { probs, va };
+  });
+  if (!single) {
+    const inv = g.float('inv_members', [1 / members.length], []);
+    g.node('Mul', [g.node('Sum', outs.map((o) => o.probs)), inv], {}, 'probs');
+    g.node('Mul', [g.node('Sum', outs.map((o) => o.va)), inv], {}, 'va');
   }
-  if (h.hidden) {
-    x = g.node('Relu', [g.dense(x, h.hidden.W, h.hidden.b, F, h.hidden.H, 'hidden')]);
-    F = h.hidden.H;
-  }
-  const logits = g.dense(x, h.W, h.b, F, h.K, 'cls');
-  g.node('Softmax', [logits], { axis: -1 }, 'probs');
-  const va = g.dense(x, h.Wva, h.bva, F, 2, 'va');
-  g.node('Clip', [va, g.float('va_min', [-1], []), g.float('va_max', [1], [])], {}, 'va');
-  g.output('probs', 'float', ['N', h.K]);
+  g.output('probs', 'float', ['N', members[0].K]);
   g.output('va', 'float', ['N', 2]);
   return g.toBytes(meta);
 }
