@@ -19,7 +19,7 @@ import { clipsSpeechFeatures } from './speech.js';
 import { telephone } from './channel.js';
 import { FEATURE_NAMES } from './features.js';
 import { bundleFiles, fitBundle, predictClip, predictPersonal, baselineFrom, LABEL_ALIASES, LABEL_AV, DEFAULT_BUNDLE, type BundleConfig, type FitRow } from './voice-fit.js';
-import { scoreClasses, spearman } from './trainer.js';
+import { scoreClasses, spearman, hiddenSizes, type HeadsConfig } from './trainer.js';
 
 export interface TrainVoiceOptions {
   /** CSV manifest: path,label,speaker[,valence,arousal]. */
@@ -131,12 +131,21 @@ async function load16k(path: string): Promise<Float32Array> {
   return info.sampleRate === 16000 ? channels[0] : resample(channels[0], info.sampleRate, 16000);
 }
 
-/** The configuration and personal-model weight the shipped model was selected with (leave-one-corpus-out), else defaults. */
-function shippedConfig(): { cfg: BundleConfig; weight: number } {
+/**
+ * The configuration and personal-model weight the shipped model was selected with, else defaults. A model with
+ * hidden layers keeps at least the shipped training's number of optimiser steps on a smaller data set (its epochs
+ * scaled by shipped rows / rows, at most 200), so that a few hundred recordings do not leave it barely trained.
+ */
+function shippedConfig(rows: number): { cfg: BundleConfig; weight: number } {
   try {
-    const card = JSON.parse(readFileSync(join(modelPath('voice'), 'voice.json'), 'utf8')) as { config?: BundleConfig; personal?: { weight?: number } };
+    const card = JSON.parse(readFileSync(join(modelPath('voice'), 'voice.json'), 'utf8')) as { config?: BundleConfig; personal?: { weight?: number }; trainingRows?: number };
     const w = card.personal?.weight;
-    if (card.config?.clip?.heads && card.config.personal?.heads) return { cfg: card.config, weight: typeof w === 'number' && w >= 0 && w <= 1 ? w : 0.5 };
+    if (card.config?.clip?.heads && card.config.personal?.heads) {
+      const scale = (h: HeadsConfig): HeadsConfig =>
+        hiddenSizes(h).length && card.trainingRows && card.trainingRows > rows ? { ...h, epochs: Math.min(200, Math.ceil((h.epochs * card.trainingRows) / Math.max(1, rows))) } : h;
+      const c = card.config;
+      return { cfg: { clip: { ...c.clip, heads: scale(c.clip.heads) }, personal: { ...c.personal, heads: scale(c.personal.heads) } }, weight: typeof w === 'number' && w >= 0 && w <= 1 ? w : 0.5 };
+    }
   } catch {
     // fall through
   }
@@ -176,7 +185,7 @@ export async function trainVoiceModel(opts: TrainVoiceOptions): Promise<TrainVoi
   }
 
   // speaker-independent cross-validation
-  const { cfg, weight: w } = shippedConfig();
+  const { cfg, weight: w } = shippedConfig(data.length);
   const F = Math.max(2, Math.min(opts.folds ?? 5, speakers.length));
   const pooled: Record<string, { truth: number[]; pred: number[]; a: number[]; ta: number[] }> = {};
   const add = (key: string, truth: number, probs: Float32Array, a: number, ta: number) => {
