@@ -356,7 +356,7 @@ function accuracyMarkdown(s: {
   for (const c of s.candidates) L.push(`| ${c.id} | ` + keys.map((k) => f3(s.shipScores[c.id][k])).join(' | ') + ' |');
   L.push(
     '',
-    `Selection rule (fixed before the candidates E and F were run): ${SELECTION_RULE}`,
+    `Selection rule (fixed before the MLP candidates E, F and G were run): ${SELECTION_RULE}`,
     '',
     `Configuration "X / Y@w": clip model of candidate X, personal model of candidate Y, personal probabilities weighted w against the clip model's. Shipped: ${s.shipped.clip} / ${s.shipped.personal}@${s.shipped.weight}, trained on all three corpora.`,
   );
@@ -399,9 +399,9 @@ speaking rate (×0.85–1.15 speed perturbation), level (−20…+8 dB, clipped)
 (mu-law, A-law or none). Labels mapped to the core set: calm → neutral, boredom → neutral, happy → joy,
 sad → sadness, angry → anger. Arousal/valence targets from the label as said (calm and boredom lower arousal than neutral).
 
-**Selection and evaluation.** Six candidates (below): linear, RFF, 1.0.0's two-layer MLP and a one-layer MLP.
+**Selection and evaluation.** ${CANDIDATES.length} candidates (below): linear, RFF, 1.0.0's two-layer MLP (two training lengths) and a one-layer MLP.
 Selection rule: ${SELECTION_RULE} (Version 2.0.0 was chosen by the LOCO score alone over candidates A–D; 2.1.0
-onwards by this rule over A–F.) Reported: leave-one-corpus-out and speaker-independent folds within each corpus, each
+onwards by this rule over A–G.) Reported: leave-one-corpus-out and speaker-independent folds within each corpus, each
 with the configuration chosen without the reported corpus. Reproduce with \`npm run train:voice\` (seeded).
 
 ${accuracyMd.replace(/^# .*\n/, '')}
@@ -410,7 +410,7 @@ call-centre speech is less intense and the figures above overstate field accurac
 microphone, actors) accuracy drops sharply — the LOCO table is the figure to expect on unseen data, and it is far
 below the within-corpus one. The within-corpus (new speakers) figures are below those of voice model 1.0.0, which
 was trained and tested on RAVDESS and EmoDB alone (RAVDESS 0.58 per clip, EmoDB 0.68; README, "Voice accuracy"); no
-candidate here, 1.0.0's MLP architecture (trained for fewer steps) included, reached them in the three-corpus protocol. Surprise is learnt from RAVDESS alone. The fusion reliabilities in models/fusion were
+candidate here, 1.0.0's MLP architecture (at its step count, one member instead of three) included, reached them in the three-corpus protocol. Surprise is learnt from RAVDESS alone. The fusion reliabilities in models/fusion were
 fitted on the previous voice model (1.0.0) and have not been refitted. Not validated for children, elderly or
 pathological voices.
 `;

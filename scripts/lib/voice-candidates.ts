@@ -49,4 +49,13 @@ export const CANDIDATES: { id: string; cfg: BundleConfig }[] = [
       personal: { features: 'prosodic', heads: { ...H, hidden: 64, epochs: 8, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 },
     },
   },
+  // G (added after the first run with E and F, which took 12 min, not the feared hour): E trained for 1.0.0's
+  // number of optimiser steps per member (15 epochs ≈ 1,570 steps of 128), still 1 member instead of 3.
+  {
+    id: 'G',
+    cfg: {
+      clip: { features: 'all', heads: { ...V1, epochs: 15 } },
+      personal: { features: 'prosodic', heads: { ...V1, epochs: 15, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 },
+    },
+  },
 ];
