@@ -33,6 +33,9 @@ export const ERROR_CODES = [
   'MODEL_MISSING',
   'MODEL_INVALID',
   'BACKEND_UNAVAILABLE',
+  // training (emosig train voice)
+  'TRAIN_TOO_FEW_SPEAKERS',
+  'TRAIN_TOO_FEW_CLASSES',
   // fusion / stream
   'NOTHING_USABLE',
   'STREAM_CLOSED',

@@ -1,19 +1,29 @@
 /**
- * The labelled speech corpora in ../shared/data/speech (RAVDESS actors 01–18, EmoDB) and the
- * augmentations the voice model is trained with: telephone band (300–3400 Hz, 8 kHz, mu-law round trip)
- * and additive noise at 10–30 dB SNR.
+ * The labelled speech corpora in ../shared/data/speech (RAVDESS actors 01–18, EmoDB, TurEV-DB as 8 kHz
+ * mu-law) and the augmentations the voice model is trained with: telephone band (300–3400 Hz, 8 kHz,
+ * mu-law or A-law round trip), additive noise, level (gain and clipping) and speaking rate (speed perturbation).
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { packageRoot } from '../../src/runtime/paths.js';
 import { resample } from '../../src/audio/resample.js';
-import { g711RoundTrip } from '../../src/audio/g711.js';
+import { decodeWav } from '../../src/audio/decode.js';
 import { CORE_LABELS, type CoreLabel } from '../../src/signature/labels.js';
 
 export const SPEECH_DIR = resolve(packageRoot(), '..', 'shared', 'data', 'speech');
 
+export type Corpus = 'ravdess' | 'emodb' | 'turev';
+export const CORPORA: Corpus[] = ['ravdess', 'emodb', 'turev'];
+const FOLDER: Record<Corpus, string> = { ravdess: 'ravdess', emodb: 'emodb', turev: 'turev_db_8k' };
+/** Corpus display names and licences (all research-only). */
+export const CORPUS_INFO: Record<Corpus, { name: string; language: string; licence: string }> = {
+  ravdess: { name: 'RAVDESS speech, actors 01–18', language: 'English', licence: 'CC BY-NC-SA 4.0 (non-commercial)' },
+  emodb: { name: 'Berlin EmoDB (2.0 s cut copy)', language: 'German', licence: 'free for research' },
+  turev: { name: 'TurEV-DB (8 kHz G.711 mu-law copy)', language: 'Turkish', licence: 'CC BY-NC-ND 4.0 (non-commercial research)' },
+};
+
 export interface Clip {
-  corpus: 'ravdess' | 'emodb';
+  corpus: Corpus;
   path: string;
   /** Original corpus label (after lower-casing). */
   label: string;
@@ -34,15 +44,15 @@ export const RAVDESS_CORE: Record<string, CoreLabel> = {
   disgust: 'disgust',
   surprise: 'surprise',
 };
-/** Any corpus label (RAVDESS, EmoDB) → core label. */
+/** Any corpus label (RAVDESS, EmoDB, TurEV-DB) → core label. */
 const MAP: Record<string, CoreLabel> = { ...RAVDESS_CORE, boredom: 'neutral' };
 
-export function haveSpeechData(): boolean {
-  return existsSync(join(SPEECH_DIR, 'ravdess', 'manifest.csv')) && existsSync(join(SPEECH_DIR, 'emodb', 'manifest.csv'));
+export function haveSpeechData(corpora: Corpus[] = ['ravdess', 'emodb']): boolean {
+  return corpora.every((c) => existsSync(join(SPEECH_DIR, FOLDER[c], 'manifest.csv')));
 }
 
-export function readCorpus(corpus: 'ravdess' | 'emodb'): Clip[] {
-  const dir = join(SPEECH_DIR, corpus);
+export function readCorpus(corpus: Corpus): Clip[] {
+  const dir = join(SPEECH_DIR, FOLDER[corpus]);
   const lines = readFileSync(join(dir, 'manifest.csv'), 'utf8').trim().split(/\r?\n/);
   const head = lines[0].split(',');
   const col = (n: string) => head.indexOf(n);
@@ -51,8 +61,27 @@ export function readCorpus(corpus: 'ravdess' | 'emodb'): Clip[] {
     const label = c[col('label')].toLowerCase();
     const core = MAP[label];
     if (!core) throw new Error(`unknown label ${label} in ${corpus}`);
-    return { corpus, path: join(dir, c[col('path')]), label, core, speaker: `${corpus}:${c[col('speaker')]}`, gender: c[col('gender')] };
+    return { corpus, path: join(dir, c[col('path')]), label, core, speaker: `${corpus}:${c[col('speaker')]}`, gender: col('gender') >= 0 ? c[col('gender')] : '' };
   });
+}
+
+/** A clip's first channel at 16 kHz (TurEV-DB's 8 kHz mu-law is decoded and resampled). */
+export async function loadClip16k(path: string): Promise<Float32Array> {
+  const { info, channels } = await decodeWav(path);
+  return info.sampleRate === 16000 ? channels[0] : resample(channels[0], info.sampleRate, 16000);
+}
+
+/** Speaking-rate (speed) perturbation: play `factor` times faster (tempo and pitch move together, as in Kaldi). */
+export function speedPerturb(x16: Float32Array, factor: number): Float32Array {
+  return Math.abs(factor - 1) < 1e-3 ? x16 : resample(x16, 16000, Math.round(16000 / factor));
+}
+
+/** Level change by `gainDb`, hard-clipped at full scale (a hot microphone clips). */
+export function applyGain(x: Float32Array, gainDb: number): Float32Array {
+  const g = 10 ** (gainDb / 20);
+  const y = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) y[i] = Math.max(-1, Math.min(1, x[i] * g));
+  return y;
 }
 
 export const labelIndex = (l: CoreLabel) => CORE_LABELS.indexOf(l);
@@ -60,72 +89,5 @@ export const labelIndex = (l: CoreLabel) => CORE_LABELS.indexOf(l);
 /** Deterministic PRNG (mulberry32), shared with the text training scripts. */
 export { mulberry32 as rng } from './random.js';
 
-/** Second-order Butterworth high-pass (bilinear transform), in place on a copy. */
-function highpass(x: Float32Array, fc: number, fs: number): Float32Array {
-  const w = Math.tan((Math.PI * fc) / fs);
-  const k = 1 / (1 + Math.SQRT2 * w + w * w);
-  const b0 = k;
-  const b1 = -2 * k;
-  const b2 = k;
-  const a1 = 2 * (w * w - 1) * k;
-  const a2 = (1 - Math.SQRT2 * w + w * w) * k;
-  const y = new Float32Array(x.length);
-  let x1 = 0;
-  let x2 = 0;
-  let y1 = 0;
-  let y2 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const v = b0 * x[i] + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
-    x2 = x1;
-    x1 = x[i];
-    y2 = y1;
-    y1 = v;
-    y[i] = v;
-  }
-  return y;
-}
-
-/** Telephone channel: 300 Hz high-pass, 8 kHz (anti-aliased, so ≤ 3.4–4 kHz), G.711 round trip, back to 16 kHz. */
-export function telephone(x16: Float32Array, law: 'mulaw' | 'alaw' = 'mulaw'): Float32Array {
-  const x8 = resample(highpass(x16, 300, 16000), 16000, 8000);
-  return resample(g711RoundTrip(x8, law), 8000, 16000);
-}
-
-/** Add white/pink noise at `snrDb` relative to the clip's active-speech power. */
-export function addNoise(x: Float32Array, snrDb: number, rand: () => number, pink = true): Float32Array {
-  // speech power over the loudest half of 20 ms frames (ignores leading/trailing silence)
-  const fr = 320;
-  const pw: number[] = [];
-  for (let i = 0; i + fr <= x.length; i += fr) {
-    let s = 0;
-    for (let j = 0; j < fr; j++) s += x[i + j] ** 2;
-    pw.push(s / fr);
-  }
-  pw.sort((a, b) => b - a);
-  const top = pw.slice(0, Math.max(1, pw.length >> 1));
-  const p = top.reduce((a, b) => a + b, 0) / top.length;
-  const n = new Float32Array(x.length);
-  let b0 = 0;
-  let b1 = 0;
-  let b2 = 0;
-  let np = 0;
-  for (let i = 0; i < n.length; i++) {
-    // Gaussian via Box–Muller
-    const g = Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-    let v = g;
-    if (pink) {
-      // Paul Kellet's economy pink filter
-      b0 = 0.99765 * b0 + g * 0.099046;
-      b1 = 0.963 * b1 + g * 0.2965164;
-      b2 = 0.57 * b2 + g * 1.0526913;
-      v = b0 + b1 + b2 + g * 0.1848;
-    }
-    n[i] = v;
-    np += v * v;
-  }
-  np /= n.length;
-  const gain = np > 0 ? Math.sqrt((p / np) * 10 ** (-snrDb / 10)) : 0;
-  const y = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) y[i] = Math.max(-1, Math.min(1, x[i] + gain * n[i]));
-  return y;
-}
+/** The telephone channel and the noise generator live in src/audio/channel.ts (`emosig train voice` augments with them too). */
+export { telephone, addNoise } from '../../src/audio/channel.js';

@@ -16,7 +16,8 @@ import { openWav, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, type AudioInfo, type WavRead
 import { Resampler } from './resample.js';
 import { SileroVad, SpeechSegmenter, VAD_FRAME, VAD_FRAME_SEC, VAD_RATE, type VadOptions } from './vad.js';
 import { FeatureAccumulator, analyseFrames, FEATURE_NAMES } from './features.js';
-import { loadVoiceModel, type VoiceModel } from './model.js';
+import { loadVoiceModel, type VoiceModel, type VoicePrediction } from './model.js';
+import { speakerBaseline, DEFAULT_BASELINE } from './trainer.js';
 import { stressIndex, valenceArousal } from './stress.js';
 
 export type VoiceInput =
@@ -40,6 +41,8 @@ export interface VoiceOptions {
   intraOpThreads?: number;
   /** Longest accepted input in seconds (default 4 h). */
   maxDurationSec?: number;
+  /** A voice model folder (e.g. one written by `emosig train voice`) instead of the shipped model. */
+  model?: string;
 }
 
 export interface VoiceSummary {
@@ -95,7 +98,7 @@ export interface VoiceReading {
   bySpeaker: Record<string, VoiceSummary>;
   /** True when no speech was found anywhere: every summary then has confidence 0 and all-zero emotions. */
   noSpeech: boolean;
-  model: { name: string; version: string; backend: string; vad: string };
+  model: { name: string; version: string; backend: string; vad: string; license?: string };
   warnings: string[];
 }
 
@@ -459,16 +462,18 @@ export function buildBaselines(items: { speaker: string; segments: ExtractedSegm
   return out;
 }
 
-function baselineOf(segs: ExtractedSegment[]): VoiceBaseline | undefined {
+/**
+ * Mean and deviation of a speaker's segment vectors. With `arousal` (the clip model's, per segment) and a
+ * calm fraction below 1, the mean comes from the calmest segments only (see src/audio/trainer.ts).
+ */
+function baselineOf(segs: ExtractedSegment[], arousal?: number[], calm?: { calmFraction: number; minCalm: number }): VoiceBaseline | undefined {
   if (segs.length === 0) return undefined;
-  const D = FEATURE_NAMES.length;
-  const mean = new Float32Array(D);
-  const std = new Float32Array(D);
-  for (const s of segs) for (let d = 0; d < D; d++) mean[d] += s.vector[d];
-  for (let d = 0; d < D; d++) mean[d] /= segs.length;
-  for (const s of segs) for (let d = 0; d < D; d++) std[d] += (s.vector[d] - mean[d]) ** 2;
-  for (let d = 0; d < D; d++) std[d] = Math.sqrt(std[d] / segs.length);
-  return { mean, std, segments: segs.length, speechSec: segs.reduce((a, s) => a + s.end - s.start, 0) };
+  const b = speakerBaseline(
+    segs.map((s) => s.vector),
+    arousal,
+    calm ?? DEFAULT_BASELINE,
+  );
+  return { mean: b.mean, std: b.std, segments: segs.length, speechSec: segs.reduce((a, s) => a + s.end - s.start, 0) };
 }
 
 function zScore(x: Float32Array, b: VoiceBaseline, floor: number[]): Float32Array {
@@ -542,26 +547,34 @@ export async function scoreSegments(
   segs: ExtractedSegment[],
   baselines: Record<string, VoiceBaseline | undefined>,
   includeFeatures = false,
+  clipPrediction?: VoicePrediction,
 ): Promise<VoiceSegment[]> {
-  const floor = (m.card.personal as { stdFloor?: number[] }).stdFloor ?? [];
-  const clipP = await m.predict(
+  const floor = m.card.personal.stdFloor ?? [];
+  const w = m.card.personal.weight ?? 0.5;
+  const clipP = clipPrediction ?? (await m.predictFull(
     segs.map((s) => s.vector),
     'clip',
-  );
+  ));
   const zs = segs.map((s) => (baselines[s.speaker] ? zScore(s.vector, baselines[s.speaker]!, floor) : undefined));
   const withZ = zs.map((z, i) => [z, i] as const).filter(([z]) => z) as [Float32Array, number][];
-  const persP = await m.predict(
+  const persP = await m.predictFull(
     withZ.map(([z]) => z),
     'personal',
   );
-  const personalByIndex = new Map<number, Float32Array>();
-  withZ.forEach(([, i], k) => personalByIndex.set(i, persP[k]));
+  const personalByIndex = new Map<number, number>();
+  withZ.forEach(([, i], k) => personalByIndex.set(i, k));
 
   return segs.map((s, i) => {
-    const pp = personalByIndex.get(i);
-    const p = pp ? clipP[i].map((v, k) => (v + pp[k]) / 2) : clipP[i];
+    const k = personalByIndex.get(i);
+    const pp = k !== undefined ? persP.probs[k] : undefined;
+    const p = pp ? clipP.probs[i].map((v, j) => (1 - w) * v + w * pp[j]) : clipP.probs[i];
     const emotions = emotionsFromVector(Array.from(p, round3));
-    const { valence, arousal } = valenceArousal(emotionsFromVector(p));
+    // arousal and valence: the model's regression heads (blended like the probabilities), else from the emotions
+    const cva = clipP.va?.[i];
+    const pva = k !== undefined ? persP.va?.[k] : undefined;
+    const { valence, arousal } = cva
+      ? { arousal: pva ? (1 - w) * cva[0] + w * pva[0] : cva[0], valence: pva ? (1 - w) * cva[1] + w * pva[1] : cva[1] }
+      : valenceArousal(emotionsFromVector(p));
     const seg: VoiceSegment = {
       speaker: s.speaker,
       start: s.start,
@@ -580,15 +593,27 @@ export async function scoreSegments(
 
 /** Stage 2: score extracted segments with the model and aggregate them into a `VoiceReading`. */
 export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, model?: VoiceModel): Promise<VoiceReading> {
-  const m = model ?? (await loadVoiceModel({ intraOpThreads: opts.intraOpThreads }));
+  const m = model ?? (await loadVoiceModel({ intraOpThreads: opts.intraOpThreads, dir: opts.model }));
   const usePersonal = opts.personalBaseline !== false;
+  const clipP = await m.predictFull(
+    ex.segments.map((s) => s.vector),
+    'clip',
+  );
+  const calm = m.card.personal.baseline;
   const baselines: Record<string, VoiceBaseline | undefined> = {};
   for (const spk of ex.speakers) {
     const given = opts.baselines?.[spk];
-    const own = baselineOf(ex.segments.filter((s) => s.speaker === spk));
+    const idx = ex.segments.map((s, i) => (s.speaker === spk ? i : -1)).filter((i) => i >= 0);
+    const own = given
+      ? undefined
+      : baselineOf(
+          idx.map((i) => ex.segments[i]),
+          clipP.va ? idx.map((i) => clipP.va![i][0]) : undefined,
+          calm,
+        );
     baselines[spk] = usePersonal ? usableBaseline(m, given ?? own) : undefined;
   }
-  const segments = await scoreSegments(m, ex.segments, baselines, !!opts.includeFeatures);
+  const segments = await scoreSegments(m, ex.segments, baselines, !!opts.includeFeatures, clipP);
 
   const bySpeaker: Record<string, VoiceSummary> = {};
   for (const spk of ex.speakers) {
@@ -612,7 +637,7 @@ export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, mo
     overall,
     bySpeaker,
     noSpeech: segments.length === 0,
-    model: { name: m.card.name, version: m.card.version, backend: m.backend, vad: 'silero-vad-v5 (@ricky0123/vad-web)' },
+    model: { name: m.card.name, version: m.card.version, backend: m.backend, vad: 'silero-vad-v5 (@ricky0123/vad-web)', ...(m.card.license ? { license: m.card.license } : {}) },
     warnings,
   };
 }
@@ -659,7 +684,7 @@ function round3(x: number): number {
  * one speaker per channel), or `{ samples, sampleRate }`.
  */
 export async function analyzeVoice(input: VoiceInput, opts: VoiceOptions = {}): Promise<VoiceReading> {
-  const model = await loadVoiceModel({ intraOpThreads: opts.intraOpThreads });
+  const model = await loadVoiceModel({ intraOpThreads: opts.intraOpThreads, dir: opts.model });
   return scoreVoice(await extractVoice(input, opts), opts, model);
 }
 

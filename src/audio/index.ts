@@ -20,3 +20,5 @@ export { Resampler, resample } from './resample.js';
 export { SileroVad, SpeechSegmenter, VAD_STATE_SIZE, type VadOptions, type SpeechSpan, type VadLane } from './vad.js';
 export { loadVoiceModel, type VoiceModel } from './model.js';
 export { VoiceChannelStream, RunningBaseline, type VoiceStreamOptions, type ChannelHooks } from './incremental.js';
+export { type VoiceModelCard, type VoicePrediction } from './model.js';
+export { trainVoiceModel, readTrainingManifest, type TrainVoiceOptions, type TrainVoiceResult, type ManifestRow, type CvMetrics } from './train-custom.js';

@@ -29,6 +29,7 @@ export const ANALYZE_OPTIONS = {
   'offset-face': { type: 'string' },
   'offset-text': { type: 'string' },
   'long-pause': { type: 'string' },
+  'voice-model': { type: 'string' },
   'no-voice': { type: 'boolean' },
   'no-face': { type: 'boolean' },
   'no-text': { type: 'boolean' },
@@ -69,6 +70,7 @@ Fuses voice, face and chat into one time-aligned emotional signature (JSON, sche
 
 ${INPUT_HELP}
   --json                   print the signature as JSON (default: a short human summary)
+  --voice-model DIR        a voice model folder (from 'emosig train voice') instead of the shipped one
   -o, --out FILE           also write the signature JSON to FILE
   --report FILE            also write the HTML report (as 'emosig report') to FILE
   -h, --help
@@ -105,6 +107,7 @@ export function inputFromArgs(v: Values): AnalyzeInput {
     ...(v['chat-speaker'] ? { chatSpeaker: v['chat-speaker'] } : {}),
     ...(size !== undefined || hop !== undefined ? { window: { ...(size !== undefined ? { size } : {}), ...(hop !== undefined ? { hop } : {}) } } : {}),
     ...(num(v.fps, 'fps') !== undefined ? { fps: num(v.fps, 'fps') } : {}),
+    ...(v['voice-model'] ? { voiceModel: v['voice-model'] } : {}),
     ...(num(v['long-pause'], 'long-pause') !== undefined ? { longPauseSec: num(v['long-pause'], 'long-pause') } : {}),
     offsets,
     consent: { voice: !v['no-voice'], face: !v['no-face'], text: !v['no-text'] },

@@ -15,6 +15,7 @@ Usage:
   emosig batch INPUT_DIR|MANIFEST --out DIR [--concurrency N] [--enqueue REDIS_URL]
   emosig worker --queue REDIS_URL [--concurrency N]
   emosig eval voice|face|text --manifest FILE [--map a=b,...] [--speakers-manifest] [--out DIR]
+  emosig train voice --manifest my-calls.csv [--out DIR]
   emosig --version | --help
 
 Run 'emosig COMMAND --help' for a command's options.
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<{ main(argv: string[]): Promise<num
   batch: () => import('./batch.js'),
   worker: () => import('./worker.js'),
   eval: () => import('./eval.js'),
+  train: () => import('./train.js'),
 };
 
 // `emosig text chat.jsonl --jsonl | head -1`: when the reader closes stdout, stop quietly with exit 0 (as CLI

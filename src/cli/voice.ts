@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { extractVoice, scoreVoice, buildBaselines, type VoiceOptions, type ExtractedVoice } from '../audio/analyze.js';
 import { loadVoiceModel } from '../audio/model.js';
 import { readCsvTable } from '../runtime/csv.js';
-import { EmosigError } from '../errors.js';
+import { EmosigError, errorInfo } from '../errors.js';
 import { runBatch, fail, parseCommand, progressBar } from './common.js';
 import { dominantLabel } from '../signature/labels.js';
 
@@ -23,6 +23,7 @@ Options:
   --json                    one JSON document (one file) or a JSON array (several files)
   --jsonl                   one JSON line per file ({ file, ... } or { file, error: { code, message } })
   --threads N               onnxruntime threads (default 1)
+  --model DIR               a voice model folder (from 'emosig train voice') instead of the shipped one
 Exit code 1 when any file failed (the others are still analysed), 2 on bad usage.
 `;
 
@@ -46,6 +47,7 @@ export async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       jsonl: { type: 'boolean' },
       threads: { type: 'string' },
+      model: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,7 +64,14 @@ export async function main(argv: string[]): Promise<number> {
     intraOpThreads: v.threads ? Math.max(1, Number(v.threads) || 1) : 1,
   };
   const mode = v.jsonl ? 'jsonl' : v.json ? 'json' : 'human';
-  const model = await loadVoiceModel({ intraOpThreads: opts.intraOpThreads });
+  let model;
+  try {
+    model = await loadVoiceModel({ intraOpThreads: opts.intraOpThreads, dir: v.model });
+  } catch (e) {
+    const err = errorInfo(e);
+    process.stderr.write(`emosig voice: ${err.code}: ${err.message}\n`);
+    return 1;
+  }
 
   if (!manifest) {
     return runBatch({

@@ -43,6 +43,8 @@ export interface AnalyzeInput {
   keepText?: boolean;
   /** Minimum pause reported as a 'long-pause' moment (s). Default 2. */
   longPauseSec?: number;
+  /** A voice model folder (e.g. from `emosig train voice`) instead of the shipped voice model. */
+  voiceModel?: string;
   /** Abort a long analysis. */
   signal?: AbortSignal;
   /** CX metrics (the signature's `cx` block): on by default; `profile` keeps a temperament profile only with consent. */
@@ -184,7 +186,7 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
         audio = { samples: await extractAudio(input.video!, { signal: input.signal }), sampleRate: 16000, name: input.video };
         problems.push({ code: 'VOICE_FROM_VIDEO', modality: 'voice', message: `the voice was read from the video's audio track (mono: every voice is ${speakers[0]})` });
       }
-      readings.voice = await analyzeVoice(audio as never, { channels: speakers, includeFeatures: true });
+      readings.voice = await analyzeVoice(audio as never, { channels: speakers, includeFeatures: true, ...(input.voiceModel ? { model: input.voiceModel } : {}) });
       status.voice = { source: src };
     } catch (e) {
       if (videoAudio && e instanceof EmosigError && e.code === 'AUDIO_EMPTY') status.voice = { present: false, reason: 'not-given', detail: 'the video has no audio track', source: src };

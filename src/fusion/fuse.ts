@@ -176,7 +176,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   const v = readings.voice;
   let audioEnd = 0;
   if (v) {
-    models.push({ modality: 'voice', name: v.model.name, version: v.model.version, backend: v.model.backend });
+    models.push({ modality: 'voice', name: v.model.name, version: v.model.version, backend: v.model.backend, ...(v.model.license ? { license: v.model.license } : {}) });
     audioEnd = v.durationSec + off.voice;
     v.speakers.forEach((s, i) => channelOf.set(s, i));
     for (const s of v.speakers) if (!speakers.includes(s)) speakers.push(s);

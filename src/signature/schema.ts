@@ -43,7 +43,13 @@ export const ModalityStatusSchema = z
   .strict();
 
 export const ModelInfoSchema = z
-  .object({ modality: ModalitySchema, name: z.string(), version: z.string(), backend: z.string() })
+  .object({
+    modality: ModalitySchema,
+    name: z.string(),
+    version: z.string(),
+    backend: z.string(),
+    license: z.string().optional().describe('Licence of the model, e.g. research-only when its training data allow no commercial use.'),
+  })
   .strict();
 
 export const ProblemSchema = z

@@ -42,6 +42,8 @@ export interface ModelInfo {
   version: string;
   /** Where it ran, e.g. 'onnxruntime-node/cpu', 'onnxruntime-web/wasm', 'js'. */
   backend: string;
+  /** Licence of the model, e.g. research-only when its training data allow no commercial use. */
+  license?: string;
 }
 
 /** An input problem that did not stop the analysis. */

@@ -1,0 +1,61 @@
+/** Candidate configurations of the voice model, compared by leave-one-corpus-out validation (scripts/train-voice.ts). */
+import { DEFAULT_HEADS } from '../../src/audio/trainer.js';
+import type { BundleConfig } from '../../src/audio/voice-fit.js';
+
+const H = DEFAULT_HEADS;
+/** Voice model 1.0.0's MLP (two ReLU layers with dropout), trained for fewer steps (see E below). */
+const V1 = { ...H, hidden: [128, 64], dropout: 0.3, l2: 1e-4, labelSmoothing: 0.1, lr: 2e-3, batch: 128, epochs: 6 };
+/** Candidate configurations: each bundle pairs a clip candidate with a personal candidate. */
+export const CANDIDATES: { id: string; cfg: BundleConfig }[] = [
+  {
+    id: 'A',
+    cfg: { clip: { features: 'all', heads: H }, personal: { features: 'all', heads: { ...H, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 } },
+  },
+  {
+    id: 'B',
+    cfg: { clip: { features: 'prosodic', heads: H }, personal: { features: 'prosodic', heads: { ...H, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 } },
+  },
+  {
+    id: 'C',
+    cfg: {
+      clip: { features: 'all', heads: { ...H, rff: 512, epochs: 20 } },
+      personal: { features: 'prosodic', heads: { ...H, seed: 8 }, baseline: { calmFraction: 0.4, minCalm: 3 }, floorFrac: 0.25 },
+    },
+  },
+  {
+    id: 'D',
+    cfg: {
+      clip: { features: 'prosodic', heads: { ...H, l2: 1e-2 } },
+      personal: { features: 'all', heads: { ...H, seed: 8 }, baseline: { calmFraction: 0.4, minCalm: 3 }, floorFrac: 0.25 },
+    },
+  },
+  // Added after 2.0.0, to test whether the linear heads cost the within-corpus accuracy that 1.0.0 had.
+  // E: 1.0.0's architecture (main's scripts/lib/voice-train.ts: 128→64 ReLU, dropout 0.3, L2 1e-4, label smoothing
+  // 0.1, Adam 2e-3, batch 128; personal model on the prosodic features with an all-segments baseline), with its
+  // 3-member × 40-epoch training cut to 1 member × 6 epochs over the 4× larger augmented set (≈ 630 steps
+  // against 1.0.0's ≈ 1,500) so that it fits the nested selection's compute on a 2-vCPU machine.
+  {
+    id: 'E',
+    cfg: {
+      clip: { features: 'all', heads: V1 },
+      personal: { features: 'prosodic', heads: { ...V1, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 },
+    },
+  },
+  // F: one ReLU hidden layer of 64 units (src/audio/trainer.ts), no dropout, 8 epochs.
+  {
+    id: 'F',
+    cfg: {
+      clip: { features: 'all', heads: { ...H, hidden: 64, epochs: 8 } },
+      personal: { features: 'prosodic', heads: { ...H, hidden: 64, epochs: 8, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 },
+    },
+  },
+  // G (added after the first run with E and F, which took 12 min, not the feared hour): E trained for 1.0.0's
+  // number of optimiser steps per member (15 epochs ≈ 1,570 steps of 128), still 1 member instead of 3.
+  {
+    id: 'G',
+    cfg: {
+      clip: { features: 'all', heads: { ...V1, epochs: 15 } },
+      personal: { features: 'prosodic', heads: { ...V1, epochs: 15, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 },
+    },
+  },
+];
