@@ -18,6 +18,7 @@ import { SileroVad, SpeechSegmenter, VAD_FRAME, VAD_FRAME_SEC, VAD_RATE, type Va
 import { FeatureAccumulator, analyseFrames, FEATURE_NAMES } from './features.js';
 import { loadVoiceModel, type VoiceModel } from './model.js';
 import { stressIndex, valenceArousal } from './stress.js';
+import { dict, own as ownKey } from '../runtime/dict.js';
 
 export type VoiceInput =
   | string
@@ -451,7 +452,7 @@ export function segmentQuality(x: Float32Array, noiseFloor: number | undefined, 
 export function buildBaselines(items: { speaker: string; segments: ExtractedSegment[] }[]): Record<string, VoiceBaseline> {
   const groups = new Map<string, ExtractedSegment[]>();
   for (const it of items) groups.set(it.speaker, [...(groups.get(it.speaker) ?? []), ...it.segments]);
-  const out: Record<string, VoiceBaseline> = {};
+  const out = dict<VoiceBaseline>();
   for (const [spk, segs] of groups) {
     const b = baselineOf(segs);
     if (b) out[spk] = b;
@@ -582,18 +583,18 @@ export async function scoreSegments(
 export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, model?: VoiceModel): Promise<VoiceReading> {
   const m = model ?? (await loadVoiceModel({ intraOpThreads: opts.intraOpThreads }));
   const usePersonal = opts.personalBaseline !== false;
-  const baselines: Record<string, VoiceBaseline | undefined> = {};
+  const baselines = dict<VoiceBaseline | undefined>();
   for (const spk of ex.speakers) {
-    const given = opts.baselines?.[spk];
+    const given = ownKey(opts.baselines, spk);
     const own = baselineOf(ex.segments.filter((s) => s.speaker === spk));
     baselines[spk] = usePersonal ? usableBaseline(m, given ?? own) : undefined;
   }
   const segments = await scoreSegments(m, ex.segments, baselines, !!opts.includeFeatures);
 
-  const bySpeaker: Record<string, VoiceSummary> = {};
+  const bySpeaker = dict<VoiceSummary>();
   for (const spk of ex.speakers) {
     bySpeaker[spk] = summarise(segments.filter((s) => s.speaker === spk), !!baselines[spk]);
-    const fv = ex.speakerFeatures[spk];
+    const fv = ownKey(ex.speakerFeatures, spk);
     if (opts.includeFeatures && fv) bySpeaker[spk].features = Object.fromEntries(FEATURE_NAMES.map((n, d) => [n, fv[d]]));
   }
   const overall = summarise(segments);

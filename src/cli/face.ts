@@ -9,6 +9,7 @@ import { createFaceAnalyzer, inputKind, listFrames, type AnalyzeFacesOptions, ty
 import { decodeImage } from '../vision/decode.js';
 import { videoFrames } from '../vision/video.js';
 import type { DetectorName } from '../vision/models.js';
+import { MAX_FPS, MIN_FPS } from '../limits.js';
 
 const HELP = `Usage: emosig face INPUT... [options]
 
@@ -49,9 +50,9 @@ export async function main(argv: string[]): Promise<number> {
   if (!positionals.length) fail(`face: no INPUT given\n\n${HELP}`);
   if (v.json && v.jsonl) fail('face: use either --json or --jsonl');
   const fps = v.fps === undefined ? 5 : Number(v.fps);
-  if (!Number.isFinite(fps) || fps < 0) fail(`face: --fps must be a number ≥ 0 (got ${v.fps})`);
+  if (!Number.isFinite(fps) || !(fps === 0 || (fps >= MIN_FPS && fps <= MAX_FPS))) fail(`face: --fps must be 0 (every video frame) or in [${MIN_FPS}, ${MAX_FPS}] (got ${v.fps})`);
   const maxFrames = v['max-frames'] === undefined ? undefined : Number(v['max-frames']);
-  if (maxFrames !== undefined && !(maxFrames > 0)) fail(`face: --max-frames must be a positive number`);
+  if (maxFrames !== undefined && !(Number.isInteger(maxFrames) && maxFrames > 0)) fail(`face: --max-frames must be a positive number`);
   const model = (v.model ?? 'ensemble') as FaceModelName;
   if (!['ensemble', 'faceapi', 'human'].includes(model)) fail(`face: --model must be ensemble, faceapi or human`);
   const detector = (v.detector ?? 'tiny') as DetectorName;

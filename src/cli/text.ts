@@ -2,6 +2,8 @@
  * emosig text [FILE | -] [--format json|jsonl|csv|lines] [--json | --jsonl] [--echo] [--no-cues]
  */
 import { errorInfo } from '../errors.js';
+import { readStreamCapped } from '../runtime/read.js';
+import { MAX_TRANSCRIPT_BYTES } from '../limits.js';
 import { CHAT_FORMATS, analyzeText, type ChatFormat, type TextMessageReading, type TextReading } from '../text/index.js';
 import { parseCommand, writeOut } from './common.js';
 
@@ -20,10 +22,9 @@ emotions, GoEmotions nuances, sentiment, valence/arousal, confidence and cue wor
   -h, --help
 `;
 
-async function readStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/** stdin, streamed with a cap (a transcript larger than MAX_TRANSCRIPT_BYTES is refused as soon as it is exceeded). */
+function readStdin(): Promise<Uint8Array> {
+  return readStreamCapped(process.stdin, 'stdin', { maxBytes: MAX_TRANSCRIPT_BYTES, what: 'a chat transcript' });
 }
 
 function human(r: TextReading): string {

@@ -10,6 +10,7 @@ import { analyzeFaces, extractAudio, probeVideo, type FaceReading } from '../vis
 import { analyzeText, loadTextModel, type TextInput, type TextReading } from '../text/index.js';
 import { EmosigError, errorInfo } from '../errors.js';
 import { packageRoot } from '../runtime/paths.js';
+import { MAX_FPS, MAX_TIMELINE_SEC, MIN_FPS, MIN_HOP_SEC } from '../limits.js';
 import type { EmotionalSignature, Modality, ModalityStatus, SignatureProblem } from '../signature/schema.js';
 import { fuseReadings, MODALITY_ORDER } from './fuse.js';
 import { loadReliability, type ReliabilityFile } from './reliability.js';
@@ -77,10 +78,10 @@ function checkOptions(i: AnalyzeInput): void {
   const size = i.window?.size ?? 2;
   const hop = i.window?.hop ?? 1;
   if (!(size > 0 && size <= 600 && Number.isFinite(size))) bad(`window.size must be a number of seconds in (0, 600] (got ${i.window?.size})`);
-  if (!(hop > 0 && hop <= size && Number.isFinite(hop))) bad(`window.hop must be in (0, window.size] (got ${i.window?.hop})`);
+  if (!(hop >= MIN_HOP_SEC && hop <= size && Number.isFinite(hop))) bad(`window.hop must be in [${MIN_HOP_SEC}, window.size] seconds (got ${i.window?.hop})`);
   for (const [m, v] of Object.entries(i.offsets ?? {})) {
     if (!(MODALITY_ORDER as string[]).includes(m)) bad(`offsets: unknown modality '${m}' (use voice, face or text)`);
-    if (!Number.isFinite(v)) bad(`offsets.${m} must be a finite number of seconds (got ${v})`);
+    if (!(typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_TIMELINE_SEC)) bad(`offsets.${m} must be a number of seconds within ±${MAX_TIMELINE_SEC} (24 h) (got ${v})`);
   }
   for (const m of Object.keys(i.consent ?? {})) if (!(MODALITY_ORDER as string[]).includes(m)) bad(`consent: unknown modality '${m}' (use voice, face or text)`);
   if (i.speakers !== undefined) {
@@ -88,7 +89,7 @@ function checkOptions(i: AnalyzeInput): void {
     if (new Set(i.speakers.map((s) => s.trim().toLowerCase())).size !== i.speakers.length) bad(`speaker names must differ (got ${i.speakers.join(', ')})`);
   }
   for (const k of ['faceSpeaker', 'chatSpeaker'] as const) if (i[k] !== undefined && (typeof i[k] !== 'string' || !i[k]!.trim())) bad(`${k} must be a non-empty name`);
-  if (i.fps !== undefined && !(i.fps > 0 && i.fps <= 60)) bad(`fps must be in (0, 60] (got ${i.fps})`);
+  if (i.fps !== undefined && !(typeof i.fps === 'number' && i.fps >= MIN_FPS && i.fps <= MAX_FPS)) bad(`fps must be in [${MIN_FPS}, ${MAX_FPS}] (got ${i.fps})`);
   if (i.longPauseSec !== undefined && !(i.longPauseSec > 0)) bad(`longPauseSec must be > 0 (got ${i.longPauseSec})`);
 }
 

@@ -684,7 +684,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         // nothing in this window: jump to the first window a remaining item can touch, so a gap in time
         // costs nothing (windows without items emit nothing anyway)
         if (!ch) {
-          const first = spk.items.length ? Math.min(...spk.items.map((i) => i.start)) : clock;
+          const first = spk.items.reduce((a, i) => Math.min(a, i.start), clock);
           const skipTo = Math.floor((first - this.size) / this.hop) + 1;
           if (skipTo > spk.nextWin) spk.nextWin = skipTo;
         }

@@ -16,6 +16,7 @@ import { faceQuality } from './quality.js';
 import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
 import { videoFrames } from './video.js';
 import type { FaceInput, FaceReading, FaceResult, FrameReading, RawFrame, RgbImage } from './types.js';
+import { MAX_FPS, MIN_FPS } from '../limits.js';
 
 export * from './types.js';
 export { extractAudio, probeVideo, videoFrames, findFfmpeg, type VideoInfo, type VideoFrame } from './video.js';
@@ -236,7 +237,7 @@ export async function analyzeFaces(input: FaceInput, options: AnalyzeFacesOption
   const keep = options.keepFrames ?? true;
   const frames: FrameReading[] = [];
   const fps = options.fps ?? 5;
-  if (!(fps >= 0) || !Number.isFinite(fps)) throw new EmosigError('INVALID_OPTIONS', `fps must be a number ≥ 0 (got ${options.fps})`);
+  if (!(fps === 0 || (fps >= MIN_FPS && fps <= MAX_FPS))) throw new EmosigError('INVALID_OPTIONS', `fps must be 0 (every video frame) or in [${MIN_FPS}, ${MAX_FPS}] (got ${options.fps})`);
   const emit = async (f: FrameReading) => {
     if (keep) frames.push(f);
     if (options.onFrame) await options.onFrame(f);
