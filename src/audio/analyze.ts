@@ -344,6 +344,12 @@ export async function extractVoice(input: VoiceInput, opts: VoiceOptions = {}): 
   const reader = await openInput(input, opts);
   const { info } = reader;
   const warnings: string[] = [];
+  if (typeof input === 'object' && 'samples' in input && Array.isArray(input.samples) && input.samples.length > 1) {
+    const lens = input.samples.map((c) => c.length);
+    if (Math.max(...lens) !== Math.min(...lens)) {
+      warnings.push(`the channels have different lengths (${lens.join(' and ')} samples); all were cut to the shortest (${((Math.max(...lens) - Math.min(...lens)) / info.sampleRate).toFixed(2)} s dropped) — pad the shorter channel with silence to keep everything`);
+    }
+  }
   try {
     const speakers = channelNames(info.channels, opts.channels);
     const vadOpts = opts.vad ?? {};

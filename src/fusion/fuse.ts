@@ -235,6 +235,13 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
     models.push({ modality: 'face', name: f.model, version: f.detector ? `detector ${f.detector}` : 'assume-face', backend: f.backend });
     const lastFrame = f.frames.length ? maxOf(f.frames.map((fr) => fr.time)) : 0;
     if (o.videoDurationSec === undefined) videoEnd = f.frames.length ? lastFrame + off.face : 0;
+    else if (f.frames.length && lastFrame < o.videoDurationSec - Math.max(2, 0.1 * o.videoDurationSec)) {
+      problems.push({
+        code: 'VIDEO_TRUNCATED',
+        modality: 'face',
+        message: `frames could be read only up to ${lastFrame.toFixed(1)} s of a video whose header says ${o.videoDurationSec.toFixed(1)} s; the file is probably truncated — the face reading covers only that part`,
+      });
+    }
     const tracks = [...f.tracks].sort((a, b) => b.timeline.length - a.timeline.length);
     if (tracks.length > 1) {
       const overlapping = tracks.slice(1).filter((t) => t.firstTime <= tracks[0].lastTime && t.lastTime >= tracks[0].firstTime);
