@@ -19,6 +19,7 @@ import { FeatureAccumulator, analyseFrames, FEATURE_NAMES } from './features.js'
 import { loadVoiceModel, type VoiceModel } from './model.js';
 import { stressIndex, valenceArousal } from './stress.js';
 import { dict, own as ownKey } from '../runtime/dict.js';
+import { check, VoiceInputSchema, VoiceOptionsSchema } from '../runtime/validate.js';
 
 export type VoiceInput =
   | string
@@ -666,6 +667,8 @@ function round3(x: number): number {
  * one speaker per channel), or `{ samples, sampleRate }`.
  */
 export async function analyzeVoice(input: VoiceInput, opts: VoiceOptions = {}): Promise<VoiceReading> {
+  check(VoiceInputSchema, input, 'analyzeVoice', 'input');
+  check(VoiceOptionsSchema, opts, 'analyzeVoice', 'options');
   const model = await loadVoiceModel({ intraOpThreads: opts.intraOpThreads });
   return scoreVoice(await extractVoice(input, opts), opts, model);
 }

@@ -8,6 +8,7 @@ import { readManifest, type Manifest } from '../batch/manifest.js';
 import { analyzeBatch, defaultConcurrency } from '../batch/pool.js';
 import { DEFAULT_QUEUE, enqueueManifest, redactUrl } from '../batch/queue.js';
 import { num } from './analyze.js';
+import { MAX_THREADS } from '../limits.js';
 import { parseCommand, progressBar, usageError } from './common.js';
 
 const HELP = `Usage: emosig batch INPUT_DIR|MANIFEST --out DIR [options]
@@ -57,7 +58,7 @@ const say = (line: string) => process.stderr.write(`emosig batch: ${line}\n`);
 /** A whole number ≥ 1 from a flag, or undefined (throws a usage message). */
 export function count(v: string | undefined, name: string): number | undefined {
   const n = num(v, name);
-  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new Error(`--${name} must be a whole number ≥ 1 (got '${v}')`);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) throw new Error(`--${name} must be a whole number from 1 to ${MAX_THREADS} (got '${v}')`);
   return n;
 }
 

@@ -10,6 +10,7 @@ import { analyzeFaces, extractAudio, probeVideo, type FaceReading } from '../vis
 import { analyzeText, loadTextModel, type TextInput, type TextReading } from '../text/index.js';
 import { EmosigError, errorInfo } from '../errors.js';
 import { packageRoot } from '../runtime/paths.js';
+import { AnalyzeInputSchema, check } from '../runtime/validate.js';
 import { MAX_FPS, MAX_TIMELINE_SEC, MIN_FPS, MIN_HOP_SEC } from '../limits.js';
 import type { EmotionalSignature, Modality, ModalityStatus, SignatureProblem } from '../signature/schema.js';
 import { fuseReadings, MODALITY_ORDER } from './fuse.js';
@@ -74,6 +75,7 @@ function checkOptions(i: AnalyzeInput): void {
     throw new EmosigError('INVALID_OPTIONS', m);
   };
   if (!i || typeof i !== 'object') bad('analyze expects an object { audio?, video?, frames?, chat?, ... }');
+  check(AnalyzeInputSchema, i, 'analyze', 'input');
   if (i.video !== undefined && i.frames !== undefined) bad('give either video or frames, not both');
   const size = i.window?.size ?? 2;
   const hop = i.window?.hop ?? 1;

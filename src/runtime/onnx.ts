@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { MAX_THREADS } from '../limits.js';
 import * as ort from 'onnxruntime-node';
 import { EmosigError } from '../errors.js';
 
@@ -18,6 +19,12 @@ const cache = new Map<string, Promise<LoadedSession>>();
 
 /** Load (once; later calls share the session) an ONNX model from a file path. */
 export function loadOnnx(path: string, opts: OnnxOptions = {}, what = 'model'): Promise<LoadedSession> {
+  for (const k of ['intraOpThreads', 'interOpThreads'] as const) {
+    const n = opts[k];
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) {
+      return Promise.reject(new EmosigError('INVALID_OPTIONS', `${k} must be a whole number from 1 to ${MAX_THREADS} (got ${String(n)})`));
+    }
+  }
   const key = `${path}|${opts.intraOpThreads ?? 1}|${opts.interOpThreads ?? 1}`;
   let p = cache.get(key);
   if (!p) {

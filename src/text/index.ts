@@ -6,6 +6,7 @@ import { readRegularFile } from '../runtime/read.js';
 import { MAX_MESSAGES, MAX_TRANSCRIPT_BYTES } from '../limits.js';
 import { EmosigError } from '../errors.js';
 import { dict } from '../runtime/dict.js';
+import { check, TextInputSchema, TextOptionsSchema } from '../runtime/validate.js';
 import { CORE_LABELS, emptyEmotions, type Emotions } from '../signature/labels.js';
 import { parseChat, type ChatFormat, type ChatIssue, type ChatMessage } from './chat.js';
 import { GO_LABELS, type GoLabel } from './labels.js';
@@ -163,6 +164,8 @@ export function toMessages(input: TextInput, options: AnalyzeTextOptions = {}): 
 
 /** Analyse one message, a list of messages, or a transcript file. */
 export async function analyzeText(input: TextInput, options: AnalyzeTextOptions = {}): Promise<TextReading> {
+  check(TextInputSchema, input, 'analyzeText', 'input');
+  check(TextOptionsSchema, options, 'analyzeText', 'options');
   const { messages, issues } = toMessages(input, options);
   const model = await loadTextModel(options.modelDir);
   return textReading(model, await scoreMessages(model, messages, options), issues);
