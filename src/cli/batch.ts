@@ -56,9 +56,9 @@ const OPTIONS = {
 const say = (line: string) => process.stderr.write(`emosig batch: ${line}\n`);
 
 /** A whole number ≥ 1 from a flag, or undefined (throws a usage message). */
-export function count(v: string | undefined, name: string): number | undefined {
+export function count(v: string | undefined, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const n = num(v, name);
-  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) throw new Error(`--${name} must be a whole number from 1 to ${MAX_THREADS} (got '${v}')`);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= max)) throw new Error(`--${name} must be a whole number from 1 to ${max} (got '${v}')`);
   return n;
 }
 
@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!v.out) return usage('--out DIR is required');
   let concurrency: number | undefined, attempts: number | undefined;
   try {
-    concurrency = count(v.concurrency, 'concurrency');
+    concurrency = count(v.concurrency, 'concurrency', MAX_THREADS);
     attempts = count(v.attempts, 'attempts');
   } catch (e) {
     return usage((e as Error).message);

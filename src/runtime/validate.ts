@@ -18,8 +18,16 @@ const rawFrame = z.looseObject({ data: z.custom<Uint8Array>((v) => v instanceof 
 export function check<T>(schema: z.ZodType<T>, value: unknown, fn: string, root: string): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const i = r.error.issues[0];
-  const field = [root, ...i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/\.\[/g, '[');
+  // a union: follow the branch that got furthest (e.g. the array branch for chat[0].speaker)
+  let i: z.core.$ZodIssue = r.error.issues[0];
+  let path: PropertyKey[] = [...i.path];
+  while (i.code === 'invalid_union' && i.errors.length) {
+    const best = i.errors.map((b) => b[0]).filter(Boolean).sort((a, b) => b.path.length - a.path.length)[0];
+    if (!best || best.path.length === 0) break;
+    path = [...path, ...best.path];
+    i = best;
+  }
+  const field = [root, ...path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))].join('').replace(/\.\[/g, '[');
   const msg = i.code === 'invalid_union' ? 'has the wrong type or shape' : i.message.replace(/^Invalid input: /, '');
   throw new EmosigError('INVALID_OPTIONS', `${fn}: ${field}: ${msg}`);
 }
