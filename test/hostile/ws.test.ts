@@ -9,6 +9,7 @@ import { WebSocket } from 'ws';
 import { startServer, type WsServer } from '../../examples/ws-server.js';
 import { frame, rawConnect } from './ws-raw.js';
 import { SECRET } from './secret.js';
+import { record } from './record.js';
 
 let server: WsServer;
 const logs: string[] = [];
@@ -62,7 +63,9 @@ describe('WebSocket server: one bad frame closes only its own connection (defect
       const c = await rawConnect(server.port);
       c.socket.write(frame({ opcode: 0x1, payload: Buffer.from(JSON.stringify({ event: 'start' })) }));
       c.socket.write(bytes);
-      expect(await c.closed(5000)).toBe(true);
+      const closed = await c.closed(5000);
+      record('ws', name, closed ? 'typed' : 'hang');
+      expect(closed).toBe(true);
       await stillServing();
     });
   }
@@ -78,6 +81,7 @@ describe('WebSocket server: limits', () => {
   it('closes an idle connection (1001)', async () => {
     const c = await open();
     expect(await c.closed).toBe(1001);
+    record('ws', 'idle connection', 'typed');
     expect(server.stats().idleClosed).toBeGreaterThanOrEqual(1);
   });
 
@@ -88,6 +92,7 @@ describe('WebSocket server: limits', () => {
       const b = await open(s.port);
       const c = await open(s.port);
       expect(await c.closed).toBe(1013);
+      record('ws', 'connection over the cap', 'typed');
       expect(s.stats().refused).toBe(1);
       a.ws.close();
       await a.closed;
@@ -107,6 +112,7 @@ describe('WebSocket server: limits', () => {
     c.ws.send(JSON.stringify({ event: 'stop' }));
     await c.closed;
     expect(c.got.filter((m) => m.code === 'NOTHING_USABLE').length).toBe(1);
+    record('ws', 'call with no input', 'typed');
   });
 
   it('refuses a message time of 1e12 s with a typed error, without blocking other calls (defect 2)', async () => {
@@ -121,6 +127,7 @@ describe('WebSocket server: limits', () => {
     c.ws.send(JSON.stringify({ event: 'stop' }));
     await c.closed;
     expect(c.got.at(-1)!.event).toBe('signature');
+    record('ws', 'message time 1e12', 'typed');
   }, 20_000);
 
   it('names the bad field of a "start" message', async () => {
@@ -131,6 +138,7 @@ describe('WebSocket server: limits', () => {
     expect(c.got[0]).toMatchObject({ event: 'error', code: 'WS_PROTOCOL' });
     expect(String(c.got[0].message)).toContain('sampleRate');
     expect(String(c.got[1].message)).toContain('speakers');
+    record('ws', 'bad start fields', 'typed');
     c.ws.close();
   });
 });
@@ -184,5 +192,6 @@ describe('WebSocket control messages: property-based fuzzing', () => {
       { numRuns: 40, seed: 14 },
     );
     await stillServing();
+    record('ws', 'fuzz control messages', 'ok', { runs: 40 });
   }, 60_000);
 });
