@@ -136,6 +136,8 @@ function handle(ws: WebSocket, defaults: StreamOptions, o: Required<Pick<WsServe
     if (idle) idle.refresh();
     else {
       idle = setTimeout(() => {
+        // not idle while the server itself holds the socket (back-pressure) or is finishing the call
+        if (paused || stopping) return void idle!.refresh();
         st.idleClosed++;
         log('ws: closed an idle connection');
         ws.close(1001, 'idle timeout');
