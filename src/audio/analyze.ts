@@ -19,6 +19,8 @@ import { FeatureAccumulator, analyseFrames, FEATURE_NAMES } from './features.js'
 import { loadVoiceModel, type VoiceModel, type VoicePrediction } from './model.js';
 import { speakerBaseline, DEFAULT_BASELINE } from './trainer.js';
 import { stressIndex, valenceArousal } from './stress.js';
+import { dict, own as ownKey } from '../runtime/dict.js';
+import { check, VoiceInputSchema, VoiceOptionsSchema } from '../runtime/validate.js';
 
 export type VoiceInput =
   | string
@@ -346,6 +348,12 @@ export async function extractVoice(input: VoiceInput, opts: VoiceOptions = {}): 
   const reader = await openInput(input, opts);
   const { info } = reader;
   const warnings: string[] = [];
+  if (typeof input === 'object' && 'samples' in input && Array.isArray(input.samples) && input.samples.length > 1) {
+    const lens = input.samples.map((c) => c.length);
+    if (Math.max(...lens) !== Math.min(...lens)) {
+      warnings.push(`the channels have different lengths (${lens.join(' and ')} samples); all were cut to the shortest (${((Math.max(...lens) - Math.min(...lens)) / info.sampleRate).toFixed(2)} s dropped) — pad the shorter channel with silence to keep everything`);
+    }
+  }
   try {
     const speakers = channelNames(info.channels, opts.channels);
     const vadOpts = opts.vad ?? {};
@@ -454,7 +462,7 @@ export function segmentQuality(x: Float32Array, noiseFloor: number | undefined, 
 export function buildBaselines(items: { speaker: string; segments: ExtractedSegment[] }[]): Record<string, VoiceBaseline> {
   const groups = new Map<string, ExtractedSegment[]>();
   for (const it of items) groups.set(it.speaker, [...(groups.get(it.speaker) ?? []), ...it.segments]);
-  const out: Record<string, VoiceBaseline> = {};
+  const out = dict<VoiceBaseline>();
   for (const [spk, segs] of groups) {
     const b = baselineOf(segs);
     if (b) out[spk] = b;
@@ -600,9 +608,9 @@ export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, mo
     'clip',
   );
   const calm = m.card.personal.baseline;
-  const baselines: Record<string, VoiceBaseline | undefined> = {};
+  const baselines = dict<VoiceBaseline | undefined>();
   for (const spk of ex.speakers) {
-    const given = opts.baselines?.[spk];
+    const given = ownKey(opts.baselines, spk);
     const idx = ex.segments.map((s, i) => (s.speaker === spk ? i : -1)).filter((i) => i >= 0);
     const own = given
       ? undefined
@@ -615,10 +623,10 @@ export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, mo
   }
   const segments = await scoreSegments(m, ex.segments, baselines, !!opts.includeFeatures, clipP);
 
-  const bySpeaker: Record<string, VoiceSummary> = {};
+  const bySpeaker = dict<VoiceSummary>();
   for (const spk of ex.speakers) {
     bySpeaker[spk] = summarise(segments.filter((s) => s.speaker === spk), !!baselines[spk]);
-    const fv = ex.speakerFeatures[spk];
+    const fv = ownKey(ex.speakerFeatures, spk);
     if (opts.includeFeatures && fv) bySpeaker[spk].features = Object.fromEntries(FEATURE_NAMES.map((n, d) => [n, fv[d]]));
   }
   const overall = summarise(segments);
@@ -684,6 +692,8 @@ function round3(x: number): number {
  * one speaker per channel), or `{ samples, sampleRate }`.
  */
 export async function analyzeVoice(input: VoiceInput, opts: VoiceOptions = {}): Promise<VoiceReading> {
+  check(VoiceInputSchema, input, 'analyzeVoice', 'input');
+  check(VoiceOptionsSchema, opts, 'analyzeVoice', 'options');
   const model = await loadVoiceModel({ intraOpThreads: opts.intraOpThreads, dir: opts.model });
   return scoreVoice(await extractVoice(input, opts), opts, model);
 }

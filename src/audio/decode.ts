@@ -285,6 +285,13 @@ async function parseHeader(src: ByteSource, source: string): Promise<Layout> {
       }
       return layout(fmt, pos + 8, declared, src.size, err);
     }
+    if (pos + 8 + size > src.size) {
+      // a chunk whose size runs past the end of the file: say so, instead of "no fmt chunk" / "cut off"
+      throw err(
+        fmt ? 'AUDIO_TRUNCATED' : 'AUDIO_UNSUPPORTED_FORMAT',
+        `its "${id.replace(/[^\x20-\x7e]/g, '?')}" chunk at byte ${pos} says it is ${size} bytes long, but only ${src.size - pos - 8} bytes follow${fmt ? '' : ' (and no "fmt " chunk came before it)'}; the chunk's size field is wrong or the file is cut off — ${CONVERT_HINT}.`,
+      );
+    }
     let next = pos + 8 + size + (size & 1);
     if (size & 1 && next + 8 <= src.size + 1) {
       // Some writers forget the pad byte after an odd-sized chunk: if the padded position does not

@@ -10,7 +10,9 @@
  * Paths are relative to the manifest's folder (or the directory). A bad row never stops the others: it becomes a
  * `ManifestIssue` with a typed error naming the row, what is wrong and what to do.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readRegularFile } from '../runtime/read.js';
+import { MAX_MANIFEST_BYTES } from '../limits.js';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { EmosigError, errorInfo } from '../errors.js';
 import { csvRecords } from '../runtime/csv.js';
@@ -81,8 +83,12 @@ export function checkFiles(files: InteractionFiles, origin: string): void {
   for (const k of kinds) {
     const p = files[k]!;
     if (!existsSync(p)) throw new EmosigError('INPUT_NOT_FOUND', `${origin}: the ${k} file ${p} does not exist; fix the path (relative to the manifest's folder) or leave the ${k} field empty`);
-    if (k !== 'frames' && statSync(p).isDirectory()) {
+    const st = statSync(p);
+    if (k !== 'frames' && st.isDirectory()) {
       throw new EmosigError('INPUT_IS_DIRECTORY', `${origin}: the ${k} path ${p} is a folder, not a file${k === 'video' ? '; a folder of images goes in the frames field' : ''}`);
+    }
+    if (!st.isDirectory() && !st.isFile()) {
+      throw new EmosigError('INPUT_NOT_A_FILE', `${origin}: the ${k} path ${p} is not a regular file (a device, FIFO or socket); save the ${k} to a file`);
     }
   }
 }
@@ -268,12 +274,7 @@ export function readManifest(path: string, opts: { exclude?: string[] } = {}): M
   if (!existsSync(path)) throw new EmosigError('INPUT_NOT_FOUND', 'the manifest or input folder does not exist; pass a .csv / .jsonl manifest or a folder of interaction files', { input: path });
   if (statSync(path).isDirectory()) return scanDirectory(path, opts);
   const ext = extname(path).toLowerCase();
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new EmosigError('INPUT_UNREADABLE', `cannot read the manifest (${(e as Error).message})`, { input: path, cause: e });
-  }
+  const text = readRegularFile(path, { maxBytes: MAX_MANIFEST_BYTES, what: 'a batch manifest' }).toString('utf8');
   if (ext === '.csv') return parseCsvManifest(text, path);
   if (ext === '.jsonl' || ext === '.ndjson') return parseJsonlManifest(text, path);
   throw new EmosigError('MANIFEST_INVALID', `unknown manifest type '${ext || '(none)'}'; use a .csv (header ${COLUMNS.join(',')}) or .jsonl file, or a folder`, { input: path });

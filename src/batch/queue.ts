@@ -11,7 +11,8 @@
  * bullmq and piscina are loaded on first use, so importing emosig does not load them.
  */
 import type { Socket } from 'node:net';
-import { isAbsolute } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { ConnectionOptions, Job, Worker } from 'bullmq';
 import type { AnalyzerOptions } from '../fusion/analyze.js';
 import { EmosigError } from '../errors.js';
@@ -56,7 +57,29 @@ export function jobIdFor(interactionId: string): string {
 }
 
 /** Validate job data; throws QUEUE_JOB_INVALID naming the job and the field. */
-export function checkJobData(data: unknown, jobId = '?'): QueueJobData {
+/** `p` with symlinks resolved (for a path that does not exist yet: its nearest existing parent, resolved, plus the rest). */
+function realish(p: string): string {
+  const abs = resolve(p);
+  let head = abs;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return join(realpathSync(head), ...rest.reverse());
+    } catch {
+      const up = dirname(head);
+      if (up === head) return abs;
+      rest.push(basename(head));
+      head = up;
+    }
+  }
+}
+
+function inside(p: string, roots: string[]): boolean {
+  const r = realish(p);
+  return roots.some((root) => r === root || r.startsWith(root.endsWith(sep) ? root : root + sep));
+}
+
+export function checkJobData(data: unknown, jobId = '?', opts: { allowedRoots?: string[] } = {}): QueueJobData {
   const bad = (m: string): never => {
     throw new EmosigError('QUEUE_JOB_INVALID', `job ${jobId}: ${m}; enqueue jobs as { interactionId, files: { audio?, video?, frames?, chat? }, speakers?, out } with absolute paths (enqueueManifest does this)`);
   };
@@ -73,7 +96,14 @@ export function checkJobData(data: unknown, jobId = '?'): QueueJobData {
     if (!(FILE_KINDS as readonly string[]).includes(k)) bad(`unknown file kind '${k}'`);
     if (v !== undefined && (typeof v !== 'string' || !isAbsolute(v))) bad(`files.${k} must be an absolute path (got ${JSON.stringify(v)})`);
   }
-  if (d!.speakers !== undefined && (!Array.isArray(d!.speakers) || d!.speakers.some((s) => typeof s !== 'string' || !s.trim()))) bad('speakers must be a list of names');
+  if (d!.speakers !== undefined && (!Array.isArray(d!.speakers) || d!.speakers.length > 64 || d!.speakers.some((s) => typeof s !== 'string' || !s.trim() || s.length > 200))) bad('speakers must be a list of at most 64 names');
+  const roots = opts.allowedRoots;
+  if (roots) {
+    if (!inside(d!.out!, roots)) bad(`out ${JSON.stringify(d!.out)} is outside the allowed root${roots.length > 1 ? 's' : ''} (${roots.join(', ')})`);
+    for (const [k, v] of Object.entries(d!.files!)) {
+      if (v !== undefined && !inside(v as string, roots)) bad(`files.${k} ${JSON.stringify(v)} is outside the allowed root${roots.length > 1 ? 's' : ''} (${roots.join(', ')})`);
+    }
+  }
   return d as QueueJobData;
 }
 
@@ -206,6 +236,11 @@ export interface WorkerOptions {
   lockDuration?: number;
   /** How often to look for stalled jobs of dead workers (ms, default 30000). */
   stalledInterval?: number;
+  /**
+   * Folders the jobs may read from and write to. A job whose input paths or `out` folder (symlinks resolved)
+   * lie outside every root fails as QUEUE_JOB_INVALID without being run. Default: no restriction.
+   */
+  allowedRoots?: string[];
   onEvent?(e: WorkerEvent): void;
 }
 
@@ -222,6 +257,14 @@ export async function createWorker(o: WorkerOptions): Promise<QueueWorker> {
   const { Worker, UnrecoverableError } = await import('bullmq');
   const maxDownMs = o.maxDownMs ?? 30_000;
   await reachable(o.connection, maxDownMs, 'start the worker again');
+  const roots = o.allowedRoots?.map((r) => {
+    if (typeof r !== 'string' || !isAbsolute(r)) throw new EmosigError('INVALID_OPTIONS', `allowedRoots: each root must be an absolute folder path (got ${JSON.stringify(r)})`);
+    try {
+      return realpathSync(r);
+    } catch {
+      throw new EmosigError('INPUT_NOT_FOUND', 'the allowed root folder does not exist', { input: r });
+    }
+  });
   const pool = await createBatchPool({ concurrency: o.concurrency, analyzer: o.analyzer });
   const emit = (e: WorkerEvent) => o.onEvent?.(e);
 
@@ -231,7 +274,7 @@ export async function createWorker(o: WorkerOptions): Promise<QueueWorker> {
       const t0 = performance.now();
       let data: QueueJobData;
       try {
-        data = checkJobData(job.data, job.id);
+        data = checkJobData(job.data, job.id, { allowedRoots: roots });
       } catch (e) {
         throw new UnrecoverableError(`${(e as EmosigError).code}: ${(e as Error).message}`);
       }

@@ -8,6 +8,7 @@ import { readManifest, type Manifest } from '../batch/manifest.js';
 import { analyzeBatch, defaultConcurrency } from '../batch/pool.js';
 import { DEFAULT_QUEUE, enqueueManifest, redactUrl } from '../batch/queue.js';
 import { num } from './analyze.js';
+import { MAX_THREADS } from '../limits.js';
 import { parseCommand, progressBar, usageError } from './common.js';
 
 const HELP = `Usage: emosig batch INPUT_DIR|MANIFEST --out DIR [options]
@@ -55,9 +56,9 @@ const OPTIONS = {
 const say = (line: string) => process.stderr.write(`emosig batch: ${line}\n`);
 
 /** A whole number ≥ 1 from a flag, or undefined (throws a usage message). */
-export function count(v: string | undefined, name: string): number | undefined {
+export function count(v: string | undefined, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined {
   const n = num(v, name);
-  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new Error(`--${name} must be a whole number ≥ 1 (got '${v}')`);
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= max)) throw new Error(`--${name} must be a whole number from 1 to ${max} (got '${v}')`);
   return n;
 }
 
@@ -70,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   if (!v.out) return usage('--out DIR is required');
   let concurrency: number | undefined, attempts: number | undefined;
   try {
-    concurrency = count(v.concurrency, 'concurrency');
+    concurrency = count(v.concurrency, 'concurrency', MAX_THREADS);
     attempts = count(v.attempts, 'attempts');
   } catch (e) {
     return usage((e as Error).message);

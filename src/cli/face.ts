@@ -10,6 +10,7 @@ import { createFaceAnalyzer, inputKind, listFrames, type AnalyzeFacesOptions, ty
 import { decodeImage } from '../vision/decode.js';
 import { videoFrames } from '../vision/video.js';
 import type { DetectorName } from '../vision/models.js';
+import { MAX_FPS, MIN_FPS } from '../limits.js';
 
 const HELP = `Usage: emosig face INPUT... [options]
 
@@ -58,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     fail(`face: ${errorInfo(e).message}`);
   }
   const maxFrames = v['max-frames'] === undefined ? undefined : Number(v['max-frames']);
-  if (maxFrames !== undefined && !(maxFrames > 0)) fail(`face: --max-frames must be a positive number`);
+  if (maxFrames !== undefined && !(Number.isInteger(maxFrames) && maxFrames > 0)) fail(`face: --max-frames must be a positive number`);
   const model = (v.model ?? 'ensemble') as FaceModelName;
   if (!['ensemble', 'faceapi', 'human'].includes(model)) fail(`face: --model must be ensemble, faceapi or human`);
   const detector = (v.detector ?? 'tiny') as DetectorName;

@@ -33,6 +33,12 @@ export async function main(argv: string[]): Promise<number> {
     try {
       const ex = await extractVoice(f, { channels });
       for (const spk of ex.speakers) {
+        if (!ex.segments.some((s) => s.speaker === spk)) {
+          // no speech: an error line, never a row of zeros that reads like a measurement
+          failed++;
+          process.stderr.write(`${f},error,AUDIO_NO_SPEECH: ${f}: no speech was found${ex.speakers.length > 1 ? ` on channel ${spk}` : ''}; no feature row was written\n`);
+          continue;
+        }
         const v = ex.speakerFeatures[spk];
         await writeOut([csvCell(f), csvCell(spk), ...Array.from(v, (x) => (Number.isFinite(x) ? String(Math.fround(x)) : ''))].join(','));
       }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { packageRoot } from '../runtime/paths.js';
 import { join } from 'node:path';
-import { isEmosigError } from '../errors.js';
+import { errorInfo } from '../errors.js';
 
 const USAGE = `emosig — offline emotion signatures from call audio, video frames and chat text
 
@@ -65,8 +65,10 @@ main().then(
     process.exitCode = code;
   },
   (e) => {
-    // a typed error is the user's to fix: its code and message, no stack
-    process.stderr.write(`emosig: ${isEmosigError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    // no stack trace (it can carry paths and content): the code and message; EMOSIG_DEBUG=1 shows the stack
+    const { code, message } = errorInfo(e);
+    process.stderr.write(`emosig: ${code}: ${message}\n`);
+    if (process.env.EMOSIG_DEBUG && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,7 +1,9 @@
 /**
  * emosig report [inputs as for analyze | --signature FILE] --out report.html
  */
-import { readFileSync } from 'node:fs';
+import { EmosigError } from '../errors.js';
+import { readRegularFile } from '../runtime/read.js';
+import { MAX_SIGNATURE_BYTES } from '../limits.js';
 import { writeAtomic } from '../batch/output.js';
 import { parseArgs } from 'node:util';
 import { errorInfo } from '../errors.js';
@@ -50,9 +52,13 @@ export async function main(argv: string[]): Promise<number> {
     if (v.signature) {
       let raw: unknown;
       try {
-        raw = JSON.parse(readFileSync(v.signature, 'utf8'));
+        raw = JSON.parse(readRegularFile(v.signature, { maxBytes: MAX_SIGNATURE_BYTES, what: 'a signature (JSON)' }).toString('utf8'));
       } catch (e) {
-        process.stderr.write(`emosig report: ${v.signature}: cannot read a JSON signature (${(e as Error).message})\n`);
+        if (e instanceof EmosigError) {
+          process.stderr.write(`emosig report: ${e.code}: ${e.message}\n`);
+          return 1;
+        }
+        process.stderr.write(`emosig report: ${v.signature}: cannot read a JSON signature (not valid JSON)\n`);
         return 1;
       }
       const parsed = SignatureSchema.safeParse(raw);

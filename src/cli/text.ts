@@ -1,8 +1,13 @@
 /**
  * emosig text [FILE | -] [--format json|jsonl|csv|lines] [--json | --jsonl] [--echo] [--no-cues]
  */
-import { errorInfo } from '../errors.js';
-import { CHAT_FORMATS, analyzeText, type ChatFormat, type TextMessageReading, type TextReading } from '../text/index.js';
+import { createReadStream } from 'node:fs';
+import { EmosigError, errorInfo } from '../errors.js';
+import { checkRegularFile } from '../runtime/read.js';
+import { MAX_STREAM_BYTES, streamTranscript } from '../text/stream.js';
+import { readStreamCapped } from '../runtime/read.js';
+import { MAX_TRANSCRIPT_BYTES } from '../limits.js';
+import { CHAT_FORMATS, analyzeText, detectChatFormat, type AnalyzeTextOptions, type ChatFormat, type TextMessageReading, type TextReading } from '../text/index.js';
 import { parseCommand, writeOut } from './common.js';
 
 const HELP = `Usage: emosig text [FILE | -] [options]
@@ -15,15 +20,14 @@ emotions, GoEmotions nuances, sentiment, valence/arousal, confidence and cue wor
   --format F               json | jsonl | csv | lines (default: detected)
   --json                   one JSON document (messages, overall, bySpeaker, issues)
   --jsonl                  one JSON line per message: index, time, speaker, ... (errors as { index, line, error })
-  --echo                   include each message's text (off by default: privacy)
-  --no-cues                skip cue words (faster)
+  --echo                   include each message's text and its cue words (off by default: privacy)
+  --no-cues                with --echo, skip cue words (faster)
   -h, --help
 `;
 
-async function readStdin(): Promise<Uint8Array> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
+/** stdin, streamed with a cap (a transcript larger than MAX_TRANSCRIPT_BYTES is refused as soon as it is exceeded). */
+function readStdin(): Promise<Uint8Array> {
+  return readStreamCapped(process.stdin, 'stdin', { maxBytes: MAX_TRANSCRIPT_BYTES, what: 'a chat transcript' });
 }
 
 function human(r: TextReading): string {
@@ -54,6 +58,77 @@ function human(r: TextReading): string {
   return lines.join('\n');
 }
 
+/** One line per input item, in input order, as the transcript is read (constant memory for JSONL / lines). */
+async function streamJsonl(file: string, opts: AnalyzeTextOptions): Promise<number> {
+  const fail = async (e: unknown) => {
+    const err = errorInfo(e);
+    await writeOut(JSON.stringify({ file, error: err }));
+    process.stderr.write(`emosig: ${err.code}: ${err.message}\n`);
+    return 1;
+  };
+  let src: AsyncIterable<Buffer>;
+  const name = file === '-' ? 'stdin' : file;
+  try {
+    if (file === '-') src = process.stdin;
+    else {
+      checkRegularFile(file, { maxBytes: MAX_STREAM_BYTES, what: 'a chat transcript' });
+      src = createReadStream(file);
+    }
+  } catch (e) {
+    return fail(e);
+  }
+  try {
+    // peek at the start to choose the format (JSON arrays and CSV need the whole document)
+    const it = src[Symbol.asyncIterator]();
+    const head: Buffer[] = [];
+    let headLen = 0;
+    let done = false;
+    while (headLen < 64 * 1024) {
+      const n = await it.next();
+      if (n.done) {
+        done = true;
+        break;
+      }
+      head.push(n.value);
+      headLen += n.value.length;
+      if (Buffer.concat(head).toString('utf8').replace(/^\uFEFF/, '').trimStart().includes('\n')) break;
+    }
+    const rest = async function* (): AsyncGenerator<Buffer> {
+      yield* head;
+      if (!done) for (let n = await it.next(); !n.done; n = await it.next()) yield n.value;
+    };
+    const start = Buffer.concat(head).toString('utf8');
+    if (!start.trim()) throw new EmosigError('TEXT_EMPTY', 'the transcript is empty.', { input: name });
+    const format = opts.format ?? detectChatFormat(start);
+    if (format === 'jsonl' || format === 'lines') {
+      let any = false;
+      for await (const item of streamTranscript(rest(), format, { ...opts, name })) {
+        any = true;
+        if ('reading' in item) await writeOut(JSON.stringify(item.reading));
+        else {
+          const i = item.issue;
+          if (i.index !== undefined && i.code !== 'TEXT_BAD_TIME') await writeOut(JSON.stringify({ index: i.index, ...(i.line !== undefined ? { line: i.line } : {}), error: { code: i.code, message: i.message } }));
+          else process.stderr.write(`emosig: warning: ${i.message}\n`);
+        }
+      }
+      if (!any) throw new EmosigError('TEXT_EMPTY', 'the transcript has no messages.', { input: name });
+      return 0;
+    }
+    const content = await readStreamCapped(rest(), name, { maxBytes: MAX_TRANSCRIPT_BYTES, what: 'a chat transcript' });
+    const r = await analyzeText({ content, name }, { ...opts, format });
+    const rows: { index: number; line: unknown }[] = r.messages.map((m: TextMessageReading) => ({ index: m.index, line: m }));
+    const scored = new Set(r.messages.map((m) => m.index));
+    const inPlace = r.issues.filter((i) => i.index !== undefined && !scored.has(i.index));
+    for (const i of inPlace) rows.push({ index: i.index!, line: { index: i.index, ...(i.line !== undefined ? { line: i.line } : {}), error: { code: i.code, message: i.message } } });
+    rows.sort((x, y) => x.index - y.index);
+    for (const row of rows) await writeOut(JSON.stringify(row.line));
+    for (const i of r.issues) if (!inPlace.includes(i)) process.stderr.write(`emosig: warning: ${i.message}\n`);
+    return 0;
+  } catch (e) {
+    return fail(e);
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const a = parseCommand('text', HELP, {
     args: argv,
@@ -82,7 +157,9 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const file = positionals[0] ?? '-';
-  const opts = { format: o.format as ChatFormat | undefined, echo: o.echo, explain: !o['no-cues'] };
+  // cue words are words taken from the messages: user content, shown only with --echo
+  const opts = { format: o.format as ChatFormat | undefined, echo: o.echo, explain: o.echo && !o['no-cues'] };
+  if (o.jsonl) return streamJsonl(file, opts);
   let r: TextReading;
   try {
     if (file === '-') {
@@ -97,18 +174,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`emosig: ${err.code}: ${err.message}\n`);
     return 1;
   }
-  if (o.jsonl) {
-    // one line per input item in input order: readings and skipped items interleaved by index
-    const rows: { index: number; line: unknown }[] = r.messages.map((m: TextMessageReading) => ({ index: m.index, line: m }));
-    const scored = new Set(r.messages.map((m) => m.index));
-    const inPlace = r.issues.filter((i) => i.index !== undefined && !scored.has(i.index));
-    for (const i of inPlace) {
-      rows.push({ index: i.index!, line: { index: i.index, ...(i.line !== undefined ? { line: i.line } : {}), error: { code: i.code, message: i.message } } });
-    }
-    rows.sort((x, y) => x.index - y.index);
-    for (const row of rows) await writeOut(JSON.stringify(row.line));
-    for (const i of r.issues) if (!inPlace.includes(i)) process.stderr.write(`emosig: warning: ${i.message}\n`);
-  } else if (o.json) {
+  if (o.json) {
     await writeOut(JSON.stringify(r, null, 2));
   } else {
     await writeOut(human(r));

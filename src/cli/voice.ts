@@ -1,3 +1,4 @@
+import { MAX_THREADS } from '../limits.js';
 import { readFileSync, existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { extractVoice, scoreVoice, buildBaselines, type VoiceOptions, type ExtractedVoice } from '../audio/analyze.js';
@@ -61,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     channels: speakerNames(v.speakers, v.channels),
     includeFeatures: !!v.features,
     personalBaseline: !v['no-baseline'],
-    intraOpThreads: v.threads ? Math.max(1, Number(v.threads) || 1) : 1,
+    intraOpThreads: v.threads === undefined ? 1 : threadCount(v.threads),
   };
   const mode = v.jsonl ? 'jsonl' : v.json ? 'json' : 'human';
   let model;
@@ -136,3 +137,10 @@ export function readManifest(path: string): { path: string; speaker: string }[] 
   return out;
 }
 
+
+/** --threads: a whole number from 1 to MAX_THREADS, else a usage error (exit 2). */
+function threadCount(v: string): number {
+  const n = Number(v);
+  if (!(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) fail(`voice: --threads must be a whole number from 1 to ${MAX_THREADS} (got '${v}')`);
+  return n;
+}

@@ -3,6 +3,7 @@
  *               [--lock-duration MS] [--stalled-interval MS]
  */
 import { errorInfo } from '../errors.js';
+import { MAX_THREADS } from '../limits.js';
 import { DEFAULT_QUEUE, createWorker, redactUrl, type QueueWorker, type WorkerEvent } from '../batch/queue.js';
 import { count } from './batch.js';
 import { num } from './analyze.js';
@@ -25,6 +26,9 @@ Options:
                            hand them back to the queue; a second signal stops at once
   --lock-duration MS       BullMQ job lock (default 30000): a dead worker's job is retried after about this long
   --stalled-interval MS    how often to look for jobs of dead workers (default 30000)
+  --allowed-root DIR       read inputs and write signatures only under DIR (repeatable); a job naming a path
+                           outside every root (symlinks resolved) fails as QUEUE_JOB_INVALID. Without it every
+                           path a job names is used: set it whenever others can enqueue jobs
   -h, --help
 Exit code 0 after a signal, 1 when Redis is unreachable, 2 on bad usage.
 `;
@@ -37,6 +41,7 @@ const OPTIONS = {
   grace: { type: 'string' },
   'lock-duration': { type: 'string' },
   'stalled-interval': { type: 'string' },
+  'allowed-root': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -64,7 +69,8 @@ export async function main(argv: string[]): Promise<number> {
     if (!v.queue) throw new Error('--queue REDIS_URL is required');
     if (!/^rediss?:\/\//.test(v.queue)) throw new Error(`--queue must be a redis:// or rediss:// URL (got '${v.queue}')`);
     opts = {
-      concurrency: count(v.concurrency, 'concurrency'),
+      concurrency: count(v.concurrency, 'concurrency', MAX_THREADS),
+      allowedRoots: v['allowed-root']?.length ? v['allowed-root'] : undefined,
       maxDownMs: (num(v['max-down'], 'max-down') ?? 30) * 1000,
       graceMs: (num(v.grace, 'grace') ?? 60) * 1000,
       lockDuration: count(v['lock-duration'], 'lock-duration'),
@@ -78,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     w = await createWorker({
       connection: v.queue,
       queue: v['queue-name'],
+      ...(opts.allowedRoots ? { allowedRoots: opts.allowedRoots } : {}),
       concurrency: opts.concurrency,
       maxDownMs: opts.maxDownMs,
       lockDuration: opts.lockDuration,

@@ -11,6 +11,8 @@ import { analyzeFaces, extractAudio, probeVideo, type FaceReading } from '../vis
 import { analyzeText, loadTextModel, type TextInput, type TextReading } from '../text/index.js';
 import { EmosigError, errorInfo } from '../errors.js';
 import { packageRoot } from '../runtime/paths.js';
+import { AnalyzeInputSchema, check } from '../runtime/validate.js';
+import { MAX_FPS, MAX_TIMELINE_SEC, MIN_FPS, MIN_HOP_SEC } from '../limits.js';
 import type { EmotionalSignature, Modality, ModalityStatus, SignatureProblem } from '../signature/schema.js';
 import { fuseReadings, MODALITY_ORDER } from './fuse.js';
 import { loadReliability, type ReliabilityFile } from './reliability.js';
@@ -79,14 +81,15 @@ function checkOptions(i: AnalyzeInput): void {
     throw new EmosigError('INVALID_OPTIONS', m);
   };
   if (!i || typeof i !== 'object') bad('analyze expects an object { audio?, video?, frames?, chat?, ... }');
+  check(AnalyzeInputSchema, i, 'analyze', 'input');
   if (i.video !== undefined && i.frames !== undefined) bad('give either video or frames, not both');
   const size = i.window?.size ?? 2;
   const hop = i.window?.hop ?? 1;
   if (!(size > 0 && size <= 600 && Number.isFinite(size))) bad(`window.size must be a number of seconds in (0, 600] (got ${i.window?.size})`);
-  if (!(hop > 0 && hop <= size && Number.isFinite(hop))) bad(`window.hop must be in (0, window.size] (got ${i.window?.hop})`);
+  if (!(hop >= MIN_HOP_SEC && hop <= size && Number.isFinite(hop))) bad(`window.hop must be in [${MIN_HOP_SEC}, window.size] seconds (got ${i.window?.hop})`);
   for (const [m, v] of Object.entries(i.offsets ?? {})) {
     if (!(MODALITY_ORDER as string[]).includes(m)) bad(`offsets: unknown modality '${m}' (use voice, face or text)`);
-    if (!Number.isFinite(v)) bad(`offsets.${m} must be a finite number of seconds (got ${v})`);
+    if (!(typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_TIMELINE_SEC)) bad(`offsets.${m} must be a number of seconds within ±${MAX_TIMELINE_SEC} (24 h) (got ${v})`);
   }
   for (const m of Object.keys(i.consent ?? {})) if (!(MODALITY_ORDER as string[]).includes(m)) bad(`consent: unknown modality '${m}' (use voice, face or text)`);
   if (i.speakers !== undefined) {

@@ -18,6 +18,9 @@ import {
   type SignatureWindow,
   type SpeakerSignature,
 } from '../signature/schema.js';
+import { dict } from '../runtime/dict.js';
+import { EmosigError } from '../errors.js';
+import { MAX_TIMELINE_SEC, MIN_HOP_SEC } from '../limits.js';
 import { calibrate, incongruence, K, pool, stressOf, vecOf, type Evidence, type ReliabilityFile } from './reliability.js';
 
 export const MODALITY_ORDER: Modality[] = ['voice', 'face', 'text'];
@@ -144,6 +147,30 @@ function mean(xs: number[], ws?: number[]): number {
   return w > 0 ? s / w : 0;
 }
 
+/** Largest / smallest of many numbers (no spread: a long list would overflow the call stack). */
+function maxOf(xs: number[]): number {
+  let m = -Infinity;
+  for (const x of xs) if (x > m) m = x;
+  return m;
+}
+function minOf(xs: number[]): number {
+  let m = Infinity;
+  for (const x of xs) if (x < m) m = x;
+  return m;
+}
+
+/** Window and offset options of one fusion, checked against the documented bounds (src/limits.ts). */
+function checkFuseOptions(size: number, hop: number, off: Record<Modality, number>): void {
+  const bad = (m: string) => {
+    throw new EmosigError('INVALID_OPTIONS', m);
+  };
+  if (!(Number.isFinite(size) && size > 0 && size <= 600)) bad(`window.size must be a number of seconds in (0, 600] (got ${size})`);
+  if (!(Number.isFinite(hop) && hop >= MIN_HOP_SEC && hop <= size)) bad(`window.hop must be in [${MIN_HOP_SEC}, window.size] seconds (got ${hop})`);
+  for (const [m, v] of Object.entries(off)) {
+    if (!(Number.isFinite(v) && Math.abs(v) <= MAX_TIMELINE_SEC)) bad(`offsets.${m} must be a number of seconds within ±${MAX_TIMELINE_SEC} (24 h) (got ${v})`);
+  }
+}
+
 export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOptions): EmotionalSignature {
   const size = o.window?.size ?? 2;
   const hop = o.window?.hop ?? 1;
@@ -151,12 +178,22 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   const problems: SignatureProblem[] = [...(o.problems ?? [])];
   const longPause = o.longPauseSec ?? 2;
   const stressedAt = o.stressedAt ?? 0.55;
-  const speakers = o.speakers.length ? [...o.speakers] : ['customer'];
+  checkFuseOptions(size, hop, off);
+  const speakers: string[] = [];
+  const known = new Set<string>();
+  const byLower = new Map<string, string>();
+  const addSpeaker = (s: string) => {
+    if (known.has(s)) return;
+    known.add(s);
+    speakers.push(s);
+    if (!byLower.has(s.toLowerCase())) byLower.set(s.toLowerCase(), s);
+  };
+  for (const s of o.speakers.length ? o.speakers : ['customer']) addSpeaker(s);
   const customer = speakers[0];
   const faceSpeaker = o.faceSpeaker ?? customer;
-  if (!speakers.includes(faceSpeaker)) speakers.push(faceSpeaker);
+  addSpeaker(faceSpeaker);
   const chatSpeaker = o.chatSpeaker ?? customer;
-  if (!speakers.includes(chatSpeaker)) speakers.push(chatSpeaker);
+  addSpeaker(chatSpeaker);
   const items: FusionItem[] = [];
   const status: Record<Modality, ModalityStatus> = Object.fromEntries(
     MODALITY_ORDER.map((m) => [
@@ -179,7 +216,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
     models.push({ modality: 'voice', name: v.model.name, version: v.model.version, backend: v.model.backend, ...(v.model.license ? { license: v.model.license } : {}) });
     audioEnd = v.durationSec + off.voice;
     v.speakers.forEach((s, i) => channelOf.set(s, i));
-    for (const s of v.speakers) if (!speakers.includes(s)) speakers.push(s);
+    for (const s of v.speakers) addSpeaker(s);
     for (const s of v.segments) {
       if (!(s.confidence > 0)) continue;
       items.push(voiceItem(s, off.voice));
@@ -196,8 +233,15 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   let videoEnd = o.videoDurationSec !== undefined ? o.videoDurationSec + off.face : 0;
   if (f) {
     models.push({ modality: 'face', name: f.model, version: f.detector ? `detector ${f.detector}` : 'assume-face', backend: f.backend });
-    const lastFrame = f.frames.length ? Math.max(...f.frames.map((fr) => fr.time)) : 0;
+    const lastFrame = f.frames.length ? maxOf(f.frames.map((fr) => fr.time)) : 0;
     if (o.videoDurationSec === undefined) videoEnd = f.frames.length ? lastFrame + off.face : 0;
+    else if (f.frames.length && lastFrame < o.videoDurationSec - Math.max(2, 0.1 * o.videoDurationSec)) {
+      problems.push({
+        code: 'VIDEO_TRUNCATED',
+        modality: 'face',
+        message: `frames could be read only up to ${lastFrame.toFixed(1)} s of a video whose header says ${o.videoDurationSec.toFixed(1)} s; the file is probably truncated — the face reading covers only that part`,
+      });
+    }
     const tracks = [...f.tracks].sort((a, b) => b.timeline.length - a.timeline.length);
     if (tracks.length > 1) {
       const overlapping = tracks.slice(1).filter((t) => t.firstTime <= tracks[0].lastTime && t.lastTime >= tracks[0].firstTime);
@@ -227,13 +271,20 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
       });
     else {
       const fi = items.filter((i) => i.modality === 'face');
-      Object.assign(status.face, { present: true, items: n, span: { start: r3(Math.min(...fi.map((i) => i.start))), end: r3(Math.max(...fi.map((i) => i.end))) } });
+      Object.assign(status.face, { present: true, items: n, span: { start: r3(minOf(fi.map((i) => i.start))), end: r3(maxOf(fi.map((i) => i.end))) } });
       if (o.videoDurationSec === undefined) videoEnd = Math.max(videoEnd, ...fi.map((i) => i.end));
     }
   }
 
   // ---- interaction length (audio and video), before placing the chat
   let duration = Math.max(audioEnd, videoEnd, 0);
+  if (duration > MAX_TIMELINE_SEC) {
+    problems.push({
+      code: 'TIMELINE_CLAMPED',
+      message: `the audio/video span (${duration.toFixed(1)} s) is beyond the longest supported interaction (${MAX_TIMELINE_SEC} s = 24 h); the timeline stops there`,
+    });
+    duration = MAX_TIMELINE_SEC;
+  }
   if (v && (f || o.videoDurationSec !== undefined) && Math.abs(audioEnd - videoEnd) > 1 && videoEnd > 0) {
     problems.push({
       code: 'LENGTH_MISMATCH',
@@ -257,8 +308,8 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
       }
     // absolute (epoch) timestamps: rebase
     let base = 0;
-    if (timed.length && Math.min(...timed.map((m) => m.time!)) > 1e8) {
-      base = Math.min(...timed.map((m) => m.time!));
+    if (timed.length && minOf(timed.map((m) => m.time!)) > 1e8) {
+      base = minOf(timed.map((m) => m.time!));
       problems.push({
         code: 'CHAT_ABSOLUTE_TIME',
         modality: 'text',
@@ -271,22 +322,30 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
       problems.push({ code: 'CHAT_NO_TIME', modality: 'text', message: 'the chat has no timestamps; it counts only in the interaction-level mix, not on the timeline' });
     const hasClock = duration > 0;
     let outside = 0;
+    let beyondMax = 0;
     const spkName = (s: string | undefined): string => {
       if (!s || !s.trim()) return chatSpeaker;
-      const hit = speakers.find((x) => x.toLowerCase() === s.trim().toLowerCase());
+      const hit = byLower.get(s.trim().toLowerCase());
       if (hit) return hit;
-      speakers.push(s.trim());
+      addSpeaker(s.trim());
       return s.trim();
     };
     for (const m of live) {
       const speaker = spkName(m.speaker);
       const time = typeof m.time === 'number' && Number.isFinite(m.time) ? m.time - base + off.text : undefined;
-      const offTl = time === undefined || time < 0 || (hasClock && time > duration);
+      const offTl = time === undefined || time < 0 || (hasClock && time > duration) || time > MAX_TIMELINE_SEC;
       if (time !== undefined && offTl) outside++;
+      if (time !== undefined && time > MAX_TIMELINE_SEC) beyondMax++;
       items.push(textItem(m, speaker, time, offTl));
       note(speaker, 'text');
       if (o.keepText && o.messageTexts?.[m.index] !== undefined) kept.push({ ...(time !== undefined ? { time: r3(time) } : {}), speaker, text: o.messageTexts[m.index] });
     }
+    if (beyondMax)
+      problems.push({
+        code: 'CHAT_TIME_BEYOND_MAX',
+        modality: 'text',
+        message: `${beyondMax} chat message(s) have a time beyond the longest supported interaction (${MAX_TIMELINE_SEC} s = 24 h after the first message or the call start); they count only in the interaction-level mix — check the time column's unit`,
+      });
     if (outside)
       problems.push({
         code: 'CHAT_OUTSIDE_SPAN',
@@ -297,13 +356,13 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
       });
     if (!hasClock) {
       const ts = items.filter((i) => i.modality === 'text' && !i.offTimeline).map((i) => i.start);
-      if (ts.length) duration = Math.max(...ts) + size;
+      if (ts.length) duration = Math.min(MAX_TIMELINE_SEC, ts.reduce((a, b) => Math.max(a, b), 0) + size);
     }
     const ti = items.filter((i) => i.modality === 'text');
     if (ti.length === 0) Object.assign(status.text, { present: false, reason: 'no-messages', detail: 'no message had analysable text' });
     else {
       const on = ti.filter((i) => !i.offTimeline);
-      Object.assign(status.text, { present: true, items: ti.length, ...(on.length ? { span: { start: r3(Math.min(...on.map((i) => i.start))), end: r3(Math.max(...on.map((i) => i.start))) } } : {}) });
+      Object.assign(status.text, { present: true, items: ti.length, ...(on.length ? { span: { start: r3(minOf(on.map((i) => i.start))), end: r3(maxOf(on.map((i) => i.start))) } } : {}) });
     }
   }
 
@@ -311,8 +370,13 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   const timeline: SignatureWindow[] = [];
   const windowEvidence: { w: SignatureWindow; ev: Evidence[] }[] = [];
   const nWin = duration > 0 ? Math.max(1, Math.ceil((duration - size) / hop + 1e-9) + 1) : 0;
+  const itemsOf = new Map<string, FusionItem[]>();
+  for (const it of items) {
+    if (!itemsOf.has(it.speaker)) itemsOf.set(it.speaker, []);
+    itemsOf.get(it.speaker)!.push(it);
+  }
   for (const spk of speakers) {
-    const mine = items.filter((i) => i.speaker === spk && !i.offTimeline);
+    const mine = (itemsOf.get(spk) ?? []).filter((i) => !i.offTimeline);
     if (!mine.length) continue;
     // bucket the items by the windows they can touch (long interactions stay linear)
     const buckets = new Map<number, FusionItem[]>();
@@ -324,9 +388,9 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
         buckets.get(w)!.push(it);
       }
     }
-    for (let w = 0; w < nWin; w++) {
-      const near = buckets.get(w);
-      if (!near) continue;
+    // only the windows that hold items (a gap in time costs nothing)
+    for (const w of [...buckets.keys()].sort((a, b) => a - b)) {
+      const near = buckets.get(w)!;
       const start = w * hop;
       const end = Math.max(Math.min(start + size, duration), start + Math.min(hop, size));
       const fw = fuseWindow(near, spk, start, end, size, rel);
@@ -338,7 +402,12 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
 
   // ---- moments
   const moments: SignatureMoment[] = [];
-  const byName = (spk: string) => windowEvidence.filter((x) => x.w.speaker === spk);
+  const winsOf = new Map<string, typeof windowEvidence>();
+  for (const x of windowEvidence) {
+    if (!winsOf.has(x.w.speaker)) winsOf.set(x.w.speaker, []);
+    winsOf.get(x.w.speaker)!.push(x);
+  }
+  const byName = (spk: string) => winsOf.get(spk) ?? [];
   for (const spk of speakers) {
     const wins = byName(spk);
     if (!wins.length) continue;
@@ -458,9 +527,9 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   moments.sort((a, b) => a.time - b.time || a.kind.localeCompare(b.kind));
 
   // ---- speakers
-  const speakerOut: Record<string, SpeakerSignature> = {};
+  const speakerOut = dict<SpeakerSignature>();
   for (const spk of speakers) {
-    const mine = items.filter((i) => i.speaker === spk);
+    const mine = itemsOf.get(spk) ?? [];
     if (!mine.length) continue;
     const ev: Evidence[] = [];
     const mix: SpeakerSignature['modalities'] = {};
@@ -730,7 +799,7 @@ export function speakerSummary(
   const reasons: { code: string; weight: number; text: string }[] = [];
   if (trend.stress > 0.05) reasons.push({ code: 'rising-stress', weight: r3(clamp(trend.stress / 0.3)), text: `stress rose by ${trend.stress.toFixed(2)} from the first to the last third` });
   if (stressedShare >= 0.2) reasons.push({ code: 'stressed-time', weight: r3(stressedShare), text: `stressed ${(stressedShare * 100).toFixed(0)} % of the time` });
-  const maxAnger = wins.length ? Math.max(...wins.map((w) => w.emotions.anger)) : emotions.anger;
+  const maxAnger = wins.length ? maxOf(wins.map((w) => w.emotions.anger)) : emotions.anger;
   if (maxAnger >= 0.5) {
     const at = wins.find((w) => w.emotions.anger === maxAnger);
     reasons.push({ code: 'anger-peak', weight: r3(clamp((maxAnger - 0.4) / 0.6)), text: `anger peaked at ${maxAnger.toFixed(2)}${at ? ` around ${at.start.toFixed(0)} s` : ''}` });
@@ -802,9 +871,11 @@ function textNuances(t: TextReading | undefined, speakers: string[], customer: s
   if (!t) return [];
   const out: Nuance[] = [];
   const by = new Map<string, typeof t.messages>();
+  const lower = new Map<string, string>();
+  for (const x of speakers) if (!lower.has(x.toLowerCase())) lower.set(x.toLowerCase(), x);
   for (const m of t.messages) {
     if (m.flags.includes('empty')) continue;
-    const s = m.speaker ? speakers.find((x) => x.toLowerCase() === m.speaker!.trim().toLowerCase()) ?? m.speaker.trim() : customer;
+    const s = m.speaker ? lower.get(m.speaker.trim().toLowerCase()) ?? m.speaker.trim() : customer;
     if (!by.has(s)) by.set(s, []);
     by.get(s)!.push(m);
   }

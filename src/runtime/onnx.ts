@@ -12,6 +12,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-common';
+import { MAX_THREADS } from '../limits.js';
 import { EmosigError } from '../errors.js';
 
 export type OnnxBackendName = 'node' | 'web';
@@ -123,6 +124,12 @@ const cache = new Map<string, Promise<LoadedSession>>();
 
 /** Load (once; later calls share the session) an ONNX model from a file path. */
 export function loadOnnx(path: string, opts: OnnxOptions = {}, what = 'model'): Promise<LoadedSession> {
+  for (const k of ['intraOpThreads', 'interOpThreads'] as const) {
+    const n = opts[k];
+    if (n !== undefined && !(Number.isInteger(n) && n >= 1 && n <= MAX_THREADS)) {
+      return Promise.reject(new EmosigError('INVALID_OPTIONS', `${k} must be a whole number from 1 to ${MAX_THREADS} (got ${String(n)})`));
+    }
+  }
   const key = `${path}|${opts.intraOpThreads ?? 1}|${opts.interOpThreads ?? 1}|${opts.backend ?? ''}`;
   let p = cache.get(key);
   if (!p) {

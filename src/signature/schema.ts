@@ -229,5 +229,11 @@ export function signatureJsonSchema(): Record<string, unknown> {
 
 /** Validate a signature; throws a ZodError describing every problem. */
 export function parseSignature(x: unknown): EmotionalSignature {
-  return SignatureSchema.parse(x) as EmotionalSignature;
+  const sig = SignatureSchema.parse(x);
+  // zod's record drops a '__proto__' key; speakers are user-named, so rebuild them as a null-prototype map
+  const raw = (x as { speakers: Record<string, unknown> }).speakers;
+  const speakers = Object.create(null) as Record<string, SpeakerSignature>;
+  for (const k of Object.keys(raw)) speakers[k] = SpeakerSignatureSchema.parse(raw[k]);
+  sig.speakers = speakers;
+  return sig as EmotionalSignature;
 }

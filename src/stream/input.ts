@@ -4,6 +4,7 @@
  * that names the input, says what is wrong and what to do.
  */
 import { EmosigError } from '../errors.js';
+import { MAX_TIMELINE_SEC } from '../limits.js';
 import { alawDecode, mulawDecode, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from '../audio/index.js';
 import type { AudioChunk, StreamEncoding, StreamMessage } from './types.js';
 
@@ -83,6 +84,7 @@ export function checkMessage(m: unknown, last: number | undefined, index: number
   const { time, speaker, text } = m as Record<string, unknown>;
   if (typeof text !== 'string' || !text.trim()) throw bad('text must be a non-empty string; skip empty messages');
   if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) throw bad(`time must be seconds ≥ 0 on the stream's clock (got ${String(time)})`);
+  if (time > MAX_TIMELINE_SEC) throw bad(`time ${time} s is beyond the longest supported call (${MAX_TIMELINE_SEC} s = 24 h); send seconds since the call started`);
   if (speaker !== undefined && (typeof speaker !== 'string' || !speaker.trim())) throw bad('speaker must be a non-empty name when given');
   if (last !== undefined && time < last) {
     throw new EmosigError('STREAM_OUT_OF_ORDER', `time ${time} s is before the previous message (${last} s); push messages in time order`, { input: what });

@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { EmosigError, errorInfo } from '../errors.js';
+import { MAX_TIMELINE_SEC } from '../limits.js';
 import {
   loadVoiceModel,
   scoreVoice,
@@ -351,6 +352,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     this.checkOpen('pushFrame');
     const what = `frame at ${String(time)} s`;
     if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) throw new EmosigError('STREAM_BAD_FRAME', `time must be seconds ≥ 0 on the stream's clock (got ${String(time)})`, { input: 'pushFrame' });
+    if (time > MAX_TIMELINE_SEC) throw new EmosigError('STREAM_BAD_FRAME', `time ${time} s is beyond the longest supported call (${MAX_TIMELINE_SEC} s = 24 h); send seconds since the call started`, { input: 'pushFrame' });
     if (this.lastFrameTime !== undefined && time <= this.lastFrameTime) {
       throw new EmosigError('STREAM_OUT_OF_ORDER', `time ${time} s is not after the previous frame (${this.lastFrameTime} s); push frames in time order, one per timestamp`, { input: what });
     }
@@ -680,7 +682,16 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       // items that no later window can touch are dropped (bounded memory)
       const nextStart = spk.nextWin * this.hop;
       spk.items = spk.items.filter((i) => (i.modality === 'text' ? i.start >= nextStart : i.end > nextStart));
-      if (!near.length) continue;
+      if (!near.length) {
+        // nothing in this window: jump to the first window a remaining item can touch, so a gap in time
+        // costs nothing (windows without items emit nothing anyway)
+        if (!ch) {
+          const first = spk.items.reduce((a, i) => Math.min(a, i.start), clock);
+          const skipTo = Math.floor((first - this.size) / this.hop) + 1;
+          if (skipTo > spk.nextWin) spk.nextWin = skipTo;
+        }
+        continue;
+      }
       const fw = fuseWindow(near, spk.name, start, end, this.size, this.rel);
       if (!fw) continue;
       this.send({ type: 'window', window: fw.w, provisionalVoice: provisional, latencyMs: this.latencyOf(end, spk.channel) }, 'window');

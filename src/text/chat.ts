@@ -100,6 +100,37 @@ function jsonErrorOffset(src: string): number {
   return lo;
 }
 
+/**
+ * What is wrong with a JSON text, without quoting it (V8's messages quote the input, which may be a
+ * customer's message or a card number): the kind of problem and its position.
+ */
+export function jsonProblem(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  const pos = /position (\d+)/.exec(m);
+  const kind = /Unterminated string/i.test(m)
+    ? 'unterminated string'
+    : /Unexpected end/i.test(m)
+      ? 'unexpected end of input'
+      : /Bad control character/i.test(m)
+        ? 'control character in a string'
+        : /Unexpected non-whitespace/i.test(m)
+          ? 'extra text after the JSON value'
+          : /Unexpected token|is not valid JSON|Expected/i.test(m)
+            ? 'unexpected character'
+            : /Maximum call stack|too deep/i.test(m)
+              ? 'nested too deeply'
+              : 'syntax error';
+  return pos ? `${kind} at character ${Number(pos[1]) + 1}` : kind;
+}
+
+/** A value described by its type and size, never its content. */
+function describeValue(v: unknown): string {
+  if (typeof v === 'string') return `a string of ${v.length} characters`;
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  return typeof v === 'number' ? 'a number that is not finite' : `a ${typeof v}`;
+}
+
 function lineOfOffset(src: string, off: number): number {
   let n = 1;
   for (let i = 0; i < off && i < src.length; i++) if (src.charCodeAt(i) === 10) n++;
@@ -116,7 +147,7 @@ function parseJson(src: string, input?: string): ParsedChat {
     const line = lineOfOffset(src, pos ? Number(pos[1]) : jsonErrorOffset(src));
     throw new EmosigError(
       'TEXT_PARSE_ERROR',
-      `not valid JSON${line ? ` (line ${line})` : ''}: ${msg}. Fix the file, or use --format jsonl (one object per line) so one bad line does not stop the rest.`,
+      `not valid JSON${line ? ` (line ${line})` : ''}: ${jsonProblem(e)}. Fix the file, or use --format jsonl (one object per line) so one bad line does not stop the rest.`,
       { input },
     );
   }
@@ -172,7 +203,7 @@ function parseJsonl(src: string): ParsedChat {
     try {
       v = JSON.parse(l);
     } catch (e) {
-      out.issues.push({ index, line: i + 1, code: 'TEXT_PARSE_ERROR', message: `line ${i + 1}: not valid JSON (${(e as Error).message}); skipped` });
+      out.issues.push({ index, line: i + 1, code: 'TEXT_PARSE_ERROR', message: `line ${i + 1}: not valid JSON (${jsonProblem(e)}); skipped` });
       index++;
       return;
     }
@@ -214,7 +245,7 @@ function addItem(out: ParsedChat, it: unknown, index: number, line: number | und
   const tv = pick(TIME_KEYS);
   if (tv !== undefined && tv !== null && tv !== '') {
     const t = parseTime(tv);
-    if (t === undefined) out.issues.push({ index, line, code: 'TEXT_BAD_TIME', message: `${where}: cannot read time ${JSON.stringify(tv)} (use seconds or ISO-8601); message kept without time` });
+    if (t === undefined) out.issues.push({ index, line, code: 'TEXT_BAD_TIME', message: `${where}: cannot read the time (${describeValue(tv)}; use seconds, [hh:]mm:ss or ISO-8601); message kept without time` });
     else msg.time = t;
   }
   out.messages.push(msg);
@@ -227,7 +258,11 @@ export function parseTime(v: unknown): number | undefined {
   const s = v.trim();
   if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s);
   const hms = /^(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)$/.exec(s);
-  if (hms) return Number(hms[1] ?? 0) * 3600 + Number(hms[2]) * 60 + Number(hms[3]);
+  if (hms) {
+    // seconds below 60, and minutes too when hours are given ("99:99" is not a time; "75:30" is 75 min 30 s)
+    if (Number(hms[3]) >= 60 || (hms[1] !== undefined && Number(hms[2]) >= 60)) return undefined;
+    return Number(hms[1] ?? 0) * 3600 + Number(hms[2]) * 60 + Number(hms[3]);
+  }
   if (/^\d{4}-\d{2}-\d{2}/.test(s)) {
     const ms = Date.parse(s);
     if (Number.isFinite(ms)) return ms / 1000;

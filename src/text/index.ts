@@ -2,8 +2,12 @@
  * emosig text modality: chat messages → emotions (core labels), GoEmotions nuances, sentiment,
  * valence/arousal, confidence and cue words per message, plus per-speaker aggregates.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { readRegularFile } from '../runtime/read.js';
+import { MAX_MESSAGES, MAX_TRANSCRIPT_BYTES } from '../limits.js';
 import { EmosigError } from '../errors.js';
+import { dict } from '../runtime/dict.js';
+import { check, TextInputSchema, TextOptionsSchema } from '../runtime/validate.js';
 import { CORE_LABELS, emptyEmotions, type Emotions } from '../signature/labels.js';
 import { parseChat, type ChatFormat, type ChatIssue, type ChatMessage } from './chat.js';
 import { GO_LABELS, type GoLabel } from './labels.js';
@@ -155,7 +159,9 @@ export function decodeUtf8(buf: Uint8Array, input?: string): { text: string; iss
   }
 }
 
+/** A transcript file: a regular file of at most MAX_TRANSCRIPT_BYTES (FIFOs, devices and folders are refused). */
 function readPath(path: string): Uint8Array {
+  if (typeof path !== 'string' || !path) throw new EmosigError('INVALID_OPTIONS', 'path must be a non-empty string (the transcript file)');
   let st;
   try {
     st = statSync(path);
@@ -168,12 +174,7 @@ function readPath(path: string): Uint8Array {
       pathLike ? { input: path } : {},
     );
   }
-  if (st.isDirectory()) throw new EmosigError('INPUT_IS_DIRECTORY', 'is a folder; give a transcript file (JSON, JSONL, CSV or one message per line).', { input: path });
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new EmosigError('INPUT_UNREADABLE', `cannot read: ${(e as Error).message}`, { input: path, cause: e });
-  }
+  return readRegularFile(path, { maxBytes: MAX_TRANSCRIPT_BYTES, what: 'a chat transcript (JSON, JSONL, CSV or one message per line)' });
 }
 
 /** Normalise any accepted input into messages + issues. */
@@ -197,9 +198,12 @@ export function toMessages(input: TextInput, options: AnalyzeTextOptions = {}): 
   if (input && typeof input === 'object' && ('path' in input || 'content' in input)) {
     const name = 'path' in input ? input.path : input.name;
     const raw = 'path' in input ? readPath(input.path) : input.content;
+    if (typeof raw !== 'string' && !(raw instanceof Uint8Array)) throw new EmosigError('INVALID_OPTIONS', 'content must be a string or bytes (Uint8Array / Buffer)', { input: name });
+    if (raw.length > MAX_TRANSCRIPT_BYTES) throw new EmosigError('INPUT_TOO_LARGE', `the transcript is larger than the limit (${MAX_TRANSCRIPT_BYTES >> 20} MiB); split it`, { input: name });
     const dec = typeof raw === 'string' ? { text: raw } : decodeUtf8(raw, name);
     if (!dec.text.trim()) throw new EmosigError('TEXT_EMPTY', 'the transcript is empty.', { input: name });
     const parsed = parseChat(dec.text, options.format, { input: name });
+    if (parsed.messages.length > MAX_MESSAGES) throw new EmosigError('INPUT_TOO_LARGE', `the transcript has ${parsed.messages.length} messages; the limit is ${MAX_MESSAGES}. Split it`, { input: name });
     const issues = dec.issue ? [dec.issue, ...parsed.issues] : parsed.issues;
     if (parsed.messages.length === 0 && issues.length === 0) throw new EmosigError('TEXT_EMPTY', 'the transcript has no messages.', { input: name });
     return { messages: parsed.messages, issues };
@@ -209,6 +213,8 @@ export function toMessages(input: TextInput, options: AnalyzeTextOptions = {}): 
 
 /** Analyse one message, a list of messages, or a transcript file. */
 export async function analyzeText(input: TextInput, options: AnalyzeTextOptions = {}): Promise<TextReading> {
+  check(TextInputSchema, input, 'analyzeText', 'input');
+  check(TextOptionsSchema, options, 'analyzeText', 'options');
   const { messages, issues } = toMessages(input, options);
   const model = await loadTextModel(options.modelDir);
   return textReading(model, await scoreMessages(model, messages, options), issues);
@@ -459,7 +465,7 @@ function summarise(rs: TextMessageReading[]): Record<string, SpeakerSummary> {
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k)!.push(r);
   }
-  const out: Record<string, SpeakerSummary> = {};
+  const out = dict<SpeakerSummary>();
   for (const [k, list] of groups) {
     if (list.length === 0 && k !== 'all') continue;
     const w = list.map((r) => Math.max(0.05, r.confidence));

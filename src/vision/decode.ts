@@ -14,6 +14,9 @@ export const MAX_IMAGE_PIXELS = 40_000_000;
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.tif', '.tiff', '.gif', '.bmp', '.avif', '.heic']);
 export const VIDEO_EXTENSIONS = new Set(['.mp4', '.m4v', '.mov', '.avi', '.webm', '.mkv', '.mpg', '.mpeg', '.wmv', '.flv', '.3gp', '.ogv']);
 
+/** Largest image file read (bytes): 256 MiB. */
+export const MAX_IMAGE_FILE_BYTES = 256 << 20;
+
 /** Check that a path exists and is a non-empty regular file; typed errors otherwise. */
 export async function checkFile(path: string, allowDir = false): Promise<'file' | 'dir'> {
   let st;
@@ -26,6 +29,10 @@ export async function checkFile(path: string, allowDir = false): Promise<'file' 
     if (allowDir) return 'dir';
     throw new EmosigError('INPUT_IS_DIRECTORY', 'is a directory; pass an image or video file', { input: path });
   }
+  if (!st.isFile()) {
+    const kind = st.isFIFO() ? 'a named pipe (FIFO)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+    throw new EmosigError('INPUT_NOT_A_FILE', `is ${kind}, not a regular file; save the image or video to a file and pass that`, { input: path });
+  }
   if (st.size === 0) throw new EmosigError('IMAGE_CORRUPT', 'the file is empty (0 bytes); re-export or re-copy it', { input: path });
   return 'file';
 }
@@ -36,6 +43,8 @@ export async function decodeImage(input: string | Buffer | Uint8Array, name?: st
   let buf: Buffer;
   if (typeof input === 'string') {
     await checkFile(input);
+    const size = (await stat(input)).size;
+    if (size > MAX_IMAGE_FILE_BYTES) throw new EmosigError('IMAGE_TOO_LARGE', `is ${(size / (1 << 20)).toFixed(0)} MiB; images up to ${MAX_IMAGE_FILE_BYTES >> 20} MiB are read. Downscale or re-encode it`, { input: label });
     try {
       buf = await readFile(input);
     } catch (e) {

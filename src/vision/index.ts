@@ -16,6 +16,8 @@ import { faceQuality } from './quality.js';
 import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
 import { videoFrames } from './video.js';
 import type { FaceInput, FaceReading, FaceResult, FrameReading, RawFrame, RgbImage } from './types.js';
+import { MAX_FPS, MIN_FPS } from '../limits.js';
+import { check, FaceInputSchema, FaceOptionsSchema } from '../runtime/validate.js';
 
 export * from './types.js';
 export { extractAudio, probeVideo, videoFrames, findFfmpeg, type VideoInfo, type VideoFrame } from './video.js';
@@ -76,6 +78,7 @@ export interface FaceAnalyzer {
 }
 
 export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Promise<FaceAnalyzer> {
+  check(FaceOptionsSchema, options, 'createFaceAnalyzer', 'options');
   const o = options;
   const model: FaceModelName = o.model ?? 'ensemble';
   if (!['ensemble', 'faceapi', 'human'].includes(model)) throw new EmosigError('INVALID_OPTIONS', `unknown face model '${model}' (use ensemble, faceapi or human)`);
@@ -253,6 +256,8 @@ export async function listFrames(dir: string, fps: number): Promise<{ path: stri
  * or a video file. Returns per-frame faces, tracks (smoothed timeline + micro-expressions) and the backend.
  */
 export async function analyzeFaces(input: FaceInput, options: AnalyzeFacesOptions = {}): Promise<FaceReading> {
+  check(FaceInputSchema, input, 'analyzeFaces', 'input');
+  check(FaceOptionsSchema, options, 'analyzeFaces', 'options');
   const a = await createFaceAnalyzer(options);
   const keep = options.keepFrames ?? true;
   const frames: FrameReading[] = [];
