@@ -52,7 +52,7 @@ export const INPUT_HELP = `  --audio FILE             call audio (WAV; one chann
   --face-speaker NAME      who the faces belong to (default: the first speaker)
   --chat-speaker NAME      who chat messages without a speaker belong to (default: the first speaker)
   --window S --hop S       timeline windows (default 2 and 1 seconds)
-  --fps N                  video sampling rate and frame-folder clock, in (0, 60] (default 5, as in face)
+  --fps N                  video sampling rate and frame-folder clock, in [0.01, 60] (default 5, as in face)
   --offset-voice S, --offset-face S, --offset-text S
                            shift a modality's clock by S seconds
   --long-pause S           shortest pause reported as a moment (default 2)
@@ -70,7 +70,7 @@ Fuses voice, face and chat into one time-aligned emotional signature (JSON, sche
 
 ${INPUT_HELP}
   --json                   print the signature as JSON (default: a short human summary)
-  --voice-model DIR        a voice model folder (from 'emosig train voice') instead of the shipped one
+  --voice-model DIR        a voice model folder (made by emosig train voice) instead of the shipped one
   -o, --out FILE           also write the signature JSON to FILE
   --report FILE            also write the HTML report (as 'emosig report') to FILE
   -h, --help

@@ -17,7 +17,7 @@ const HELP = `Usage: emosig face INPUT... [options]
 INPUT is an image (jpg, png, webp, tiff, gif), a directory of frames or a video (mp4, avi, webm, mov).
 
 Options:
-  --fps N            video sampling rate and frame-folder clock, in (0, 60] (default 5, as in analyze)
+  --fps N            video sampling rate and frame-folder clock, in [0.01, 60] (default 5, as in analyze)
   --assume-face      each image is one pre-cropped face (e.g. FER2013); skip detection
   --model NAME       ensemble (default), faceapi or human
   --detector NAME    tiny (default and only: face-api's TinyFaceDetector, on ONNX Runtime)

@@ -24,7 +24,7 @@ Options:
   --json                    one JSON document (one file) or a JSON array (several files)
   --jsonl                   one JSON line per file ({ file, ... } or { file, error: { code, message } })
   --threads N               onnxruntime threads (default 1)
-  --model DIR               a voice model folder (from 'emosig train voice') instead of the shipped one
+  --model DIR               a voice model folder (made by emosig train voice) instead of the shipped one
 Exit code 1 when any file failed (the others are still analysed), 2 on bad usage.
 `;
 

@@ -4,17 +4,18 @@
  * `analyze`, `analyzeFaces`, `emosig analyze` and `emosig face` all use this default and this check.
  */
 import { EmosigError } from '../errors.js';
+import { MIN_FPS, MAX_FPS } from '../limits.js';
 
 /** Default frame rate (frames per second) of video sampling and of a frame folder's clock. */
 export const DEFAULT_FPS = 5;
-/** Highest accepted frame rate. */
-export const MAX_FPS = 60;
+/** Lowest and highest accepted frame rates (src/limits.ts). */
+export { MIN_FPS, MAX_FPS };
 
-/** `fps` if it is a number in (0, MAX_FPS], else `DEFAULT_FPS` when undefined; otherwise an INVALID_OPTIONS error. */
+/** `fps` if it is a number in [MIN_FPS, MAX_FPS], else `DEFAULT_FPS` when undefined; otherwise an INVALID_OPTIONS error. */
 export function checkFps(fps: unknown, where = 'fps'): number {
   if (fps === undefined) return DEFAULT_FPS;
-  if (typeof fps !== 'number' || !Number.isFinite(fps) || !(fps > 0 && fps <= MAX_FPS)) {
-    throw new EmosigError('INVALID_OPTIONS', `${where} must be a number of frames per second in (0, ${MAX_FPS}] (got ${String(fps).slice(0, 20)}); the default is ${DEFAULT_FPS}.`);
+  if (typeof fps !== 'number' || !Number.isFinite(fps) || !(fps >= MIN_FPS && fps <= MAX_FPS)) {
+    throw new EmosigError('INVALID_OPTIONS', `${where} must be a number of frames per second in [${MIN_FPS}, ${MAX_FPS}] (got ${String(fps).slice(0, 20)}); the default is ${DEFAULT_FPS}.`);
   }
   return fps;
 }

@@ -113,7 +113,7 @@ describe('defect 6: silent wrong results', () => {
       { text: 'thank you so much', speaker: 'toString', time: 3 },
     ];
     const { value: t } = await hostile('text speakers __proto__', () => analyzeText(chat), { expect: 'ok' });
-    expect(Object.keys(t!.overall).sort()).toEqual(['__proto__', 'all', 'constructor', 'toString'].sort());
+    expect(Object.keys(t!.bySpeaker).sort()).toEqual(['__proto__', 'constructor', 'toString'].sort());
     const { value: s } = await hostile('signature speakers __proto__', () => analyze({ chat, speakers: ['__proto__', 'constructor'] }), { expect: 'ok' });
     expect(Object.keys(s!.speakers)).toEqual(expect.arrayContaining(['__proto__', 'constructor', 'toString']));
     const round = parseSignature(JSON.parse(JSON.stringify(s)));
