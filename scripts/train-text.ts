@@ -429,7 +429,7 @@ if (!a.dry) {
   else if (existsSync(join(out, 'idf.bin'))) unlinkSync(join(out, 'idf.bin'));
   const settings = {
     name: 'emosig-text-emotion',
-    version: 1,
+    version: 2, // 2: customer-language sentiment head, CX outputs, irony (issue 10); 1: GoEmotions-only
     featureVersion: FEATURE_VERSION,
     features: cfg,
     outputs: { go: GO_LABELS, ekman: CORE_LABELS, sentiment: SENTIMENT_GROUPS, regression: ['valence', 'arousal'] },

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { EmosigError } from '../errors.js';
 import { dominantLabel, emotionsFromVector } from '../signature/labels.js';
-import { CLASSIFIER_INPUT, classifyEx, FACE_BACKEND, loadModels, type ClassifierName, type DetectorName, type FaceBackendName, type LoadedModels } from './models.js';
+import { CLASSIFIER_INPUT, classifyEx, loadModels, type ClassifierName, type DetectorName, type FaceBackendName, type LoadedModels } from './models.js';
 import { geoMean, NO_TTA, TTA_VIEWS, warpCrop, wholeImageSpec, type CropSpec } from './crop.js';
 import { checkFile, decodeImage, IMAGE_EXTENSIONS, rawToRgb, VIDEO_EXTENSIONS } from './decode.js';
 import { boxCrop, detectFaces, landmarkGeometry, type Detection } from './detect.js';
@@ -108,7 +108,7 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   }
 
   return {
-    backend: FACE_BACKEND,
+    backend: m.backend,
     model: model === 'ensemble' ? `ensemble(${ens.pool ? classifiers.map((c) => `${c}^${ens.pool![c]}`).join('·') : ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta && model !== 'faceapi' ? '+tta' : ''}`,
     detector: o.assumeFace ? null : detector,
     faces,

@@ -18,8 +18,8 @@ export const CLASSIFIERS: readonly ClassifierName[] = ['faceapi', 'human'];
 /** Detector names (TinyFaceDetector). */
 export type DetectorName = 'tiny';
 /** The runtime every face model runs on. */
-export type FaceBackendName = 'onnxruntime-node/cpu';
-export const FACE_BACKEND: FaceBackendName = 'onnxruntime-node/cpu';
+/** Where the face nets ran: native onnxruntime-node, or onnxruntime-web's wasm backend when the native one is absent. */
+export type FaceBackendName = 'onnxruntime-node/cpu' | 'onnxruntime-web/wasm';
 
 /** Input side of each classifier. */
 export const CLASSIFIER_INPUT: Record<ClassifierName, { size: number; gray: boolean }> = {
@@ -76,8 +76,8 @@ let cache: Promise<LoadedModels> | undefined;
 export function loadModels(opts: { dir?: string } = {}): Promise<LoadedModels> {
   const load = async () => {
     const start = performance.now();
-    const m: LoadedModels = { backend: FACE_BACKEND, dir: opts.dir ?? modelPath('face'), sessions: {}, loadMs: 0 };
-    await ensureNet(m, 'faceapi');
+    const m: LoadedModels = { backend: 'onnxruntime-node/cpu', dir: opts.dir ?? modelPath('face'), sessions: {}, loadMs: 0 };
+    m.backend = (await ensureNet(m, 'faceapi')).backend as FaceBackendName;
     await ensureNet(m, 'human');
     m.loadMs = performance.now() - start;
     return m;
