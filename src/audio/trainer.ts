@@ -14,6 +14,7 @@
  * so a call that is mostly angry is still judged against the speaker's neutral-ish voice.
  */
 import { GraphBuilder } from './onnx-graph.js';
+import { mulberry32 } from '../runtime/random.js';
 
 export const CLIP_Z = 5;
 
@@ -107,17 +108,7 @@ export interface Heads {
   bva: Float32Array;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 function gauss(rand: () => number): number {
   return Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());

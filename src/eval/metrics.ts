@@ -4,18 +4,9 @@
  * per-class precision/recall, confusion matrix, a hierarchical bootstrap confidence interval (groups, then
  * items within each group), expected calibration error with reliability-diagram bins, and Spearman's ρ.
  */
+import { mulberry32 } from '../runtime/random.js';
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32): same seed, same sequence. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 export interface PerClass {
   recall: number;
