@@ -5,6 +5,7 @@
  */
 import type { CoreLabel } from '../signature/labels.js';
 import { FEATURE_NAMES } from './features.js';
+import type { VoiceModelCard } from './model.js';
 import {
   exportVoiceHeads,
   fitVoiceHeads,
@@ -162,28 +163,12 @@ export function predictPersonal(b: Bundle, xs: Float32Array[], base: Standardise
 }
 
 /** What a model folder's voice.json says (read by src/audio/model.ts). */
-export interface VoiceModelFile {
-  name: string;
-  version: string;
-  /** Licence of the model, from the licences of its training data. */
+/** voice.json as the trainers write it: the card `loadVoiceModel` reads, with every optional field filled in. */
+export interface VoiceModelFile extends VoiceModelCard {
   license: string;
-  /** The model's labels (emosig core labels), in its output order. */
-  labels: string[];
-  featureNames: string[];
-  clip: { file: string };
-  personal: {
-    file: string;
-    minSegments: number;
-    minSpeechSec: number;
-    features: string[];
-    stdFloor: number[];
-    baseline: BaselineOptions;
-    /** Weight of the personal model's probabilities against the clip model's when a baseline is used. */
-    weight: number;
-  };
+  personal: VoiceModelCard['personal'] & { features: string[]; stdFloor: number[]; baseline: BaselineOptions; weight: number };
   /** Outputs of both graphs: `probs` [N, labels], `va` [N, 2] (arousal, valence). */
   outputs: string[];
-  trainedOn: string;
   config: BundleConfig;
   [extra: string]: unknown;
 }

@@ -7,23 +7,11 @@ import type { SignatureMoment, SignatureWindow } from '../signature/schema.js';
 import { speakerSummary } from '../fusion/fuse.js';
 import { CORE_LABELS, emptyEmotions } from '../signature/labels.js';
 import type { ConversationModel, CxReadings } from './build.js';
-import type { CxTurn } from './turns.js';
+import { overlap, type CxTurn } from './turns.js';
+import { CX_MOMENT_KIND_VALUES } from '../signature/cx-schema.js';
 
-export const CX_MOMENT_KINDS = [
-  'agent-apology',
-  'agent-empathy',
-  'agent-reply',
-  'agent-silence',
-  'interruption',
-  'customer-repeat',
-  // the signature's own kinds
-  'stress-spike',
-  'emotion-shift',
-  'peak',
-  'long-pause',
-  'micro-expression',
-  'incongruence',
-] as const;
+/** The moment kinds impact is measured for (agent behaviours found here, then the signature's own kinds). */
+export const CX_MOMENT_KINDS = CX_MOMENT_KIND_VALUES;
 export type CxMomentKind = (typeof CX_MOMENT_KINDS)[number];
 
 export interface MomentImpact {
@@ -88,7 +76,7 @@ export function detectBehaviours(conv: ConversationModel, r: CxReadings, o: Impa
     } else if (t.cues) {
       // the customer repeats an earlier message of theirs
       const earlier = chat.slice(0, i).filter((x) => x.role === 'customer' && x.cues);
-      const best = Math.max(0, ...earlier.map((x) => jacc(x.cues!.words, t.cues!.words)));
+      const best = Math.max(0, ...earlier.map((x) => overlap(x.cues!.words, t.cues!.words)));
       if (best >= 0.5) out.push({ time: order(i), kind: 'customer-repeat', actor: t.speaker, evidence: `${t.speaker} repeats an earlier message (word overlap ${best.toFixed(2)}) at ${fmtT(order(i), conv.chatTimed)}` });
     }
   });
@@ -135,14 +123,6 @@ export function detectBehaviours(conv: ConversationModel, r: CxReadings, o: Impa
   return out;
 }
 
-function jacc(a: string[], b: string[]): number {
-  if (!a.length || !b.length) return 0;
-  const A = new Set(a);
-  const B = new Set(b);
-  let n = 0;
-  for (const w of A) if (B.has(w)) n++;
-  return n / (A.size + B.size - n);
-}
 
 const fmtT = (t: number, timed: boolean) => (timed ? `${t.toFixed(1)} s` : `turn ${t + 1}`);
 
