@@ -98,7 +98,7 @@ export function corpusSpecs(data: string, opts: { faceSample?: number; seed?: nu
         .slice(0, n)
         .map((x) => x[1]);
     }
-    out.push({ name: 'fer2013-privatetest', modality: 'face', manifest: writeCsv(join(MANIFESTS, 'fer2013-privatetest.csv'), ['path', 'label'], rows), assumeFace: true, note: `FER2013 PrivateTest, ${rows.length} crops (seeded sample), classified as crops (--assume-face); the face ensemble was fitted on PublicTest only` });
+    out.push({ name: 'fer-privatetest', modality: 'face', manifest: writeCsv(join(MANIFESTS, 'fer-privatetest.csv'), ['path', 'label'], rows), assumeFace: true, note: `FER2013 PrivateTest, ${rows.length} crops (seeded sample), classified as crops (--assume-face); the face pooling was chosen without PrivateTest (bench/face-parity.ts)` });
   }
 
   const dd = join(data, 'text', 'dailydialog', 'test');
