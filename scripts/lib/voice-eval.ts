@@ -29,7 +29,8 @@ export function toRow(r: FeatureRow): Row {
 
 export const fitRows = (rows: Row[]): FitRow[] => rows.map((r) => ({ x: r.x, y: r.yi, va: r.va, group: `${r.speaker}|${r.variant}` }));
 
-export type Protocol = 'clip' | 'others' | 'skew70';
+/** 'all': the baseline from all of the speaker's clips, the judged one included (the issue's eGeMAPS + SVM protocol). */
+export type Protocol = 'clip' | 'others' | 'skew70' | 'all';
 export const PROTOCOLS: Protocol[] = ['clip', 'others', 'skew70'];
 
 export interface Scored {
@@ -66,6 +67,10 @@ export function scoreProtocol(b: Bundle, test: Row[], protocol: Protocol, seed =
     const xs = rows.map((r) => r.x);
     const cp = predictClip(b, xs);
     const ar = cp.va.map((v) => v[0]);
+    if (protocol === 'all') {
+      push(rows, predictPersonal(b, xs, baselineFrom(b, xs, ar)), cp.probs);
+      continue;
+    }
     if (protocol === 'others') {
       rows.forEach((r, i) => {
         const idx = rows.map((_, j) => j).filter((j) => j !== i);
