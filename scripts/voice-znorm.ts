@@ -20,9 +20,16 @@ import { toRow, trainAndScore, metrics, labelsOf, type Protocol } from './lib/vo
 import { CACHE, type FeatureRow, type Variant } from './voice-features.js';
 
 const H = DEFAULT_HEADS;
-const CONFIGS: { id: string; cfg: BundleConfig }[] = [
+const CONFIGS: { id: string; cfg: BundleConfig; trainVariants?: Variant[] }[] = [
   { id: 'Z-all linear', cfg: { clip: { features: 'all', heads: H }, personal: { features: 'all', heads: { ...H, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 } } },
   { id: 'Z-calm linear', cfg: { clip: { features: 'all', heads: H }, personal: { features: 'all', heads: { ...H, seed: 8 }, baseline: { calmFraction: 0.4, minCalm: 3 }, floorFrac: 0.25 } } },
+  { id: 'Z-all linear, no floor', cfg: { clip: { features: 'all', heads: H }, personal: { features: 'all', heads: { ...H, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 1e-6 } } },
+  { id: 'Z-prosodic linear', cfg: { clip: { features: 'prosodic', heads: { ...H, l2: 1e-2 } }, personal: { features: 'prosodic', heads: { ...H, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 } } },
+  {
+    id: 'Z-all linear, all 4 variants',
+    cfg: { clip: { features: 'all', heads: H }, personal: { features: 'all', heads: { ...H, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 } },
+    trainVariants: ['clean', 'tel', 'noise', 'aug'],
+  },
   { id: 'Z-all RFF512', cfg: { clip: { features: 'all', heads: H }, personal: { features: 'all', heads: { ...H, rff: 512, epochs: 20, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 } } },
 ];
 const TRAIN_VARIANTS: Variant[] = ['clean', 'tel'];
@@ -36,7 +43,7 @@ const t0 = Date.now();
 for (const cfg of CONFIGS) {
   out[cfg.id] = {};
   for (const c of CORPORA) {
-    const train = rows.filter((r) => r.corpus !== c && TRAIN_VARIANTS.includes(r.variant));
+    const train = rows.filter((r) => r.corpus !== c && (cfg.trainVariants ?? TRAIN_VARIANTS).includes(r.variant));
     const test = rows.filter((r) => r.corpus === c);
     const allowed = labelsOf(train).filter((k) => labelsOf(test).includes(k));
     const { scored } = trainAndScore(cfg.cfg, train, test, TEST_VARIANTS, PROTOCOLS);
@@ -52,7 +59,7 @@ const f = (x: number) => x.toFixed(3);
 const md = [
   '# Voice personal baseline: protocol and baseline diagnostic (scripts/voice-znorm.ts)',
   '',
-  `Leave-one-corpus-out, trained on the other two corpora (${TRAIN_VARIANTS.join(' + ')} variants), per clip UAR / macro-F1 over the labels both sides share.`,
+  `Leave-one-corpus-out, trained on the other two corpora (${TRAIN_VARIANTS.join(' + ')} variants unless the config says otherwise), per clip UAR / macro-F1 over the labels both sides share.`,
   'Protocols: clip = no baseline; all = baseline from all of the speaker\'s clips incl. the judged one (the issue\'s z-norm + SVM protocol);',
   'others = the speaker\'s other clips; skew70 = baseline from a 20-clip pool, 70 % one emotion. Diagnostic only: nothing was selected on it.',
   '',
