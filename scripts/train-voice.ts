@@ -50,7 +50,7 @@ const describeHeads = (h: HeadsConfig) => {
 };
 const describeClip = (c: BundleConfig['clip']) => `${c.features} features, ${describeHeads(c.heads)}`;
 const describePersonal = (c: BundleConfig['personal']) =>
-  `${c.features} features, ${describeHeads(c.heads)}, baseline mean from ${c.baseline.calmFraction < 1 ? `the calmest ${c.baseline.calmFraction * 100} % (clip-model arousal)` : 'all segments'}`;
+  `${c.features} features, ${describeHeads(c.heads)}, baseline mean from ${c.baseline.calmFraction < 1 ? `the calmest ${c.baseline.calmFraction * 100} % (clip-model arousal)` : 'all segments'}${c.floorFrac < 0.01 ? ', no deviation floor' : `, deviation floor ${c.floorFrac} × training deviation`}`;
 
 /**
  * Results of one (configuration, split) evaluation are cached under .cache/voice-eval/ (keyed by the configuration,
@@ -230,7 +230,8 @@ async function main(): Promise<void> {
   const finalCfg: BundleConfig = { clip: clipBest.cfg.clip, personal: CANDIDATES.find((c) => c.id === persBest.id)!.cfg.personal };
   const finalIds = { clip: clipBest.id, personal: persBest.id, weight: persBest.w };
   // 2.0.0 was A / C@1 chosen by LOCO alone; any other choice is a new model
-  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : '2.1.0';
+  // candidate H was added for 2.2.0: a choice that uses it is a new model
+  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : [finalIds.clip, finalIds.personal].includes('H') ? '2.2.0' : '2.1.0';
   log(`shipped configuration: clip ${finalIds.clip}, personal ${finalIds.personal} at weight ${finalIds.weight}`);
 
   const summary = {
@@ -401,7 +402,7 @@ sad → sadness, angry → anger. Arousal/valence targets from the label as said
 
 **Selection and evaluation.** ${CANDIDATES.length} candidates (below): linear, RFF, 1.0.0's two-layer MLP (two training lengths) and a one-layer MLP.
 Selection rule: ${SELECTION_RULE} (Version 2.0.0 was chosen by the LOCO score alone over candidates A–D; 2.1.0
-onwards by this rule over A–G.) Reported: leave-one-corpus-out and speaker-independent folds within each corpus, each
+by this rule over A–G, 2.2.0 onwards over A–H.) Reported: leave-one-corpus-out and speaker-independent folds within each corpus, each
 with the configuration chosen without the reported corpus. Reproduce with \`npm run train:voice\` (seeded).
 
 ${accuracyMd.replace(/^# .*\n/, '')}

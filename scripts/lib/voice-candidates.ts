@@ -58,4 +58,11 @@ export const CANDIDATES: { id: string; cfg: BundleConfig }[] = [
       personal: { features: 'prosodic', heads: { ...V1, epochs: 15, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25 },
     },
   },
+  // H (added in session 3 after the diagnostic bench/results/voice-znorm.md, which showed the personal model's
+  // per-feature deviation floor (0.25 × the training deviation) as one difference from plain per-speaker z-scoring
+  // of all features, the eGeMAPS + SVM baseline): A with the floor at ~0, chosen or not by the same nested rule.
+  {
+    id: 'H',
+    cfg: { clip: { features: 'all', heads: H }, personal: { features: 'all', heads: { ...H, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 1e-6 } },
+  },
 ];
