@@ -5,12 +5,12 @@
  *   'bench' splits only (voice: speakers of folds 3–4, out-of-fold; face: FER2013 PrivateTest odd rows; text:
  *   GoEmotions test) — none of them was used to fit the reliabilities (scripts/fusion-fit.ts uses 'fit').
  * - Fused UAR vs each single modality (target: fused ≥ best single + 10 points), pairs, and two untrained
- *   fusion baselines (mean of probabilities; log-linear pooling with all α = 1), with bootstrap 95 % intervals.
+ *   fusion baselines (mean of probabilities; log-linear pooling with all α = 1), with hierarchical-bootstrap
+ *   95 % intervals (speakers / images / comments, then items within them).
  * - Incongruence detection: the same triples with one modality's item swapped for another label; ROC-AUC.
  * - End-to-end time of `analyze` on the demo interaction (cold = first call incl. model loading, warm = later).
  * Writes bench/results/fusion.json and bench/results/fusion.md.
  */
-import { bootstrapCI } from '../src/eval/metrics.js';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,7 @@ import { calibrate, loadReliability, pool, type ReliabilityFile } from '../src/f
 import { analyze, createAnalyzer } from '../src/fusion/analyze.js';
 import { packageRoot, modelPath } from '../src/runtime/paths.js';
 import type { Modality } from '../src/signature/schema.js';
-import { faceDev, textDev, voiceDev, rng, type DevSet } from '../scripts/lib/fusion-data.js';
+import { faceDev, modelTag, textDev, voiceDev, rng, type DevSet } from '../scripts/lib/fusion-data.js';
 import { argmax, evidenceOf, incongruenceScore, makeTriples, MODS, recallPerLabel, rocAuc, swapTriples, uar, type Triple } from '../scripts/lib/fusion-triples.js';
 
 const PER_LABEL = 300;
@@ -29,26 +29,82 @@ const RESULTS = join(ROOT, 'bench', 'results');
 
 type Predictor = (t: Triple) => number;
 
-/** 95 % interval of UAR by the item bootstrap of src/eval (triples have no speaker to group by). */
-function bootstrap(triples: Triple[], pred: number[], seed: number): [number, number] {
-  const ci = bootstrapCI(
-    triples.map((t, i) => ({ truth: t.y, pred: pred[i] < 0 ? CORE_LABELS.length : pred[i] })),
-    [...CORE_LABELS, '(none)'],
-    { iterations: BOOT, seed },
-  );
-  return [ci.uar.low, ci.uar.high];
+/**
+ * Hierarchical bootstrap weights. Triples reuse items drawn with replacement from small pools (voice: a few
+ * speakers per label), so resampling triples alone makes intervals too narrow. Each replicate resamples, per
+ * modality, the groups (voice speakers, face images, text comments) with replacement, then the items within each
+ * drawn group with replacement; a triple's weight is the product of how often each of its three items was drawn.
+ */
+function hierarchicalWeights(all: Triple[][], seed: number): (b: number) => Float64Array[] {
+  const rand = rng(seed);
+  const groups = MODS.map((m) => {
+    const g = new Map<string, Set<string>>();
+    for (const ts of all) for (const t of ts) {
+      const it = t.items[m];
+      if (!g.has(it.group)) g.set(it.group, new Set());
+      g.get(it.group)!.add(it.id);
+    }
+    return [...g.values()].map((s) => [...s]);
+  });
+  const reps: Float64Array[][] = [];
+  for (let b = 0; b < BOOT; b++) {
+    const counts = groups.map((gs) => {
+      const c = new Map<string, number>();
+      for (let i = 0; i < gs.length; i++) {
+        const g = gs[Math.floor(rand() * gs.length)];
+        for (let j = 0; j < g.length; j++) {
+          const id = g[Math.floor(rand() * g.length)];
+          c.set(id, (c.get(id) ?? 0) + 1);
+        }
+      }
+      return c;
+    });
+    reps.push(all.map((ts) => Float64Array.from(ts, (t) => MODS.reduce((w, m, mi) => w * (counts[mi].get(t.items[m].id) ?? 0), 1))));
+  }
+  return (b) => reps[b];
 }
 
-function aucBootstrap(pos: number[], neg: number[], seed: number): [number, number] {
-  const rand = rng(seed);
-  const vals: number[] = [];
-  for (let b = 0; b < BOOT; b++) {
-    const idx = pos.map(() => Math.floor(rand() * pos.length));
-    vals.push(rocAuc(idx.map((i) => pos[i]), idx.map((i) => neg[i])));
-  }
-  vals.sort((a, b) => a - b);
-  return [vals[Math.floor(0.025 * BOOT)], vals[Math.floor(0.975 * BOOT)]];
+const pct = (v: number[]): [number, number] => {
+  const s = v.filter(Number.isFinite).sort((a, b) => a - b);
+  return [s[Math.floor(0.025 * (s.length - 1))], s[Math.ceil(0.975 * (s.length - 1))]];
+};
+
+/** Weighted UAR (classes with no weight are left out). */
+function weightedUar(truth: number[], pred: number[], w: Float64Array): number {
+  const tot = new Float64Array(K7);
+  const hit = new Float64Array(K7);
+  truth.forEach((y, i) => {
+    tot[y] += w[i];
+    if (pred[i] === y) hit[y] += w[i];
+  });
+  let s = 0;
+  let n = 0;
+  for (let k = 0; k < K7; k++) if (tot[k] > 0) (s += hit[k] / tot[k]), n++;
+  return n ? s / n : NaN;
 }
+
+/** Weighted ROC-AUC (ties count half), O(n log n). */
+function weightedAuc(pos: number[], wp: Float64Array, neg: number[], wn: Float64Array): number {
+  const all = [...pos.map((s, i) => ({ s, w: wp[i], p: true })), ...neg.map((s, i) => ({ s, w: wn[i], p: false }))].sort((a, b) => a.s - b.s);
+  let negBelow = 0;
+  let acc = 0;
+  let P = 0;
+  let N = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    let tp = 0;
+    let tn = 0;
+    for (; j < all.length && all[j].s === all[i].s; j++) (all[j].p ? (tp += all[j].w) : (tn += all[j].w));
+    acc += tp * (negBelow + tn / 2);
+    negBelow += tn;
+    P += tp;
+    N += tn;
+    i = j;
+  }
+  return P > 0 && N > 0 ? acc / (P * N) : NaN;
+}
+
+const K7 = CORE_LABELS.length;
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -70,10 +126,13 @@ async function main(): Promise<void> {
     'fused (voice + face + text)': (t) => argmax(pool(evidenceOf(t, rel), rel)!.p),
   };
   const uars: Record<string, { uar: number; ci95: [number, number]; recall: number[] }> = {};
-  let seed = 1;
+  // incongruent copies of the triples, built here so one set of hierarchical weights serves both measures
+  const swapped = swapTriples(sets, triples, 'bench', 404);
+  const weights = hierarchicalWeights([triples, swapped], 1);
   for (const [name, f] of Object.entries(predictors)) {
     const pred = triples.map(f);
-    uars[name] = { uar: uar(truth, pred), ci95: bootstrap(triples, pred, seed++), recall: recallPerLabel(truth, pred) };
+    const boot = Array.from({ length: BOOT }, (_, b) => weightedUar(truth, pred, weights(b)[0]));
+    uars[name] = { uar: uar(truth, pred), ci95: pct(boot), recall: recallPerLabel(truth, pred) };
     console.error(`bench:fusion: ${name.padEnd(42)} UAR ${uars[name].uar.toFixed(3)}`);
   }
   // calibration of the probabilities themselves (NLL, expected calibration error over 10 bins of the top probability)
@@ -103,7 +162,6 @@ async function main(): Promise<void> {
   const fused = uars['fused (voice + face + text)'].uar;
 
   // incongruence
-  const swapped = swapTriples(sets, triples, 'bench', 404);
   const neg = triples.map((t) => incongruenceScore(t, rel));
   const pos = swapped.map((t) => incongruenceScore(t, rel));
   const auc = rocAuc(pos, neg);
@@ -149,6 +207,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: `${cpus().length} vCPU (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, shared with other jobs`,
     reliability: rel.version,
+    models: Object.fromEntries(MODS.map((m) => [m, modelTag(m)])),
+    ciMethod: 'hierarchical bootstrap: groups (voice speakers, face images, text comments), then items within groups',
     triples: { perLabel: PER_LABEL, total: triples.length, split: 'bench', benchItems: counts, sources: Object.fromEntries(MODS.map((m) => [m, sets[m].source])) },
     uar: uars,
     calibration,
@@ -156,7 +216,7 @@ async function main(): Promise<void> {
     fused,
     gainPoints: Math.round((fused - bestSingle) * 1000) / 10,
     targetMet: fused >= bestSingle + 0.1,
-    incongruence: { rocAuc: auc, ci95: aucBootstrap(pos, neg, 99), bySwappedModality: perSwapped, atThreshold, score: rel.incongruence.score },
+    incongruence: { rocAuc: auc, ci95: pct(Array.from({ length: BOOT }, (_, b) => weightedAuc(pos, weights(b)[1], neg, weights(b)[0]))), bySwappedModality: perSwapped, atThreshold, score: rel.incongruence.score },
     endToEnd: e2e,
     benchSeconds: Math.round((performance.now() - t0) / 1000),
   };
@@ -170,8 +230,11 @@ ${summary.date.slice(0, 10)} · ${summary.machine} · reliabilities v${rel.versi
 Pseudo-multimodal triples (voice clip, face image, chat message with the same label, from different corpora):
 ${PER_LABEL} per core label (${triples.length} in all), drawn only from the **bench** splits — voice: ${sets.voice.source};
 face: ${sets.face.source}; text: ${sets.text.source}. The reliabilities were fitted on the disjoint 'fit' splits.
+Intervals: hierarchical bootstrap (${BOOT} replicates): per modality, speakers (voice), images (face) and comments
+(text) resampled with replacement, then the items within each, a triple weighted by how often its items were drawn.
+Models: ${MODS.map((m) => `${m} ${modelTag(m)}`).join(', ')}.
 
-## Emotion recognition (7 core labels, UAR with bootstrap 95 % interval)
+## Emotion recognition (7 core labels, UAR with hierarchical-bootstrap 95 % interval)
 
 | predictor | UAR | 95 % CI | recall ${CORE_LABELS.join(' / ')} |
 |---|---|---|---|
