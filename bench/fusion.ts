@@ -20,7 +20,7 @@ import { analyze, createAnalyzer } from '../src/fusion/analyze.js';
 import { packageRoot, modelPath } from '../src/runtime/paths.js';
 import type { Modality } from '../src/signature/schema.js';
 import { faceDev, modelTag, textDev, voiceDev, rng, type DevSet } from '../scripts/lib/fusion-data.js';
-import { argmax, evidenceOf, incongruenceScore, makeTriples, MODS, recallPerLabel, rocAuc, swapTriples, uar, type Triple } from '../scripts/lib/fusion-triples.js';
+import { argmax, evidenceOf, hierarchicalWeights, incongruenceScore, makeTriples, MODS, pct, recallPerLabel, rocAuc, swapTriples, uar, weightedAuc, weightedUar, type Triple } from '../scripts/lib/fusion-triples.js';
 
 const PER_LABEL = 300;
 const BOOT = 300;
@@ -28,83 +28,6 @@ const ROOT = packageRoot();
 const RESULTS = join(ROOT, 'bench', 'results');
 
 type Predictor = (t: Triple) => number;
-
-/**
- * Hierarchical bootstrap weights. Triples reuse items drawn with replacement from small pools (voice: a few
- * speakers per label), so resampling triples alone makes intervals too narrow. Each replicate resamples, per
- * modality, the groups (voice speakers, face images, text comments) with replacement, then the items within each
- * drawn group with replacement; a triple's weight is the product of how often each of its three items was drawn.
- */
-function hierarchicalWeights(all: Triple[][], seed: number): (b: number) => Float64Array[] {
-  const rand = rng(seed);
-  const groups = MODS.map((m) => {
-    const g = new Map<string, Set<string>>();
-    for (const ts of all) for (const t of ts) {
-      const it = t.items[m];
-      if (!g.has(it.group)) g.set(it.group, new Set());
-      g.get(it.group)!.add(it.id);
-    }
-    return [...g.values()].map((s) => [...s]);
-  });
-  const reps: Float64Array[][] = [];
-  for (let b = 0; b < BOOT; b++) {
-    const counts = groups.map((gs) => {
-      const c = new Map<string, number>();
-      for (let i = 0; i < gs.length; i++) {
-        const g = gs[Math.floor(rand() * gs.length)];
-        for (let j = 0; j < g.length; j++) {
-          const id = g[Math.floor(rand() * g.length)];
-          c.set(id, (c.get(id) ?? 0) + 1);
-        }
-      }
-      return c;
-    });
-    reps.push(all.map((ts) => Float64Array.from(ts, (t) => MODS.reduce((w, m, mi) => w * (counts[mi].get(t.items[m].id) ?? 0), 1))));
-  }
-  return (b) => reps[b];
-}
-
-const pct = (v: number[]): [number, number] => {
-  const s = v.filter(Number.isFinite).sort((a, b) => a - b);
-  return [s[Math.floor(0.025 * (s.length - 1))], s[Math.ceil(0.975 * (s.length - 1))]];
-};
-
-/** Weighted UAR (classes with no weight are left out). */
-function weightedUar(truth: number[], pred: number[], w: Float64Array): number {
-  const tot = new Float64Array(K7);
-  const hit = new Float64Array(K7);
-  truth.forEach((y, i) => {
-    tot[y] += w[i];
-    if (pred[i] === y) hit[y] += w[i];
-  });
-  let s = 0;
-  let n = 0;
-  for (let k = 0; k < K7; k++) if (tot[k] > 0) (s += hit[k] / tot[k]), n++;
-  return n ? s / n : NaN;
-}
-
-/** Weighted ROC-AUC (ties count half), O(n log n). */
-function weightedAuc(pos: number[], wp: Float64Array, neg: number[], wn: Float64Array): number {
-  const all = [...pos.map((s, i) => ({ s, w: wp[i], p: true })), ...neg.map((s, i) => ({ s, w: wn[i], p: false }))].sort((a, b) => a.s - b.s);
-  let negBelow = 0;
-  let acc = 0;
-  let P = 0;
-  let N = 0;
-  for (let i = 0; i < all.length; ) {
-    let j = i;
-    let tp = 0;
-    let tn = 0;
-    for (; j < all.length && all[j].s === all[i].s; j++) (all[j].p ? (tp += all[j].w) : (tn += all[j].w));
-    acc += tp * (negBelow + tn / 2);
-    negBelow += tn;
-    P += tp;
-    N += tn;
-    i = j;
-  }
-  return P > 0 && N > 0 ? acc / (P * N) : NaN;
-}
-
-const K7 = CORE_LABELS.length;
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -128,7 +51,7 @@ async function main(): Promise<void> {
   const uars: Record<string, { uar: number; ci95: [number, number]; recall: number[] }> = {};
   // incongruent copies of the triples, built here so one set of hierarchical weights serves both measures
   const swapped = swapTriples(sets, triples, 'bench', 404);
-  const weights = hierarchicalWeights([triples, swapped], 1);
+  const weights = hierarchicalWeights([triples, swapped], BOOT, 1);
   for (const [name, f] of Object.entries(predictors)) {
     const pred = triples.map(f);
     const boot = Array.from({ length: BOOT }, (_, b) => weightedUar(truth, pred, weights(b)[0]));
