@@ -5,7 +5,6 @@
  * (leave-one-corpus-out) and shipped as models/cx/satisfaction.json; this file only reads them.
  */
 import { loadModel, readModelJson, recordModel } from '../runtime/registry.js';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmosigError } from '../errors.js';
 import { modelPath } from '../runtime/paths.js';
@@ -227,13 +226,13 @@ export function predictSatisfaction(model: SatisfactionModel, turns: CxTurn[]): 
 export function loadSatisfactionModel(path?: string): SatisfactionModel {
   const p = path ?? join(modelPath('cx'), 'satisfaction.json');
   return loadModel({ name: 'cx-satisfaction', path: p }, () => {
-  const m = readModelJson<SatisfactionModel>(p, 'satisfaction model', 'run `npm run train:cx` to train it');
-  const ok = (h: SatisfactionHead | undefined, n: number) =>
-    !!h && h.features?.length === n && h.mean?.length === n && h.std?.length === n && h.rating?.w?.length === n && h.dissatisfied?.w?.length === n;
-  if (!ok(m.heads?.text, TEXT_FEATURES.length) || !ok(m.heads?.affect, AFFECT_FEATURES.length) || !ok(m.interaction, INTERACTION_FEATURES.length))
-    throw new EmosigError('MODEL_INVALID', 'the satisfaction model does not match this version of emosig (feature lists differ); retrain it with scripts/cx-satisfaction.ts.', { input: p });
-  const card = m as unknown as { name?: string; version?: unknown };
-  recordModel({ name: 'cx-satisfaction', model: card.name, version: String(card.version ?? '?'), path: p });
-  return m;
+    const m = readModelJson<SatisfactionModel>(p, 'satisfaction model', 'run `npm run train:cx` to train it');
+    const ok = (h: SatisfactionHead | undefined, n: number) =>
+      !!h && h.features?.length === n && h.mean?.length === n && h.std?.length === n && h.rating?.w?.length === n && h.dissatisfied?.w?.length === n;
+    if (!ok(m.heads?.text, TEXT_FEATURES.length) || !ok(m.heads?.affect, AFFECT_FEATURES.length) || !ok(m.interaction, INTERACTION_FEATURES.length))
+      throw new EmosigError('MODEL_INVALID', 'the satisfaction model does not match this version of emosig (feature lists differ); retrain it with scripts/cx-satisfaction.ts.', { input: p });
+    const card = m as unknown as { name?: string; version?: unknown };
+    recordModel({ name: 'cx-satisfaction', model: card.name, version: String(card.version ?? '?'), path: p });
+    return m;
   });
 }

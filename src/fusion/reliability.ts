@@ -9,7 +9,6 @@
  * All numbers come from models/fusion/reliability.json (see models/fusion/MODEL_CARD.md).
  */
 import { loadModel, readModelJson, recordModel } from '../runtime/registry.js';
-import { readFileSync } from 'node:fs';
 import { EmosigError } from '../errors.js';
 import { modelPath } from '../runtime/paths.js';
 import { CORE_LABELS, LABEL_VA, type Emotions } from '../signature/labels.js';
@@ -43,19 +42,19 @@ export interface ReliabilityFile {
 /** Load (once) and check the reliability file. */
 export function loadReliability(path = modelPath('fusion', 'reliability.json')): ReliabilityFile {
   return loadModel({ name: 'fusion-reliability', path }, () => {
-  const f = readModelJson<ReliabilityFile>(path, 'fusion reliability file', 'run `npm run fit:fusion` to fit it');
-  const ok =
-    f &&
-    Array.isArray(f.labels) &&
-    f.labels.join() === CORE_LABELS.join() &&
-    (['voice', 'face', 'text'] as const).every((m) => {
-      const r = f.modalities?.[m];
-      return r && r.temperature > 0 && Array.isArray(r.alpha) && r.alpha.length === K && r.alpha.every((a) => Number.isFinite(a) && a >= 0);
-    }) &&
-    Number.isFinite(f.incongruence?.threshold);
-  if (!ok) throw new EmosigError('MODEL_INVALID', 'the fusion reliability file does not match the core labels or lacks a modality', { input: path });
-  recordModel({ name: 'fusion-reliability', model: 'emosig-fusion-reliability', version: String((f as { version?: unknown }).version ?? '?'), path });
-  return f;
+    const f = readModelJson<ReliabilityFile>(path, 'fusion reliability file', 'run `npm run fit:fusion` to fit it');
+    const ok =
+      f &&
+      Array.isArray(f.labels) &&
+      f.labels.join() === CORE_LABELS.join() &&
+      (['voice', 'face', 'text'] as const).every((m) => {
+        const r = f.modalities?.[m];
+        return r && r.temperature > 0 && Array.isArray(r.alpha) && r.alpha.length === K && r.alpha.every((a) => Number.isFinite(a) && a >= 0);
+      }) &&
+      Number.isFinite(f.incongruence?.threshold);
+    if (!ok) throw new EmosigError('MODEL_INVALID', 'the fusion reliability file does not match the core labels or lacks a modality', { input: path });
+    recordModel({ name: 'fusion-reliability', model: 'emosig-fusion-reliability', version: String((f as { version?: unknown }).version ?? '?'), path });
+    return f;
   });
 }
 

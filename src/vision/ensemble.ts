@@ -12,7 +12,6 @@
  * Single-model modes use per-model temperature + class-bias calibration from the same file.
  */
 import { loadModel, readModelJson } from '../runtime/registry.js';
-import { readFileSync } from 'node:fs';
 import { EmosigError } from '../errors.js';
 import { modelPath } from '../runtime/paths.js';
 import type { ClassifierName } from './models.js';
@@ -46,14 +45,14 @@ export function ensembleFile(): string {
 
 export function loadEnsemble(path = ensembleFile()): EnsembleFile {
   return loadModel({ name: 'face', path, variant: 'ensemble' }, () => {
-  const e = readModelJson<EnsembleFile>(path, 'face ensemble weights file', "run scripts/face-fit.ts or use model 'faceapi'/'human'");
-  const nf = (e.features ?? e.models).length;
-  const headOk = !e.head || (e.head.W.length === 7 && e.head.W[0].length === 256 && e.head.mean.length === 256 && e.head.std.length === 256);
-  const poolOk = !e.pool || Object.entries(e.pool).every(([k, w]) => (k === 'faceapi' || k === 'human') && typeof w === 'number' && w >= 0 && w <= 1);
-  if (!poolOk || e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
-    throw new EmosigError('MODEL_INVALID', `face ensemble weights ${path} have an unexpected shape`);
-  }
-  return e;
+    const e = readModelJson<EnsembleFile>(path, 'face ensemble weights file', "run scripts/face-fit.ts or use model 'faceapi'/'human'");
+    const nf = (e.features ?? e.models).length;
+    const headOk = !e.head || (e.head.W.length === 7 && e.head.W[0].length === 256 && e.head.mean.length === 256 && e.head.std.length === 256);
+    const poolOk = !e.pool || Object.entries(e.pool).every(([k, w]) => (k === 'faceapi' || k === 'human') && typeof w === 'number' && w >= 0 && w <= 1);
+    if (!poolOk || e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
+      throw new EmosigError('MODEL_INVALID', `face ensemble weights ${path} have an unexpected shape`);
+    }
+    return e;
   });
 }
 
