@@ -5,12 +5,12 @@
  *   'bench' splits only (voice: speakers of folds 3–4, out-of-fold; face: FER2013 PrivateTest odd rows; text:
  *   GoEmotions test) — none of them was used to fit the reliabilities (scripts/fusion-fit.ts uses 'fit').
  * - Fused UAR vs each single modality (target: fused ≥ best single + 10 points), pairs, and two untrained
- *   fusion baselines (mean of probabilities; log-linear pooling with all α = 1), with bootstrap 95 % intervals.
+ *   fusion baselines (mean of probabilities; log-linear pooling with all α = 1), with hierarchical-bootstrap
+ *   95 % intervals (speakers / images / comments, then items within them).
  * - Incongruence detection: the same triples with one modality's item swapped for another label; ROC-AUC.
  * - End-to-end time of `analyze` on the demo interaction (cold = first call incl. model loading, warm = later).
  * Writes bench/results/fusion.json and bench/results/fusion.md.
  */
-import { bootstrapCI } from '../src/eval/metrics.js';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,8 +19,8 @@ import { calibrate, loadReliability, pool, type ReliabilityFile } from '../src/f
 import { analyze, createAnalyzer } from '../src/fusion/analyze.js';
 import { packageRoot, modelPath } from '../src/runtime/paths.js';
 import type { Modality } from '../src/signature/schema.js';
-import { faceDev, textDev, voiceDev, rng, type DevSet } from '../scripts/lib/fusion-data.js';
-import { argmax, evidenceOf, incongruenceScore, makeTriples, MODS, recallPerLabel, rocAuc, swapTriples, uar, type Triple } from '../scripts/lib/fusion-triples.js';
+import { faceDev, modelTag, textDev, voiceDev, rng, type DevSet } from '../scripts/lib/fusion-data.js';
+import { argmax, evidenceOf, hierarchicalWeights, incongruenceScore, makeTriples, MODS, pct, recallPerLabel, rocAuc, swapTriples, uar, weightedAuc, weightedUar, type Triple } from '../scripts/lib/fusion-triples.js';
 
 const PER_LABEL = 300;
 const BOOT = 300;
@@ -28,27 +28,6 @@ const ROOT = packageRoot();
 const RESULTS = join(ROOT, 'bench', 'results');
 
 type Predictor = (t: Triple) => number;
-
-/** 95 % interval of UAR by the item bootstrap of src/eval (triples have no speaker to group by). */
-function bootstrap(triples: Triple[], pred: number[], seed: number): [number, number] {
-  const ci = bootstrapCI(
-    triples.map((t, i) => ({ truth: t.y, pred: pred[i] < 0 ? CORE_LABELS.length : pred[i] })),
-    [...CORE_LABELS, '(none)'],
-    { iterations: BOOT, seed },
-  );
-  return [ci.uar.low, ci.uar.high];
-}
-
-function aucBootstrap(pos: number[], neg: number[], seed: number): [number, number] {
-  const rand = rng(seed);
-  const vals: number[] = [];
-  for (let b = 0; b < BOOT; b++) {
-    const idx = pos.map(() => Math.floor(rand() * pos.length));
-    vals.push(rocAuc(idx.map((i) => pos[i]), idx.map((i) => neg[i])));
-  }
-  vals.sort((a, b) => a - b);
-  return [vals[Math.floor(0.025 * BOOT)], vals[Math.floor(0.975 * BOOT)]];
-}
 
 async function main(): Promise<void> {
   const t0 = performance.now();
@@ -70,10 +49,13 @@ async function main(): Promise<void> {
     'fused (voice + face + text)': (t) => argmax(pool(evidenceOf(t, rel), rel)!.p),
   };
   const uars: Record<string, { uar: number; ci95: [number, number]; recall: number[] }> = {};
-  let seed = 1;
+  // incongruent copies of the triples, built here so one set of hierarchical weights serves both measures
+  const swapped = swapTriples(sets, triples, 'bench', 404);
+  const weights = hierarchicalWeights([triples, swapped], BOOT, 1);
   for (const [name, f] of Object.entries(predictors)) {
     const pred = triples.map(f);
-    uars[name] = { uar: uar(truth, pred), ci95: bootstrap(triples, pred, seed++), recall: recallPerLabel(truth, pred) };
+    const boot = Array.from({ length: BOOT }, (_, b) => weightedUar(truth, pred, weights(b)[0]));
+    uars[name] = { uar: uar(truth, pred), ci95: pct(boot), recall: recallPerLabel(truth, pred) };
     console.error(`bench:fusion: ${name.padEnd(42)} UAR ${uars[name].uar.toFixed(3)}`);
   }
   // calibration of the probabilities themselves (NLL, expected calibration error over 10 bins of the top probability)
@@ -103,7 +85,6 @@ async function main(): Promise<void> {
   const fused = uars['fused (voice + face + text)'].uar;
 
   // incongruence
-  const swapped = swapTriples(sets, triples, 'bench', 404);
   const neg = triples.map((t) => incongruenceScore(t, rel));
   const pos = swapped.map((t) => incongruenceScore(t, rel));
   const auc = rocAuc(pos, neg);
@@ -149,6 +130,8 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine: `${cpus().length} vCPU (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}, shared with other jobs`,
     reliability: rel.version,
+    models: Object.fromEntries(MODS.map((m) => [m, modelTag(m)])),
+    ciMethod: 'hierarchical bootstrap: groups (voice speakers, face images, text comments), then items within groups',
     triples: { perLabel: PER_LABEL, total: triples.length, split: 'bench', benchItems: counts, sources: Object.fromEntries(MODS.map((m) => [m, sets[m].source])) },
     uar: uars,
     calibration,
@@ -156,7 +139,7 @@ async function main(): Promise<void> {
     fused,
     gainPoints: Math.round((fused - bestSingle) * 1000) / 10,
     targetMet: fused >= bestSingle + 0.1,
-    incongruence: { rocAuc: auc, ci95: aucBootstrap(pos, neg, 99), bySwappedModality: perSwapped, atThreshold, score: rel.incongruence.score },
+    incongruence: { rocAuc: auc, ci95: pct(Array.from({ length: BOOT }, (_, b) => weightedAuc(pos, weights(b)[1], neg, weights(b)[0]))), bySwappedModality: perSwapped, atThreshold, score: rel.incongruence.score },
     endToEnd: e2e,
     benchSeconds: Math.round((performance.now() - t0) / 1000),
   };
@@ -170,8 +153,11 @@ ${summary.date.slice(0, 10)} · ${summary.machine} · reliabilities v${rel.versi
 Pseudo-multimodal triples (voice clip, face image, chat message with the same label, from different corpora):
 ${PER_LABEL} per core label (${triples.length} in all), drawn only from the **bench** splits — voice: ${sets.voice.source};
 face: ${sets.face.source}; text: ${sets.text.source}. The reliabilities were fitted on the disjoint 'fit' splits.
+Intervals: hierarchical bootstrap (${BOOT} replicates): per modality, speakers (voice), images (face) and comments
+(text) resampled with replacement, then the items within each, a triple weighted by how often its items were drawn.
+Models: ${MODS.map((m) => `${m} ${modelTag(m)}`).join(', ')}.
 
-## Emotion recognition (7 core labels, UAR with bootstrap 95 % interval)
+## Emotion recognition (7 core labels, UAR with hierarchical-bootstrap 95 % interval)
 
 | predictor | UAR | 95 % CI | recall ${CORE_LABELS.join(' / ')} |
 |---|---|---|---|

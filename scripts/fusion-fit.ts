@@ -1,7 +1,7 @@
 /**
  * Fit the fusion reliabilities and write models/fusion/reliability.json + models/fusion/MODEL_CARD.md.
  *
- *   nice -n 10 npx tsx scripts/fusion-fit.ts        # needs ../shared/data (and .cache/voice-features.json)
+ *   npm run fit:fusion      # needs ../shared/data (and .cache/voice-features-v2.json from scripts/voice-features.ts)
  *
  * 1. Per-item predictions of each modality on held-out dev data (scripts/lib/fusion-data.ts, cached in .cache/).
  * 2. Per modality: temperature T_m minimising the NLL on its own 'fit' items.
@@ -15,7 +15,7 @@ import { CORE_LABELS } from '../src/signature/labels.js';
 import { bhattacharyya, calibrate, type ReliabilityFile } from '../src/fusion/reliability.js';
 import { modelPath } from '../src/runtime/paths.js';
 import type { Modality } from '../src/signature/schema.js';
-import { faceDev, textDev, voiceDev, type DevSet } from './lib/fusion-data.js';
+import { faceDev, modelTag, textDev, voiceDev, type DevSet } from './lib/fusion-data.js';
 import { argmax, evidenceOf, fitAlpha, fusedPred, type Triple, fitTemperature, incongruenceScore, makeTriples, MODS, nll, recallPerLabel, rocAuc, swapTriples, uar, youdenThreshold } from './lib/fusion-triples.js';
 
 export const FIT_TRIPLES_PER_LABEL = 400;
@@ -42,12 +42,13 @@ async function main(): Promise<void> {
   const alpha = fitAlpha(triples, temps);
   for (const m of MODS) modInfo[m].alpha = alpha[m];
   const rel: ReliabilityFile = {
-    version: '1.0.0',
+    // 1.1.0: refitted on voice 2.1.0, text v2 and the ONNX face pooling (the modality models are named in fittedOn)
+    version: '1.1.0',
     method: 'temperature-calibrated, confidence- and reliability-weighted log-linear pooling',
     labels: [...CORE_LABELS],
     modalities: modInfo,
     incongruence: { score: 'odd one out: max over modalities of 1 − Σ_l p̃_m(l)·q_−m(l), q_−m = pooled reading of the other modalities (confidences not used)', threshold: 0, devAuc: 0 },
-    fittedOn: `${FIT_TRIPLES_PER_LABEL} pseudo-multimodal triples per label from the 'fit' splits (voice speakers of folds 0–2, FER2013 PrivateTest even rows, GoEmotions dev)`,
+    fittedOn: `${FIT_TRIPLES_PER_LABEL} pseudo-multimodal triples per label from the 'fit' splits (voice speakers of folds 0–2, FER2013 PrivateTest even rows, GoEmotions dev); modality models ${MODS.map((m) => `${m} ${modelTag(m)}`).join(', ')}`,
     createdAt: new Date().toISOString().slice(0, 10),
   };
   const fusedUar = uar(

@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'MODEL_MISSING',
   'MODEL_INVALID',
   'BACKEND_UNAVAILABLE',
+  'WORKER_MISSING',
   // training (emosig train voice)
   'TRAIN_TOO_FEW_SPEAKERS',
   'TRAIN_TOO_FEW_CLASSES',

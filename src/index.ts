@@ -16,6 +16,7 @@ export { EmosigError, isEmosigError, errorInfo, ERROR_CODES, type EmosigErrorCod
 export { CORE_LABELS, LABEL_VA, type CoreLabel, type Emotions } from './signature/labels.js';
 export { DEFAULT_FPS } from './signature/time.js';
 export { onnxBackend, type OnnxBackendName } from './runtime/onnx.js';
+export { loadedModels, type ModelInfo as LoadedModelInfo } from './runtime/registry.js';
 
 // ---- voice
 export { FEATURE_NAMES } from './audio/features.js';

@@ -14,15 +14,19 @@
  * - text: GoEmotions (Ekman regrouping) single-label comments, scored by `analyzeText`; dev.tsv → 'fit',
  *   test.tsv → 'bench' (the text model is trained on train.tsv only); up to N per label and split.
  *
- * Results are cached in .cache/fusion-dev-<modality>.json (delete to recompute).
+ * Results are cached in .cache/fusion-dev-<modality>-<model>.json, keyed by the modality model's name, version
+ * and a hash of its card (`modelTag`), so a retrained modality never reuses old predictions (delete to recompute).
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CORE_LABELS, type CoreLabel } from '../../src/signature/labels.js';
-import { packageRoot } from '../../src/runtime/paths.js';
+import { modelPath, packageRoot } from '../../src/runtime/paths.js';
 
 export const DATA = resolve(packageRoot(), '..', 'shared', 'data');
 export const CACHE_DIR = join(packageRoot(), '.cache');
+/** The voice feature cache of scripts/voice-features.ts (same path; not imported, so this stays cheap). */
+const VOICE_FEATURES = join(CACHE_DIR, 'voice-features-v2.json');
 
 export type Split = 'fit' | 'bench';
 
@@ -46,14 +50,41 @@ export interface DevSet {
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
-function cached(name: string): DevSet | undefined {
-  const f = join(CACHE_DIR, `fusion-dev-${name}.json`);
+const CARDS: Record<DevSet['modality'], string[]> = {
+  voice: ['voice', 'voice.json'],
+  text: ['text', 'text-model.json'],
+  face: ['face', 'ensemble.json'],
+};
+
+/**
+ * The model a modality's dev predictions come from: `<name>-<version>-<hash of its card>` (the card is
+ * models/voice/voice.json, models/text/text-model.json or models/face/ensemble.json). Voice also hashes the
+ * feature cache its out-of-fold models are trained on.
+ */
+export function modelTag(modality: DevSet['modality']): string {
+  const card = modelPath(...CARDS[modality]);
+  const raw = readFileSync(card);
+  const j = JSON.parse(raw.toString('utf8')) as { name?: string; version?: unknown };
+  const h = createHash('sha1').update(raw);
+  if (modality === 'voice' && existsSync(VOICE_FEATURES)) {
+    const st = statSync(VOICE_FEATURES);
+    h.update(`${st.size}:${Math.round(st.mtimeMs)}`);
+  }
+  return `${j.name ?? modality}-${String(j.version ?? '0')}-${h.digest('hex').slice(0, 8)}`.replace(/[^\w.-]/g, '_');
+}
+
+function cacheFile(name: DevSet['modality']): string {
+  return join(CACHE_DIR, `fusion-dev-${name}-${modelTag(name)}.json`);
+}
+
+function cached(name: DevSet['modality']): DevSet | undefined {
+  const f = cacheFile(name);
   return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as DevSet) : undefined;
 }
 
 function save(set: DevSet): DevSet {
   mkdirSync(CACHE_DIR, { recursive: true });
-  writeFileSync(join(CACHE_DIR, `fusion-dev-${set.modality}.json`), JSON.stringify(set));
+  writeFileSync(cacheFile(set.modality), JSON.stringify({ ...set, model: modelTag(set.modality) }));
   return set;
 }
 
@@ -152,7 +183,9 @@ export async function voiceDev(log = console.error): Promise<DevSet> {
   const { CACHE } = await import('../voice-features.js');
   if (!existsSync(CACHE)) throw new Error(`${CACHE} is missing: run \`node dist/scripts/voice-features.js\` first (it extracts the voice features of the shared speech corpora)`);
   const { fitStandardiser, standardise, speakerNormalise, trainEnsemble, ENSEMBLE_SIZE, DEFAULT_MLP, PERSONAL_FEATURES } = await import('../lib/voice-train.js');
-  const data = JSON.parse(readFileSync(CACHE, 'utf8')) as { rows: { corpus: string; path: string; speaker: string; core: CoreLabel; variant: string; vector: number[] }[] };
+  const all = JSON.parse(readFileSync(CACHE, 'utf8')) as { rows: { corpus: string; path: string; speaker: string; core: CoreLabel; variant: string; vector: number[] }[] };
+  // the v2 cache also holds TurEV-DB; the dev set keeps its RAVDESS + EmoDB speaker folds
+  const data = { rows: all.rows.filter((r) => r.corpus === 'ravdess' || r.corpus === 'emodb') };
   const emodbSpk = [...new Set(data.rows.filter((r) => r.corpus === 'emodb').map((r) => r.speaker))].sort();
   const rows = data.rows.map((r) => ({
     ...r,

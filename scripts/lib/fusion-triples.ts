@@ -165,3 +165,79 @@ export function youdenThreshold(pos: number[], neg: number[]): { threshold: numb
   }
   return { threshold: Math.round(best.threshold * 1000) / 1000, tpr: best.tpr, fpr: best.fpr };
 }
+
+/**
+ * Hierarchical bootstrap weights. Triples reuse items drawn with replacement from small pools (voice: a few
+ * speakers per label), so resampling triples alone makes intervals too narrow. Each replicate resamples, per
+ * modality, the groups (voice speakers, face images, text comments) with replacement, then the items within each
+ * drawn group with replacement; a triple's weight is the product of how often each of its three items was drawn.
+ */
+export function hierarchicalWeights(all: Triple[][], reps: number, seed: number): (b: number) => Float64Array[] {
+  const rand = rng(seed);
+  const groups = MODS.map((m) => {
+    const g = new Map<string, Set<string>>();
+    for (const ts of all) for (const t of ts) {
+      const it = t.items[m];
+      if (!g.has(it.group)) g.set(it.group, new Set());
+      g.get(it.group)!.add(it.id);
+    }
+    return [...g.values()].map((s) => [...s]);
+  });
+  const out: Float64Array[][] = [];
+  for (let b = 0; b < reps; b++) {
+    const counts = groups.map((gs) => {
+      const c = new Map<string, number>();
+      for (let i = 0; i < gs.length; i++) {
+        const g = gs[Math.floor(rand() * gs.length)];
+        for (let j = 0; j < g.length; j++) {
+          const id = g[Math.floor(rand() * g.length)];
+          c.set(id, (c.get(id) ?? 0) + 1);
+        }
+      }
+      return c;
+    });
+    out.push(all.map((ts) => Float64Array.from(ts, (t) => MODS.reduce((w, m, mi) => w * (counts[mi].get(t.items[m].id) ?? 0), 1))));
+  }
+  return (b) => out[b];
+}
+
+/** 2.5 % and 97.5 % percentiles of the finite values. */
+export const pct = (v: number[]): [number, number] => {
+  const s = v.filter(Number.isFinite).sort((a, b) => a - b);
+  return [s[Math.floor(0.025 * (s.length - 1))], s[Math.ceil(0.975 * (s.length - 1))]];
+};
+
+/** Weighted UAR (classes with no weight are left out). */
+export function weightedUar(truth: number[], pred: number[], w: Float64Array): number {
+  const tot = new Float64Array(K);
+  const hit = new Float64Array(K);
+  truth.forEach((y, i) => {
+    tot[y] += w[i];
+    if (pred[i] === y) hit[y] += w[i];
+  });
+  let s = 0;
+  let n = 0;
+  for (let k = 0; k < K; k++) if (tot[k] > 0) (s += hit[k] / tot[k]), n++;
+  return n ? s / n : NaN;
+}
+
+/** Weighted ROC-AUC (ties count half), O(n log n). */
+export function weightedAuc(pos: number[], wp: Float64Array, neg: number[], wn: Float64Array): number {
+  const all = [...pos.map((s, i) => ({ s, w: wp[i], p: true })), ...neg.map((s, i) => ({ s, w: wn[i], p: false }))].sort((a, b) => a.s - b.s);
+  let negBelow = 0;
+  let acc = 0;
+  let P = 0;
+  let N = 0;
+  for (let i = 0; i < all.length; ) {
+    let j = i;
+    let tp = 0;
+    let tn = 0;
+    for (; j < all.length && all[j].s === all[i].s; j++) (all[j].p ? (tp += all[j].w) : (tn += all[j].w));
+    acc += tp * (negBelow + tn / 2);
+    negBelow += tn;
+    P += tp;
+    N += tn;
+    i = j;
+  }
+  return P > 0 && N > 0 ? acc / (P * N) : NaN;
+}

@@ -14,6 +14,7 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ort, loadOnnx, type OnnxOptions } from '../runtime/onnx.js';
 import { modelPath } from '../runtime/paths.js';
+import { loadModel, recordModel } from '../runtime/registry.js';
 import { EmosigError } from '../errors.js';
 import { CORE_LABELS } from '../signature/labels.js';
 import { FEATURE_NAMES } from './features.js';
@@ -60,15 +61,10 @@ export interface VoiceModel {
   predictFull(vectors: Float32Array[], mode: 'clip' | 'personal'): Promise<VoicePrediction>;
 }
 
-const cache = new Map<string, Promise<VoiceModel>>();
-
 /** Load a voice model folder (default: the shipped models/voice). */
 export function loadVoiceModel(opts: OnnxOptions & { dir?: string } = {}): Promise<VoiceModel> {
   const dir = resolve(opts.dir ?? modelPath('voice'));
-  const key = `${dir}|${opts.intraOpThreads ?? 1}`;
-  let p = cache.get(key);
-  if (!p) {
-    p = (async () => {
+  return loadModel({ name: 'voice', path: dir, versionFile: `${dir}/voice.json`, variant: String(opts.intraOpThreads ?? 1) }, async () => {
       if (opts.dir !== undefined && (!existsSync(dir) || !statSync(dir).isDirectory())) {
         throw new EmosigError('MODEL_MISSING', 'the voice model folder does not exist; pass the folder `emosig train voice --out DIR` wrote', { input: opts.dir });
       }
@@ -122,6 +118,7 @@ export function loadVoiceModel(opts: OnnxOptions & { dir?: string } = {}): Promi
         const va = out.va.data as Float32Array;
         return { probs: expanded, va: vectors.map((_, i) => [va[i * 2], va[i * 2 + 1]] as [number, number]) };
       };
+      recordModel({ name: 'voice', model: card.name, version: card.version, license: card.license, backend: clip.backend, path: dir });
       return {
         card,
         backend: clip.backend,
@@ -131,9 +128,5 @@ export function loadVoiceModel(opts: OnnxOptions & { dir?: string } = {}): Promi
           return (await predictFull(vectors, mode)).probs;
         },
       } satisfies VoiceModel;
-    })();
-    cache.set(key, p);
-    p.catch(() => cache.delete(key));
-  }
-  return p;
+  });
 }

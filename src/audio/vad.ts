@@ -6,6 +6,7 @@
  * into pieces that each get their own state and a short warm-up pre-roll taken from the audio before them.
  */
 import { ort, loadOnnx, type OnnxOptions } from '../runtime/onnx.js';
+import { loadModel, recordModel } from '../runtime/registry.js';
 import { packageFile } from '../runtime/paths.js';
 
 export const VAD_RATE = 16000;
@@ -62,9 +63,13 @@ export function vadModelPath(): string {
 export class SileroVad {
   private constructor(private readonly session: ort.InferenceSession) {}
 
-  static async load(opts: OnnxOptions = {}): Promise<SileroVad> {
-    const { session } = await loadOnnx(vadModelPath(), opts, 'Silero VAD v5 model (from the @ricky0123/vad-web package)');
-    return new SileroVad(session);
+  static load(opts: OnnxOptions = {}): Promise<SileroVad> {
+    const path = vadModelPath();
+    return loadModel({ name: 'vad', path, variant: String(opts.intraOpThreads ?? '') }, async () => {
+      const { session, backend } = await loadOnnx(path, opts, 'Silero VAD v5 model (from the @ricky0123/vad-web package)');
+      recordModel({ name: 'vad', model: 'silero-vad', version: '5', license: 'MIT', backend, path });
+      return new SileroVad(session);
+    });
   }
 
   /**

@@ -7,14 +7,14 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { AnalyzerOptions } from '../fusion/analyze.js';
 import { EmosigError } from '../errors.js';
-import { workerScript } from '../runtime/paths.js';
+import { locateWorker, workerLaunch } from '../runtime/worker.js';
 import { isValidId, type Interaction, type ManifestIssue } from './manifest.js';
 import { ensureOutDir, errorRow, summaryCsv, writeAtomic, writeError, type SummaryRow } from './output.js';
 import type { BatchTask } from './task.js';
 
 /** Where the worker script is: next to this file from source (.ts), dist/batch/worker.js from the build. */
 export function workerFile(): string {
-  return workerScript(import.meta.url, 'batch', 'worker', 'rebuild emosig (npm run build) or reinstall it');
+  return locateWorker(import.meta.url, 'batch', 'worker', 'rebuild emosig (npm run build) or reinstall it');
 }
 
 export function defaultConcurrency(): number {
@@ -41,19 +41,15 @@ export interface BatchPool {
 export async function createBatchPool(o: PoolOptions = {}): Promise<BatchPool> {
   const concurrency = o.concurrency ?? defaultConcurrency();
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new EmosigError('INVALID_OPTIONS', `concurrency must be a whole number from 1 to 64 (got ${o.concurrency})`);
-  // sharp (libvips) must be loaded by the main thread before worker threads use it, or it can be unloaded under them
-  await import('sharp').catch(() => undefined);
-  const filename = o.workerFile ?? workerFile();
-  const fromSource = filename.endsWith('.ts');
+  const launch = await workerLaunch(o.workerFile ?? workerFile(), 'batch worker script');
   const { Piscina } = await import('piscina');
   const pool = new Piscina({
-    filename,
+    filename: launch.file,
     minThreads: concurrency,
     maxThreads: concurrency,
     idleTimeout: 60_000,
     workerData: { analyzer: o.analyzer ?? {} },
-    // TypeScript sources run through tsx in the threads too (tests, `node --import tsx`)
-    ...(fromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+    ...(launch.execArgv ? { execArgv: launch.execArgv } : {}),
   });
   let closed = false;
   const fail = (task: BatchTask, code: 'BATCH_WORKER_CRASHED' | 'BATCH_CANCELLED', what: string): SummaryRow => {

@@ -4,7 +4,7 @@
  * The weights are learned by scripts/cx-satisfaction.ts on the User Satisfaction Simulation dialogues
  * (leave-one-corpus-out) and shipped as models/cx/satisfaction.json; this file only reads them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { loadModel, readModelJson, recordModel } from '../runtime/registry.js';
 import { join } from 'node:path';
 import { EmosigError } from '../errors.js';
 import { modelPath } from '../runtime/paths.js';
@@ -222,23 +222,17 @@ export function predictSatisfaction(model: SatisfactionModel, turns: CxTurn[]): 
   return { turns: out, rating: clampRating(applyLinear(h, h.rating, xi)), pDissatisfied: sigmoid(applyLinear(h, h.dissatisfied, xi)) };
 }
 
-let cached: { path: string; model: SatisfactionModel } | undefined;
-
 /** Load models/cx/satisfaction.json (or `path`), checking its shape. */
 export function loadSatisfactionModel(path?: string): SatisfactionModel {
   const p = path ?? join(modelPath('cx'), 'satisfaction.json');
-  if (cached && cached.path === p) return cached.model;
-  if (!existsSync(p)) throw new EmosigError('MODEL_MISSING', `the satisfaction model is missing; run npx tsx scripts/cx-satisfaction.ts to train it.`, { input: p });
-  let m: SatisfactionModel;
-  try {
-    m = JSON.parse(readFileSync(p, 'utf8')) as SatisfactionModel;
-  } catch (e) {
-    throw new EmosigError('MODEL_INVALID', `the satisfaction model is not valid JSON: ${(e as Error).message}`, { input: p, cause: e });
-  }
-  const ok = (h: SatisfactionHead | undefined, n: number) =>
-    !!h && h.features?.length === n && h.mean?.length === n && h.std?.length === n && h.rating?.w?.length === n && h.dissatisfied?.w?.length === n;
-  if (!ok(m.heads?.text, TEXT_FEATURES.length) || !ok(m.heads?.affect, AFFECT_FEATURES.length) || !ok(m.interaction, INTERACTION_FEATURES.length))
-    throw new EmosigError('MODEL_INVALID', 'the satisfaction model does not match this version of emosig (feature lists differ); retrain it with scripts/cx-satisfaction.ts.', { input: p });
-  cached = { path: p, model: m };
-  return m;
+  return loadModel({ name: 'cx-satisfaction', path: p }, () => {
+    const m = readModelJson<SatisfactionModel>(p, 'satisfaction model', 'run `npm run train:cx` to train it');
+    const ok = (h: SatisfactionHead | undefined, n: number) =>
+      !!h && h.features?.length === n && h.mean?.length === n && h.std?.length === n && h.rating?.w?.length === n && h.dissatisfied?.w?.length === n;
+    if (!ok(m.heads?.text, TEXT_FEATURES.length) || !ok(m.heads?.affect, AFFECT_FEATURES.length) || !ok(m.interaction, INTERACTION_FEATURES.length))
+      throw new EmosigError('MODEL_INVALID', 'the satisfaction model does not match this version of emosig (feature lists differ); retrain it with scripts/cx-satisfaction.ts.', { input: p });
+    const card = m as unknown as { name?: string; version?: unknown };
+    recordModel({ name: 'cx-satisfaction', model: card.name, version: String(card.version ?? '?'), path: p });
+    return m;
+  });
 }

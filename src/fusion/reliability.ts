@@ -8,7 +8,7 @@
  * A missing modality simply drops out of the sum; with nothing present there is no fused reading at all.
  * All numbers come from models/fusion/reliability.json (see models/fusion/MODEL_CARD.md).
  */
-import { readFileSync } from 'node:fs';
+import { loadModel, readModelJson, recordModel } from '../runtime/registry.js';
 import { EmosigError } from '../errors.js';
 import { modelPath } from '../runtime/paths.js';
 import { CORE_LABELS, LABEL_VA, type Emotions } from '../signature/labels.js';
@@ -39,35 +39,23 @@ export interface ReliabilityFile {
   createdAt: string;
 }
 
-let cached: { path: string; file: ReliabilityFile } | undefined;
-
 /** Load (once) and check the reliability file. */
 export function loadReliability(path = modelPath('fusion', 'reliability.json')): ReliabilityFile {
-  if (cached?.path === path) return cached.file;
-  let raw: string;
-  try {
-    raw = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new EmosigError('MODEL_MISSING', 'the fusion reliability file is missing; run `npx tsx scripts/fusion-fit.ts` to fit it', { input: path, cause: e });
-  }
-  let f: ReliabilityFile;
-  try {
-    f = JSON.parse(raw) as ReliabilityFile;
-  } catch (e) {
-    throw new EmosigError('MODEL_INVALID', 'the fusion reliability file is not valid JSON', { input: path, cause: e });
-  }
-  const ok =
-    f &&
-    Array.isArray(f.labels) &&
-    f.labels.join() === CORE_LABELS.join() &&
-    (['voice', 'face', 'text'] as const).every((m) => {
-      const r = f.modalities?.[m];
-      return r && r.temperature > 0 && Array.isArray(r.alpha) && r.alpha.length === K && r.alpha.every((a) => Number.isFinite(a) && a >= 0);
-    }) &&
-    Number.isFinite(f.incongruence?.threshold);
-  if (!ok) throw new EmosigError('MODEL_INVALID', 'the fusion reliability file does not match the core labels or lacks a modality', { input: path });
-  cached = { path, file: f };
-  return f;
+  return loadModel({ name: 'fusion-reliability', path }, () => {
+    const f = readModelJson<ReliabilityFile>(path, 'fusion reliability file', 'run `npm run fit:fusion` to fit it');
+    const ok =
+      f &&
+      Array.isArray(f.labels) &&
+      f.labels.join() === CORE_LABELS.join() &&
+      (['voice', 'face', 'text'] as const).every((m) => {
+        const r = f.modalities?.[m];
+        return r && r.temperature > 0 && Array.isArray(r.alpha) && r.alpha.length === K && r.alpha.every((a) => Number.isFinite(a) && a >= 0);
+      }) &&
+      Number.isFinite(f.incongruence?.threshold);
+    if (!ok) throw new EmosigError('MODEL_INVALID', 'the fusion reliability file does not match the core labels or lacks a modality', { input: path });
+    recordModel({ name: 'fusion-reliability', model: 'emosig-fusion-reliability', version: String((f as { version?: unknown }).version ?? '?'), path });
+    return f;
+  });
 }
 
 /** Temperature-scale a distribution (vector in CORE_LABELS order). All-zero input stays all-zero. */

@@ -2,7 +2,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
-import { EmosigError } from '../errors.js';
 
 let root: string | undefined;
 
@@ -39,18 +38,3 @@ export function packageFile(pkg: string, file: string): string {
   return join(dirname(pj), file);
 }
 
-/**
- * A worker-thread script of emosig's, `dir/name`: `name.ts` next to the calling module when running from source
- * (`callerUrl` is its `import.meta.url`), else the built `dist/dir/name.js` (found from the library bundle in
- * dist/, from a CLI chunk in dist/<sub>/, or from the package root). `fix` says what to do when it is missing.
- */
-export function workerScript(callerUrl: string, dir: string, name: string, fix: string): string {
-  const here = fileURLToPath(callerUrl);
-  const at = dirname(here);
-  const candidates = here.endsWith('.ts')
-    ? [join(at, `${name}.ts`)]
-    : [join(at, dir, `${name}.js`), join(at, '..', dir, `${name}.js`), join(packageRoot(), 'dist', dir, `${name}.js`)];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new EmosigError('MODEL_MISSING', `the ${dir}/${name} worker script is missing (looked at ${candidates.join(', ')}); ${fix}`);
-  return found;
-}

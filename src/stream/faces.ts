@@ -6,10 +6,8 @@
  * thread the audio path keeps running and only the faces wait (frames that cannot be analysed in time are
  * dropped by the stream, not queued).
  */
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { EmosigError, type EmosigErrorCode, ERROR_CODES } from '../errors.js';
-import { workerScript } from '../runtime/paths.js';
+import { locateWorker, spawnWorker } from '../runtime/worker.js';
 import { createFaceAnalyzer, decodeImage, type AnalyzeFacesOptions, type FaceReading, type FrameReading, type RgbImage } from '../vision/index.js';
 
 export interface FaceInfo {
@@ -55,17 +53,7 @@ export async function inProcessFaces(options: FaceOptions): Promise<StreamFaces>
 
 /** Where the worker script is: next to this file from source, dist/stream/face-worker.js from the build. */
 function faceWorkerScript(): string {
-  return workerScript(import.meta.url, 'stream', 'face-worker', 'rebuild emosig (npm run build), or pass faceThread: false');
-}
-
-function tsxBootstrap(file: string): string {
-  let api = 'tsx/esm/api';
-  try {
-    api = import.meta.resolve(api);
-  } catch {
-    /* the bare name, resolved from the working directory */
-  }
-  return `import(${JSON.stringify(api)}).then(({ register }) => { register(); return import(${JSON.stringify(pathToFileURL(file).href)}); });`;
+  return locateWorker(import.meta.url, 'stream', 'face-worker', 'rebuild emosig (npm run build), or pass faceThread: false');
 }
 
 function toError(r: { code: string; message: string }): Error {
@@ -74,11 +62,7 @@ function toError(r: { code: string; message: string }): Error {
 
 /** The analyser in a worker thread. */
 export async function workerFaces(options: FaceOptions): Promise<StreamFaces> {
-  const file = faceWorkerScript();
-  // sharp (libvips, used to decode images) must be loaded by the main thread before a worker thread uses it
-  await import('sharp').catch(() => undefined);
-  // from source (tests, `node --import tsx`) the TypeScript worker is imported through tsx, registered in the thread
-  const worker = file.endsWith('.ts') ? new Worker(tsxBootstrap(file), { eval: true }) : new Worker(file);
+  const worker = await spawnWorker(faceWorkerScript(), {}, 'stream face worker script');
   worker.unref();
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;

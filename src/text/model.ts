@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmosigError } from '../errors.js';
 import { loadOnnx, ort, type LoadedSession } from '../runtime/onnx.js';
+import { loadModel, recordModel } from '../runtime/registry.js';
 import { modelPath } from '../runtime/paths.js';
 import { CUE_NAMES, FEATURE_VERSION, cueBucket, decodeIdf, featurize, wordBucket, type FeatureConfig, type Features, type Lexicon } from './features.js';
 import { GO_LABELS, SENTIMENT_GROUPS } from './labels.js';
@@ -88,17 +89,13 @@ export interface TextModel {
   idf?: Float32Array;
 }
 
-const cache = new Map<string, Promise<TextModel>>();
-
 export function defaultTextModelDir(): string {
   return modelPath('text');
 }
 
 /** Load (once per folder) the text model: ONNX graph, settings JSON and known-word bitset. */
 export function loadTextModel(dir = defaultTextModelDir()): Promise<TextModel> {
-  let p = cache.get(dir);
-  if (!p) {
-    p = (async () => {
+  return loadModel({ name: 'text', path: dir, versionFile: join(dir, 'text-model.json') }, async (): Promise<TextModel> => {
       const settingsPath = join(dir, 'text-model.json');
       const onnxPath = join(dir, 'text-emotion.onnx');
       const knownPath = join(dir, 'known-words.bin');
@@ -176,12 +173,9 @@ export function loadTextModel(dir = defaultTextModelDir()): Promise<TextModel> {
         idf = decodeIdf(new Uint8Array(readFileSync(idfPath)));
         if (idf.length !== settings.features.buckets) throw new EmosigError('MODEL_INVALID', 'idf.bin does not match the hash size in text-model.json', { input: idfPath });
       }
+      recordModel({ name: 'text', model: settings.name, version: String(settings.version), backend: 'onnxruntime-node/cpu', path: dir });
       return { dir, settings, onnxPath, weights, mlp, known, goThresholds, cueNames, idf };
-    })();
-    cache.set(dir, p);
-    p.catch(() => cache.delete(dir));
-  }
-  return p;
+  });
 }
 
 export interface RawScores {

@@ -11,7 +11,7 @@
  * features (mirror-averaged), fitted on FER2013 Training: p_head = softmax(Wh · (f − mean) / std + bh).
  * Single-model modes use per-model temperature + class-bias calibration from the same file.
  */
-import { readFileSync } from 'node:fs';
+import { loadModel, readModelJson } from '../runtime/registry.js';
 import { EmosigError } from '../errors.js';
 import { modelPath } from '../runtime/paths.js';
 import type { ClassifierName } from './models.js';
@@ -39,28 +39,21 @@ export interface EnsembleFile {
   metrics?: Record<string, unknown>;
 }
 
-let cached: EnsembleFile | undefined;
-
 export function ensembleFile(): string {
   return modelPath('face', 'ensemble.json');
 }
 
 export function loadEnsemble(path = ensembleFile()): EnsembleFile {
-  if (cached && path === ensembleFile()) return cached;
-  let e: EnsembleFile;
-  try {
-    e = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (err) {
-    throw new EmosigError('MODEL_MISSING', `face ensemble weights ${path} missing or unreadable (${(err as Error).message}); run scripts/face-fit.ts or use model 'faceapi'/'human'`, { cause: err });
-  }
-  const nf = (e.features ?? e.models).length;
-  const headOk = !e.head || (e.head.W.length === 7 && e.head.W[0].length === 256 && e.head.mean.length === 256 && e.head.std.length === 256);
-  const poolOk = !e.pool || Object.entries(e.pool).every(([k, w]) => (k === 'faceapi' || k === 'human') && typeof w === 'number' && w >= 0 && w <= 1);
-  if (!poolOk || e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
-    throw new EmosigError('MODEL_INVALID', `face ensemble weights ${path} have an unexpected shape`);
-  }
-  if (path === ensembleFile()) cached = e;
-  return e;
+  return loadModel({ name: 'face', path, variant: 'ensemble' }, () => {
+    const e = readModelJson<EnsembleFile>(path, 'face ensemble weights file', "run scripts/face-fit.ts or use model 'faceapi'/'human'");
+    const nf = (e.features ?? e.models).length;
+    const headOk = !e.head || (e.head.W.length === 7 && e.head.W[0].length === 256 && e.head.mean.length === 256 && e.head.std.length === 256);
+    const poolOk = !e.pool || Object.entries(e.pool).every(([k, w]) => (k === 'faceapi' || k === 'human') && typeof w === 'number' && w >= 0 && w <= 1);
+    if (!poolOk || e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
+      throw new EmosigError('MODEL_INVALID', `face ensemble weights ${path} have an unexpected shape`);
+    }
+    return e;
+  });
 }
 
 const EPS = 1e-6;

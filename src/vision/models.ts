@@ -8,8 +8,10 @@
  * Each graph takes NHWC float pixels 0..255 and normalises inside. Classifier outputs are reordered to
  * CORE_LABELS order. No TF.js at run time.
  */
+import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadOnnx, ort, type LoadedSession } from '../runtime/onnx.js';
+import { loadModel, recordModel } from '../runtime/registry.js';
 import { modelPath } from '../runtime/paths.js';
 
 /** Classifier names. */
@@ -66,8 +68,6 @@ export async function ensureNet(m: LoadedModels, net: FaceNet): Promise<LoadedSe
   return s;
 }
 
-let cache: Promise<LoadedModels> | undefined;
-
 /**
  * Load the two expression classifiers once per process (detector and landmark nets load on first use).
  * `dir` points at another folder of the same .onnx files (not cached). A missing file is MODEL_MISSING,
@@ -82,12 +82,21 @@ export function loadModels(opts: { dir?: string } = {}): Promise<LoadedModels> {
     m.loadMs = performance.now() - start;
     return m;
   };
-  if (opts.dir) return load();
-  cache ??= load().catch((e) => {
-    cache = undefined;
-    throw e;
+  const dir = opts.dir ?? modelPath('face');
+  return loadModel({ name: 'face', path: dir, versionFile: faceModelPath('human', dir) }, async () => {
+    const m = await load();
+    recordModel({ name: 'face', model: 'emosig-face', version: faceVersion(dir), backend: m.backend, path: dir });
+    return m;
   });
-  return cache;
+}
+
+/** Version of a face-model folder: "onnx" plus the version of its ensemble.json when present. */
+function faceVersion(dir: string): string {
+  try {
+    return `onnx/ensemble-${String((JSON.parse(readFileSync(join(dir, 'ensemble.json'), 'utf8')) as { version?: unknown }).version)}`;
+  } catch {
+    return 'onnx';
+  }
 }
 
 /** Run a net on an NHWC batch; returns the named outputs. */
