@@ -19,7 +19,7 @@ import { calibrate, combine, headProbs, loadEnsemble } from '../src/vision/ensem
 import { CLASSIFIER_INPUT, classify, loadModels } from '../src/vision/models.js';
 import { detectFaces } from '../src/vision/detect.js';
 import { warpCrop, wholeImageSpec } from '../src/vision/crop.js';
-import { faceQuality } from '../src/vision/quality.js';
+import { laplacianVariance } from '../src/vision/quality.js';
 import { videoFrames } from '../src/vision/video.js';
 import type { RgbImage } from '../src/vision/types.js';
 import { argmax, embRow, ENTERFACE, ENTERFACE_TO_CORE, FER, ferFeatures, ferItems, metrics, modelProbs, round, type Feats, type Metrics } from '../scripts/lib/face-data.js';
@@ -81,13 +81,13 @@ async function main(): Promise<number> {
     const tf0 = performance.now();
     const f = await ferFeatures(m, items, `fer-PrivateTest-${items.length}`, (i) => i % 512 === 0 && process.stderr.write(`  FER PrivateTest ${i}/${items.length}\n`));
     const featMs = performance.now() - tf0;
-    // the measured sharpness the library gates on (faceQuality over the whole crop, as with assumeFace)
+    // the measured blur the library gates on (Laplacian variance of the whole crop, as with assumeFace)
     const sharp: number[] = [];
     const qg = new Float32Array(64 * 64);
     for (const it of items) {
       const img = await decodeImage(it.file);
       warpCrop(img, wholeImageSpec(img), 64, true, false, qg);
-      sharp.push(faceQuality(qg, 64, Math.min(img.width, img.height), null).sharpness);
+      sharp.push(laplacianVariance(qg, 64));
     }
     const cands: Record<string, Cand> = candidates(f, ens, sharp);
     const res: Record<string, Metrics> = {};
@@ -102,7 +102,7 @@ async function main(): Promise<number> {
     }
     result.ferPrivateTest = { n: items.length, featureSeconds: round(featMs / 1000, 1), libraryAgreement: `${agree}/${nCheck}`, candidates: res };
     md.push(`## FER2013 PrivateTest, crops classified directly (n = ${items.length})`, '');
-    md.push(`Default = log-linear pooling p_faceapi^${ens.pool?.faceapi} · p_human^${ens.pool?.human}${ens.gate ? ` (p_faceapi^${ens.gate.pool.faceapi} · p_human^${ens.gate.pool.human} when the measured sharpness is below ${ens.gate.sharpnessBelow}; ${sharp.filter((v) => v < ens.gate!.sharpnessBelow).length} of these crops)` : ''} (chosen across domains by bench/face-parity.ts, which holds out FER2013 when choosing for it);` + ' "calibrated" rows and the stacking use the older layer fitted on FER2013 PublicTest. TTA: face-api none (its own crop); human crop + mirror; views combined by geometric mean.', '');
+    md.push(`Default = log-linear pooling p_faceapi^${ens.pool?.faceapi} · p_human^${ens.pool?.human}${ens.gate ? ` (p_faceapi^${ens.gate.pool.faceapi} · p_human^${ens.gate.pool.human} when the face crop's Laplacian variance is below ${ens.gate.lapVarBelow}; ${sharp.filter((v) => v < ens.gate!.lapVarBelow).length} of these crops)` : ''} (chosen across domains by bench/face-parity.ts, which holds out FER2013 when choosing for it);` + ' "calibrated" rows and the stacking use the older layer fitted on FER2013 PublicTest. TTA: face-api none (its own crop); human crop + mirror; views combined by geometric mean.', '');
     md.push(table(res));
     md.push('', `Library path check: \`analyzeFaces(..., { assumeFace: true })\` agrees with this table's default on ${agree}/${nCheck} crops.`, '');
     md.push(confusionMd('default: ensemble+TTA', res['default: ensemble+TTA']));

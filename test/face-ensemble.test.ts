@@ -1,6 +1,6 @@
 /**
- * The face ensemble's log-linear pooling and its sharpness gate (models/face/ensemble.json, chosen by
- * bench/face-parity.ts): the gate switches the pooling weights on the measured sharpness, and a malformed gate
+ * The face ensemble's log-linear pooling and its blur gate (models/face/ensemble.json, chosen by
+ * bench/face-parity.ts): the gate switches the pooling weights on the measured blur (Laplacian variance), and a malformed gate
  * is MODEL_INVALID naming the file.
  */
 import { describe, it, expect } from 'vitest';
@@ -15,11 +15,11 @@ const hu = [0.05, 0.7, 0.05, 0.05, 0.05, 0.05, 0.05];
 
 describe('face ensemble pooling gate', () => {
   const base = loadEnsemble();
-  const gated: EnsembleFile = { ...base, pool: { faceapi: 0.2, human: 0.8 }, gate: { sharpnessBelow: 0.5, pool: { faceapi: 0.9, human: 0.1 } } };
+  const gated: EnsembleFile = { ...base, pool: { faceapi: 0.2, human: 0.8 }, gate: { lapVarBelow: 50, pool: { faceapi: 0.9, human: 0.1 } } };
 
   it('uses the gate weights below the threshold and the main weights above it (or without a measurement)', () => {
-    const low = combine(gated, { faceapi: fa, human: hu }, 0.3);
-    const high = combine(gated, { faceapi: fa, human: hu }, 0.7);
+    const low = combine(gated, { faceapi: fa, human: hu }, 20);
+    const high = combine(gated, { faceapi: fa, human: hu }, 200);
     const none = combine(gated, { faceapi: fa, human: hu });
     expect(low[0]).toBeGreaterThan(low[1]);
     expect(high[1]).toBeGreaterThan(high[0]);
@@ -31,7 +31,7 @@ describe('face ensemble pooling gate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'emosig-face-ens-'));
     try {
       const e = JSON.parse(readFileSync(ensembleFile(), 'utf8'));
-      e.gate = { sharpnessBelow: 2, pool: { faceapi: 1 } };
+      e.gate = { lapVarBelow: -1, pool: { faceapi: 1 } };
       const f = join(dir, 'ensemble.json');
       writeFileSync(f, JSON.stringify(e));
       const err = (() => {

@@ -32,10 +32,11 @@ export interface EnsembleFile {
   /** Log-linear pooling weights per model (used instead of W/b when present). */
   pool?: Partial<Record<ClassifierName, number>>;
   /**
-   * Gate on a measured input property: faces whose faceQuality sharpness is below `sharpnessBelow` use `pool`
+   * Gate on a measured input property: faces whose Laplacian variance (64×64 gray crop, 0..255 scale; see
+   * laplacianVariance in quality.ts) is below `lapVarBelow` — blurred or upscaled low-resolution faces — use `pool`
    * instead of the main pooling weights (chosen across domains by bench/face-parity.ts).
    */
-  gate?: { sharpnessBelow: number; pool: Partial<Record<ClassifierName, number>> };
+  gate?: { lapVarBelow: number; pool: Partial<Record<ClassifierName, number>> };
   /** How detected faces are cropped for the classifiers ('box' = face-api's crop). */
   crop?: 'box' | 'landmarks';
   /** Per-model calibration: p = softmax(log p / T + bias). */
@@ -61,7 +62,7 @@ export function loadEnsemble(path = ensembleFile()): EnsembleFile {
   const nf = (e.features ?? e.models).length;
   const headOk = !e.head || (e.head.W.length === 7 && e.head.W[0].length === 256 && e.head.mean.length === 256 && e.head.std.length === 256);
   const poolValid = (pl: unknown) => !!pl && typeof pl === 'object' && Object.entries(pl).every(([k, w]) => (k === 'faceapi' || k === 'human') && typeof w === 'number' && w >= 0 && w <= 1);
-  const gateOk = !e.gate || (!!e.pool && typeof e.gate.sharpnessBelow === 'number' && e.gate.sharpnessBelow >= 0 && e.gate.sharpnessBelow <= 1 && poolValid(e.gate.pool));
+  const gateOk = !e.gate || (!!e.pool && typeof e.gate.lapVarBelow === 'number' && e.gate.lapVarBelow >= 0 && Number.isFinite(e.gate.lapVarBelow) && poolValid(e.gate.pool));
   const poolOk = (!e.pool || poolValid(e.pool)) && gateOk;
   if (!poolOk || e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
     throw new EmosigError('MODEL_INVALID', `face ensemble weights ${path} have an unexpected shape`);
@@ -83,13 +84,13 @@ export function softmax(z: ArrayLike<number>): Float32Array {
 }
 
 /**
- * Combine per-model probability rows (CORE order) into ensemble probabilities. `sharpness` (faceQuality's part,
- * 0..1) selects the gated pooling weights when the file has a gate.
+ * Combine per-model probability rows (CORE order) into ensemble probabilities. `lapVar` (the face crop's
+ * Laplacian variance) selects the gated pooling weights when the file has a gate.
  */
-export function combine(e: EnsembleFile, probs: Record<string, ArrayLike<number>>, sharpness?: number): Float32Array {
+export function combine(e: EnsembleFile, probs: Record<string, ArrayLike<number>>, lapVar?: number): Float32Array {
   const z = new Float64Array(7);
   if (e.pool) {
-    const pool = e.gate && sharpness !== undefined && sharpness < e.gate.sharpnessBelow ? e.gate.pool : e.pool;
+    const pool = e.gate && lapVar !== undefined && lapVar < e.gate.lapVarBelow ? e.gate.pool : e.pool;
     for (const [name, w] of Object.entries(pool)) {
       const p = probs[name];
       if (!w || !p) continue;

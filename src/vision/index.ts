@@ -12,7 +12,7 @@ import { geoMean, NO_TTA, TTA_VIEWS, warpCrop, wholeImageSpec, type CropSpec } f
 import { checkFile, decodeImage, IMAGE_EXTENSIONS, rawToRgb, VIDEO_EXTENSIONS } from './decode.js';
 import { boxCrop, detectFaces, landmarkGeometry, type Detection } from './detect.js';
 import { combine, headProbs, loadEnsemble, type EnsembleFile } from './ensemble.js';
-import { faceQuality } from './quality.js';
+import { faceQuality, laplacianVariance } from './quality.js';
 import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
 import { videoFrames } from './video.js';
 import type { FaceInput, FaceReading, FaceResult, FrameReading, RawFrame, RgbImage } from './types.js';
@@ -209,8 +209,9 @@ async function classifyCrops(
     warpCrop(img, d.spec, 64, true, false, qgray);
     const minSide = Math.min(d.box[2], d.box[3]);
     const q = faceQuality(qgray, 64, minSide, d.pose);
-    // the ensemble may gate its pooling weights on the measured (unrounded-enough) sharpness
-    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]])), q.sharpness) : probs[model][i];
+    // the ensemble may gate its pooling weights on the measured blur of the face crop
+    const lv = model === 'ensemble' && ens.gate ? laplacianVariance(qgray, 64) : undefined;
+    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]])), lv) : probs[model][i];
     const emotions = roundEmo(emotionsFromVector(p));
     const sorted = Array.from(p).sort((a, b) => b - a);
     const certainty = sorted[0];
