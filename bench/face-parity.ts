@@ -26,6 +26,7 @@ import sharp from 'sharp';
 import { CORE_LABELS } from '../src/signature/labels.js';
 import { modelPath, packageRoot } from '../src/runtime/paths.js';
 import { cropFor } from '../src/vision/index.js';
+import { laplacianVariance } from '../src/vision/quality.js';
 import { decodeImage } from '../src/vision/decode.js';
 import { calibrate, combine, loadEnsemble } from '../src/vision/ensemble.js';
 import { classify, loadModels, CLASSIFIER_INPUT, type ClassifierName, type LoadedModels } from '../src/vision/models.js';
@@ -40,7 +41,7 @@ import { faceapiPipeline, loadRef } from '../scripts/lib/face-ref.js';
 
 export const DOMAINS = ['fer-crops', 'fer-frames', 'fer-lowres', 'enterface', 'enterface-gray', 'enterface-lowres'] as const;
 export type Domain = (typeof DOMAINS)[number];
-const CACHE_VERSION = 'v3';
+const CACHE_VERSION = 'v5';
 /** Views computed for every face (the library runs a subset: TTA_VIEWS). */
 const FACEAPI_VIEWS: TtaView[] = [
   { scale: 1, flip: false },
@@ -66,6 +67,8 @@ export interface FaceFeats {
   hb: number[][];
   /** human on the landmark crop, same views. */
   hl: number[][];
+  /** Measured input property: Laplacian variance of the 64×64 gray crop, as the library computes it. */
+  lap: number;
 }
 export type DomainFeats = { domain: Domain; items: (FaceFeats | { y: number; miss: true })[]; check?: { n: number; sameCount: number; maxAbsDiff: number } };
 
@@ -88,13 +91,14 @@ export async function faceFeats(m: LoadedModels, img: RgbImage, y: number, assum
     const warp = (s: CropSpec) => (scale: number, flip: boolean, size: number, gray: boolean, dst: Float32Array, off: number) => warpCrop(img, { ...s, side: s.side * scale }, size, gray, flip, dst, off);
     const fb = await views(m, img, 'faceapi', warp(spec));
     const hb = await views(m, img, 'human', warp(spec));
-    return { y, fb, fl: fb, hb, hl: hb };
+    return { y, fb, fl: fb, hb, hl: hb, lap: lapVarOf(img, spec) };
   }
   const dets = await detectFaces(m, img, { inputSize: 320, minScore: 0.3, landmarks: 'tiny' });
   if (!dets.length) return { y, miss: true };
   const d = dets[0];
   box = d.box;
-  spec = cropFor(d, true, 1.25).spec;
+  const cf = cropFor(d, true, 1.25);
+  spec = cf.spec;
   const byBox = (scale: number, flip: boolean, size: number, gray: boolean, dst: Float32Array, off: number) => {
     const [x, yy, w, h] = box;
     boxCrop(img, [x + (w * (1 - scale)) / 2, yy + (h * (1 - scale)) / 2, w * scale, h * scale], size, gray, flip, dst, off);
@@ -106,7 +110,15 @@ export async function faceFeats(m: LoadedModels, img: RgbImage, y: number, assum
     fl: await views(m, img, 'faceapi', byLm),
     hb: await views(m, img, 'human', byBox),
     hl: await views(m, img, 'human', byLm),
+    lap: lapVarOf(img, spec),
   };
+}
+
+/** The blur measure the library gates on for a face (src/vision/index.ts classifyCrops). */
+function lapVarOf(img: RgbImage, spec: CropSpec): number {
+  const g = new Float32Array(64 * 64);
+  warpCrop(img, spec, 64, true, false, g);
+  return round(laplacianVariance(g, 64), 2);
 }
 
 function rgbFromGray(g: Uint8Array, w: number, h: number): RgbImage {
@@ -217,6 +229,9 @@ export async function domainFeatures(n: number, nCheck: number, log = (s: string
   return out;
 }
 
+/** Laplacian-variance thresholds tried by the gated candidates. */
+const GATE_T = [10, 20, 40, 80, 160, 320];
+
 /** Mean-UAR difference treated as a tie (then the cheaper candidate wins). */
 export const TIE = 0.005;
 
@@ -246,6 +261,13 @@ export function pooled(w: number, crop: 'box' | 'lm' = 'box', faceapiMirror = tr
     for (let k = 0; k < 7; k++) out[k] /= s;
     return out;
   };
+}
+
+/** Pooling gated on the measured blur (Laplacian variance of the face crop): weight wLow for face-api below the threshold, wHigh above (face-api plain, human plain + mirror). */
+export function gated(t: number, wLow: number, wHigh: number): Candidate {
+  const lo = pooled(wLow, 'box', false, 2);
+  const hi = pooled(wHigh, 'box', false, 2);
+  return (f) => (f.lap < t ? lo(f) : hi(f));
 }
 
 export function scoreDomain(d: DomainFeats, c: Candidate): ClassMetrics & { detectionRate: number } {
@@ -285,6 +307,7 @@ export function candidates(): Record<string, Candidate> {
   for (const w of [0.2, 0.35, 0.5]) c[`pooled w=${w} (box, face-api without mirror)`] = pooled(w, 'box', false);
   for (const w of [0.2, 0.35, 0.5]) c[`pooled w=${w} (box, face-api without mirror, human plain + mirror)`] = pooled(w, 'box', false, 2);
   c['human, box crop, plain + mirror'] = (f) => geoMean(f.hb.slice(0, 2));
+  for (const t of GATE_T) for (const wl of [0.5, 0.65, 0.8, 1]) for (const wh of [0.2, 0.35]) c[`gated lapVar<${t}: w=${wl} else w=${wh} (box, face-api without mirror, human plain + mirror)`] = gated(t, wl, wh);
   return c;
 }
 
@@ -366,7 +389,8 @@ async function main(): Promise<number> {
   md.push('');
   if (values.write) {
     // ship the choice: pooling weight (or a single member) and the crop, in models/face/ensemble.json
-    const m = /^pooled w=([\d.]+) \(box(, face-api without mirror)?(, human plain \+ mirror)?\)$/.exec(lo.overall);
+    const gm = /^gated lapVar<([\d.]+): w=([\d.]+) else w=([\d.]+) /.exec(lo.overall);
+    const m = gm ? [lo.overall, gm[3], ', face-api without mirror', ', human plain + mirror'] : /^pooled w=([\d.]+) \(box(, face-api without mirror)?(, human plain \+ mirror)?\)$/.exec(lo.overall);
     const single = lo.overall.startsWith('human') ? 'human' : lo.overall.startsWith('faceapi') || lo.overall.startsWith('face-api') ? 'faceapi' : null;
     if (!m && !single) throw new Error(`cannot ship candidate ${lo.overall}`);
     if (m && !m[2]) throw new Error('the library runs face-api without its mirror view; add it to TTA_VIEWS first');
@@ -375,10 +399,12 @@ async function main(): Promise<number> {
     const file = modelPath('face', 'ensemble.json');
     const e = JSON.parse(readFileSync(file, 'utf8'));
     e.pool = { faceapi: w, human: round(1 - w, 4) };
+    if (gm) e.gate = { lapVarBelow: Number(gm[1]), pool: { faceapi: Number(gm[2]), human: round(1 - Number(gm[2]), 4) } };
+    else delete e.gate;
     e.crop = /landmark/.test(lo.overall) ? 'landmarks' : 'box';
     e.poolChosenBy = `bench/face-parity.ts --n ${n}: ${lo.overall}, best mean UAR over six domains; leave-one-source-out estimates in bench/results/face-parity.md`;
     writeFileSync(file, JSON.stringify(e, null, 1) + '\n');
-    md.push(`Written to models/face/ensemble.json: pool ${JSON.stringify(e.pool)}, crop ${e.crop}.`, '');
+    md.push(`Written to models/face/ensemble.json: pool ${JSON.stringify(e.pool)}${e.gate ? `, gate ${JSON.stringify(e.gate)}` : ''}, crop ${e.crop}.`, '');
   }
   const dir = join(packageRoot(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });

@@ -19,6 +19,7 @@ import { calibrate, combine, headProbs, loadEnsemble } from '../src/vision/ensem
 import { CLASSIFIER_INPUT, classify, loadModels } from '../src/vision/models.js';
 import { detectFaces } from '../src/vision/detect.js';
 import { warpCrop, wholeImageSpec } from '../src/vision/crop.js';
+import { laplacianVariance } from '../src/vision/quality.js';
 import { videoFrames } from '../src/vision/video.js';
 import type { RgbImage } from '../src/vision/types.js';
 import { argmax, embRow, ENTERFACE, ENTERFACE_TO_CORE, FER, ferFeatures, ferItems, metrics, modelProbs, round, type Feats, type Metrics } from '../scripts/lib/face-data.js';
@@ -80,7 +81,15 @@ async function main(): Promise<number> {
     const tf0 = performance.now();
     const f = await ferFeatures(m, items, `fer-PrivateTest-${items.length}`, (i) => i % 512 === 0 && process.stderr.write(`  FER PrivateTest ${i}/${items.length}\n`));
     const featMs = performance.now() - tf0;
-    const cands: Record<string, Cand> = candidates(f, ens);
+    // the measured blur the library gates on (Laplacian variance of the whole crop, as with assumeFace)
+    const sharp: number[] = [];
+    const qg = new Float32Array(64 * 64);
+    for (const it of items) {
+      const img = await decodeImage(it.file);
+      warpCrop(img, wholeImageSpec(img), 64, true, false, qg);
+      sharp.push(laplacianVariance(qg, 64));
+    }
+    const cands: Record<string, Cand> = candidates(f, ens, sharp);
     const res: Record<string, Metrics> = {};
     for (const [name, c] of Object.entries(cands)) res[name] = metrics(y, items.map((_, i) => argmax(c(i))));
     // sanity: the library path (analyzer with assumeFace) must agree with the feature path on a sample
@@ -93,7 +102,7 @@ async function main(): Promise<number> {
     }
     result.ferPrivateTest = { n: items.length, featureSeconds: round(featMs / 1000, 1), libraryAgreement: `${agree}/${nCheck}`, candidates: res };
     md.push(`## FER2013 PrivateTest, crops classified directly (n = ${items.length})`, '');
-    md.push('Default = log-linear pooling p_faceapi^0.35 · p_human^0.65 (chosen across domains by bench/face-parity.ts, which holds out FER2013 when choosing for it); "calibrated" rows and the stacking use the older layer fitted on FER2013 PublicTest. TTA: face-api none (its own crop); human crop + mirror; views combined by geometric mean.', '');
+    md.push(`Default = log-linear pooling p_faceapi^${ens.pool?.faceapi} · p_human^${ens.pool?.human}${ens.gate ? ` (p_faceapi^${ens.gate.pool.faceapi} · p_human^${ens.gate.pool.human} when the face crop's Laplacian variance is below ${ens.gate.lapVarBelow}; ${sharp.filter((v) => v < ens.gate!.lapVarBelow).length} of these crops)` : ''} (chosen across domains by bench/face-parity.ts, which holds out FER2013 when choosing for it);` + ' "calibrated" rows and the stacking use the older layer fitted on FER2013 PublicTest. TTA: face-api none (its own crop); human crop + mirror; views combined by geometric mean.', '');
     md.push(table(res));
     md.push('', `Library path check: \`analyzeFaces(..., { assumeFace: true })\` agrees with this table's default on ${agree}/${nCheck} crops.`, '');
     md.push(confusionMd('default: ensemble+TTA', res['default: ensemble+TTA']));
@@ -140,7 +149,7 @@ async function main(): Promise<number> {
   if (haveShared && !values['skip-video']) {
     const rows = readFileSync(join(ENTERFACE, 'labels.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     const setups: { name: string; opts: Parameters<typeof createFaceAnalyzer>[0] }[] = [
-      { name: 'default (ensemble+TTA)', opts: { fps: 0, perModel: true } },
+      { name: 'default (ensemble+TTA)', opts: { fps: 25, perModel: true } }, // eNTERFACE clips are 25 fps: every frame (analyzeFaces takes fps in [0.01, 60])
     ];
     const out: Record<string, unknown> = {};
     for (const s of setups) {
@@ -276,7 +285,7 @@ async function main(): Promise<number> {
       const clip = join(ENTERFACE, 's1_an_1.avi');
       let n = 0;
       const s = performance.now();
-      await analyzeFaces(clip, { fps: 0, onFrame: () => void n++, keepFrames: false });
+      await analyzeFaces(clip, { fps: 25, onFrame: () => void n++, keepFrames: false });
       sp['video fps (720×576 AVI, every frame, decode + default analysis)'] = round(n / ((performance.now() - s) / 1000), 1);
       n = 0;
       const s2 = performance.now();
@@ -299,7 +308,7 @@ async function main(): Promise<number> {
   return 0;
 }
 
-function candidates(f: Feats, ens: ReturnType<typeof loadEnsemble>): Record<string, Cand> {
+function candidates(f: Feats, ens: ReturnType<typeof loadEnsemble>, sharp: number[]): Record<string, Cand> {
   const probs = (i: number, tta: boolean) => ({ faceapi: modelProbs(f, 'faceapi', i, tta), human: modelProbs(f, 'human', i, tta), ...(ens.head ? { head: headProbs(ens, embRow(f, i)) } : {}) });
   const c: Record<string, Cand> = {
     'faceapi (raw)': (i) => modelProbs(f, 'faceapi', i, false),
@@ -311,8 +320,8 @@ function candidates(f: Feats, ens: ReturnType<typeof loadEnsemble>): Record<stri
   };
   if (ens.head) c['faceapi features + FER head'] = (i) => headProbs(ens, embRow(f, i));
   c['previous stacking (FER PublicTest), same TTA'] = (i) => combine({ ...ens, pool: undefined }, probs(i, true));
-  c['ensemble, no TTA'] = (i) => combine(ens, probs(i, false));
-  c['default: ensemble+TTA'] = (i) => combine(ens, probs(i, true));
+  c['ensemble, no TTA'] = (i) => combine(ens, probs(i, false), sharp[i]);
+  c['default: ensemble+TTA'] = (i) => combine(ens, probs(i, true), sharp[i]);
   return c;
 }
 

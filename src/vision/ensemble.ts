@@ -31,6 +31,12 @@ export interface EnsembleFile {
   b: number[];
   /** Log-linear pooling weights per model (used instead of W/b when present). */
   pool?: Partial<Record<ClassifierName, number>>;
+  /**
+   * Gate on a measured input property: faces whose Laplacian variance (64×64 gray crop, 0..255 scale; see
+   * laplacianVariance in quality.ts) is below `lapVarBelow` — blurred or upscaled low-resolution faces — use `pool`
+   * instead of the main pooling weights (chosen across domains by bench/face-parity.ts).
+   */
+  gate?: { lapVarBelow: number; pool: Partial<Record<ClassifierName, number>> };
   /** How detected faces are cropped for the classifiers ('box' = face-api's crop). */
   crop?: 'box' | 'landmarks';
   /** Per-model calibration: p = softmax(log p / T + bias). */
@@ -48,7 +54,9 @@ export function loadEnsemble(path = ensembleFile()): EnsembleFile {
     const e = readModelJson<EnsembleFile>(path, 'face ensemble weights file', "run scripts/face-fit.ts or use model 'faceapi'/'human'");
     const nf = (e.features ?? e.models).length;
     const headOk = !e.head || (e.head.W.length === 7 && e.head.W[0].length === 256 && e.head.mean.length === 256 && e.head.std.length === 256);
-    const poolOk = !e.pool || Object.entries(e.pool).every(([k, w]) => (k === 'faceapi' || k === 'human') && typeof w === 'number' && w >= 0 && w <= 1);
+    const poolValid = (pl: unknown) => !!pl && typeof pl === 'object' && Object.entries(pl).every(([k, w]) => (k === 'faceapi' || k === 'human') && typeof w === 'number' && w >= 0 && w <= 1);
+    const gateOk = !e.gate || (!!e.pool && typeof e.gate.lapVarBelow === 'number' && e.gate.lapVarBelow >= 0 && Number.isFinite(e.gate.lapVarBelow) && poolValid(e.gate.pool));
+    const poolOk = (!e.pool || poolValid(e.pool)) && gateOk;
     if (!poolOk || e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
       throw new EmosigError('MODEL_INVALID', `face ensemble weights ${path} have an unexpected shape`);
     }
@@ -68,11 +76,15 @@ export function softmax(z: ArrayLike<number>): Float32Array {
   return out;
 }
 
-/** Combine per-model probability rows (CORE order) into ensemble probabilities. */
-export function combine(e: EnsembleFile, probs: Record<string, ArrayLike<number>>): Float32Array {
+/**
+ * Combine per-model probability rows (CORE order) into ensemble probabilities. `lapVar` (the face crop's
+ * Laplacian variance) selects the gated pooling weights when the file has a gate.
+ */
+export function combine(e: EnsembleFile, probs: Record<string, ArrayLike<number>>, lapVar?: number): Float32Array {
   const z = new Float64Array(7);
   if (e.pool) {
-    for (const [name, w] of Object.entries(e.pool)) {
+    const pool = e.gate && lapVar !== undefined && lapVar < e.gate.lapVarBelow ? e.gate.pool : e.pool;
+    for (const [name, w] of Object.entries(pool)) {
       const p = probs[name];
       if (!w || !p) continue;
       for (let k = 0; k < 7; k++) z[k] += w * Math.log(p[k] + EPS);

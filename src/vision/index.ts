@@ -12,7 +12,7 @@ import { geoMean, NO_TTA, TTA_VIEWS, warpCrop, wholeImageSpec, type CropSpec } f
 import { checkFile, decodeImage, IMAGE_EXTENSIONS, rawToRgb, VIDEO_EXTENSIONS } from './decode.js';
 import { boxCrop, detectFaces, landmarkGeometry, type Detection } from './detect.js';
 import { combine, headProbs, loadEnsemble, type EnsembleFile } from './ensemble.js';
-import { faceQuality } from './quality.js';
+import { faceQuality, laplacianVariance } from './quality.js';
 import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
 import { videoFrames } from './video.js';
 import type { FaceInput, FaceReading, FaceResult, FrameReading, RawFrame, RgbImage } from './types.js';
@@ -89,7 +89,7 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   const m = await loadModels();
   const ens: EnsembleFile = loadEnsemble();
   // with pooling, a model of weight 0 is not run at all
-  const classifiers: ClassifierName[] = model === 'ensemble' ? ens.models.filter((c) => !ens.pool || (ens.pool[c] ?? 0) > 0) : [model];
+  const classifiers: ClassifierName[] = model === 'ensemble' ? ens.models.filter((c) => !ens.pool || (ens.pool[c] ?? 0) > 0 || (ens.gate?.pool[c] ?? 0) > 0) : [model];
   const tta = o.tta ?? true;
   const align = o.align ?? true;
   const margin = o.margin ?? 1.25;
@@ -206,11 +206,13 @@ async function classifyCrops(
   const qgray = new Float32Array(64 * 64);
   return dets.map((d, i) => {
     // single models: their own probabilities (TTA views combined), uncalibrated — `faceapi` is face-api's pipeline
-    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]]))) : probs[model][i];
-    const emotions = roundEmo(emotionsFromVector(p));
     warpCrop(img, d.spec, 64, true, false, qgray);
     const minSide = Math.min(d.box[2], d.box[3]);
     const q = faceQuality(qgray, 64, minSide, d.pose);
+    // the ensemble may gate its pooling weights on the measured blur of the face crop
+    const lv = model === 'ensemble' && ens.gate ? laplacianVariance(qgray, 64) : undefined;
+    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]])), lv) : probs[model][i];
+    const emotions = roundEmo(emotionsFromVector(p));
     const sorted = Array.from(p).sort((a, b) => b - a);
     const certainty = sorted[0];
     const face: FaceResult = {

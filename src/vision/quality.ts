@@ -8,25 +8,14 @@ export function faceQuality(gray: Float32Array, side: number, boxMinSide: number
   // size: a face whose shorter box side is ≥ 96 px is "big enough"; 24 px → 0.25.
   const size = clamp01(boxMinSide / 96);
   // sharpness: variance of the 4-neighbour Laplacian (0..255 scale) over the inner crop.
-  let sum = 0;
-  let sum2 = 0;
-  let n = 0;
+  const lapVar = laplacianVariance(gray, side);
   let mean = 0;
   let m2 = 0;
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      const v = gray[y * side + x];
-      mean += v;
-      m2 += v * v;
-      if (y > 0 && x > 0 && y < side - 1 && x < side - 1) {
-        const lap = gray[(y - 1) * side + x] + gray[(y + 1) * side + x] + gray[y * side + x - 1] + gray[y * side + x + 1] - 4 * v;
-        sum += lap;
-        sum2 += lap * lap;
-        n++;
-      }
-    }
+  for (let i = 0; i < side * side; i++) {
+    const v = gray[i];
+    mean += v;
+    m2 += v * v;
   }
-  const lapVar = n ? sum2 / n - (sum / n) ** 2 : 0;
   const sharpness = clamp01(1 - Math.exp(-lapVar / 60));
   const px = side * side;
   mean /= px;
@@ -54,4 +43,21 @@ export function clamp01(v: number): number {
 
 export function round3(v: number): number {
   return Math.round(v * 1000) / 1000;
+}
+
+/** Variance of the 4-neighbour Laplacian (0..255 gray scale) over the inner part of a side×side crop. */
+export function laplacianVariance(gray: Float32Array, side: number): number {
+  let sum = 0;
+  let sum2 = 0;
+  let n = 0;
+  for (let y = 1; y < side - 1; y++) {
+    for (let x = 1; x < side - 1; x++) {
+      const i = y * side + x;
+      const lap = gray[i - side] + gray[i + side] + gray[i - 1] + gray[i + 1] - 4 * gray[i];
+      sum += lap;
+      sum2 += lap * lap;
+      n++;
+    }
+  }
+  return n ? sum2 / n - (sum / n) ** 2 : 0;
 }
