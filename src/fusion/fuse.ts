@@ -22,8 +22,10 @@ import { dict } from '../runtime/dict.js';
 import { EmosigError } from '../errors.js';
 import { MAX_TIMELINE_SEC, MIN_HOP_SEC } from '../limits.js';
 import { calibrate, incongruence, K, pool, stressOf, vecOf, type Evidence, type ReliabilityFile } from './reliability.js';
+import { addFrustration, frustrationOf, MODALITY_ORDER, silenceAfterOthers, SpeakerMoments, SummaryAccumulator, type ChatFrustration } from './moments.js';
 
-export const MODALITY_ORDER: Modality[] = ['voice', 'face', 'text'];
+export { MODALITY_ORDER, confidentWindow, describeEvidence, incongruenceHit } from './moments.js';
+
 
 export interface FuseOptions {
   /** Speaker names; the first is the customer (owner of faces and of chat messages without a speaker). */
@@ -400,108 +402,15 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
     }
   }
 
-  // ---- moments
+  // ---- moments (the engine live streams use too: src/fusion/moments.ts)
   const moments: SignatureMoment[] = [];
-  const winsOf = new Map<string, typeof windowEvidence>();
+  const engines = new Map<string, SpeakerMoments>();
   for (const x of windowEvidence) {
-    if (!winsOf.has(x.w.speaker)) winsOf.set(x.w.speaker, []);
-    winsOf.get(x.w.speaker)!.push(x);
+    let e = engines.get(x.w.speaker);
+    if (!e) engines.set(x.w.speaker, (e = new SpeakerMoments(x.w.speaker, stressedAt, rel)));
+    e.push(x.w, x.ev);
   }
-  const byName = (spk: string) => winsOf.get(spk) ?? [];
-  for (const spk of speakers) {
-    const wins = byName(spk);
-    if (!wins.length) continue;
-    const stresses = wins.map((x) => x.w.stress).sort((a, b) => a - b);
-    const med = stresses[Math.floor(stresses.length / 2)];
-    // stress spikes: runs of windows above both the stressed level and the speaker's median + 0.15
-    let run: typeof wins = [];
-    const flush = () => {
-      if (!run.length) return;
-      const peak = run.reduce((a, b) => (b.w.stress > a.w.stress ? b : a));
-      moments.push({
-        time: run[0].w.start,
-        end: run[run.length - 1].w.end,
-        speaker: spk,
-        kind: 'stress-spike',
-        label: peak.w.dominant,
-        strength: r3(peak.w.stress),
-        modalities: modsOf(run.map((x) => x.w)),
-        evidence: `stress ${peak.w.stress.toFixed(2)} at ${peak.w.start.toFixed(0)}–${peak.w.end.toFixed(0)} s (speaker median ${med.toFixed(2)}), mostly ${peak.w.dominant}`,
-      });
-      run = [];
-    };
-    for (const x of wins) {
-      const prev = run[run.length - 1];
-      const contiguous = !prev || x.w.start <= prev.w.end;
-      if (x.w.stress >= stressedAt && x.w.stress >= med + 0.15 && contiguous) run.push(x);
-      else {
-        flush();
-        if (x.w.stress >= stressedAt && x.w.stress >= med + 0.15) run.push(x);
-      }
-    }
-    flush();
-    // emotion shifts: a confident dominant label that holds for ≥ 2 windows and differs from the last one held
-    let held: CoreLabel | undefined;
-    for (let i = 0; i + 1 < wins.length; i++) {
-      const a = wins[i].w;
-      const b = wins[i + 1].w;
-      if (!(confidentWindow(a) && confidentWindow(b) && a.dominant === b.dominant && b.start <= a.end)) continue;
-      if (held === undefined) held = a.dominant;
-      else if (a.dominant !== held) {
-        moments.push({
-          time: a.start,
-          speaker: spk,
-          kind: 'emotion-shift',
-          label: a.dominant,
-          strength: r3(Math.min(a.emotions[a.dominant], b.emotions[b.dominant])),
-          modalities: modsOf([a, b]),
-          evidence: `${held} → ${a.dominant} (${a.emotions[a.dominant].toFixed(2)}) from ${a.start.toFixed(0)} s`,
-        });
-        held = a.dominant;
-      }
-    }
-    // peaks: for each non-neutral label, the window where it is strongest, if ≥ 0.5
-    for (const l of CORE_LABELS) {
-      if (l === 'neutral') continue;
-      const best = wins.reduce((a, b) => (b.w.emotions[l] > a.w.emotions[l] ? b : a));
-      if (best.w.emotions[l] >= 0.5)
-        moments.push({
-          time: best.w.start,
-          end: best.w.end,
-          speaker: spk,
-          kind: 'peak',
-          label: l,
-          strength: r3(best.w.emotions[l]),
-          modalities: modsOf([best.w]),
-          evidence: `${l} peaks at ${best.w.emotions[l].toFixed(2)} (${best.w.start.toFixed(0)}–${best.w.end.toFixed(0)} s)`,
-        });
-    }
-    // incongruence: modalities confidently disagree; contiguous windows form one moment, described by its strongest window
-    type Hit = { w: SignatureWindow; score: number; odd: Evidence; others: Evidence[] };
-    const hits: Hit[] = [];
-    for (const x of wins) {
-      const hit = incongruenceHit(x.ev, rel);
-      if (hit) hits.push({ w: x.w, ...hit });
-    }
-    for (let i = 0; i < hits.length; ) {
-      let j = i + 1;
-      while (j < hits.length && hits[j].w.start <= hits[j - 1].w.end) j++;
-      const run = hits.slice(i, j);
-      const top = run.reduce((a, b) => (b.score > a.score ? b : a));
-      const mods = MODALITY_ORDER.filter((m) => run.some((h) => h.odd.modality === m || h.others.some((e) => e.modality === m)));
-      moments.push({
-        time: run[0].w.start,
-        end: run[run.length - 1].w.end,
-        speaker: spk,
-        kind: 'incongruence',
-        label: CORE_LABELS[argmax(top.odd.p)],
-        strength: r3(top.score),
-        modalities: [top.odd.modality, ...mods.filter((m) => m !== top.odd.modality)],
-        evidence: `${describeEvidence(top.odd)} while ${top.others.map(describeEvidence).join(' and ')} (${top.w.start.toFixed(0)}–${top.w.end.toFixed(0)} s)`,
-      });
-      i = j;
-    }
-  }
+  for (const spk of speakers) if (engines.has(spk)) moments.push(...engines.get(spk)!.finish());
   // long pauses (voice)
   if (v) {
     for (const p of v.pauses) {
@@ -714,43 +623,6 @@ export function pauseMoment(p: VoiceReading['pauses'][number], longPause: number
   };
 }
 
-/** A window whose dominant label is confident enough to count for an emotion shift. */
-export function confidentWindow(w: SignatureWindow): boolean {
-  return w.confidence >= 0.25 && w.emotions[w.dominant] >= 0.4;
-}
-
-/**
- * Whether a window's evidence is incongruent: among modalities with confidence ≥ 0.15, the odd one out
- * disagrees with the others beyond the fitted threshold and names a different label.
- */
-export function incongruenceHit(evidence: Evidence[], rel: ReliabilityFile): { score: number; odd: Evidence; others: Evidence[] } | undefined {
-  const ev = evidence.filter((e) => e.confidence >= 0.15);
-  if (ev.length < 2) return undefined;
-  const { score, odd, rest } = incongruence(ev, rel);
-  if (!odd || !rest || score < rel.incongruence.threshold) return undefined;
-  if (argmax(odd.p) === argmax(rest)) return undefined;
-  return { score, odd, others: ev.filter((e) => e !== odd) };
-}
-
-/** "the voice anger (0.81)". */
-export function describeEvidence(e: Evidence): string {
-  return `${describe(e.modality)} ${CORE_LABELS[argmax(e.p)]} (${e.p[argmax(e.p)].toFixed(2)})`;
-}
-
-function argmax(p: number[]): number {
-  let b = 0;
-  for (let k = 1; k < p.length; k++) if (p[k] > p[b]) b = k;
-  return b;
-}
-
-function describe(m: Modality): string {
-  return m === 'voice' ? 'the voice' : m === 'face' ? 'the face' : 'the words';
-}
-
-function modsOf(ws: SignatureWindow[]): Modality[] {
-  return MODALITY_ORDER.filter((m) => ws.some((w) => w.contributions[m]));
-}
-
 /**
  * A speaker's summary (mean, peak, end, trend, stressed share, escalation) from their windows; `items` are
  * used only when there are no windows. Exported for live streams, which call it on the windows so far.
@@ -767,91 +639,19 @@ export function speakerSummary(
   text: Pick<TextReading, 'messages'> | undefined,
   voiceOffset: number,
 ): SpeakerSignature['summary'] {
-  const vas = (ws: SignatureWindow[]) => {
-    const c = ws.map((w) => Math.max(0.05, w.confidence));
-    return { valence: r3(clampS(mean(ws.map((w) => w.valence), c))), arousal: r3(clampS(mean(ws.map((w) => w.arousal), c))), stress: r3(clamp(mean(ws.map((w) => w.stress), c))) };
-  };
-  let m: { valence: number; arousal: number; stress: number };
-  if (wins.length) m = vas(wins);
-  else {
-    const c = items.map((i) => Math.max(0.05, i.confidence));
-    m = { valence: r3(clampS(mean(items.map((i) => i.valence), c))), arousal: r3(clampS(mean(items.map((i) => i.arousal), c))), stress: r3(clamp(mean(items.map((i) => i.stress), c))) };
-  }
-  const pick = (f: (w: SignatureWindow) => number, max: boolean) => (wins.length ? wins.reduce((a, b) => ((max ? f(b) > f(a) : f(b) < f(a)) ? b : a)) : undefined);
-  const ps = pick((w) => w.stress, true);
-  const pa = pick((w) => w.arousal, true);
-  const pv = pick((w) => w.valence, false);
-  const tail = wins.slice(-Math.min(3, wins.length));
-  const endVas = tail.length ? vas(tail) : m;
-  const endEmo = tail.length ? mixOf(tail) : emotions;
-  const third = Math.floor(wins.length / 3);
-  const trend =
-    third >= 1
-      ? (() => {
-          const a = vas(wins.slice(0, third));
-          const b = vas(wins.slice(-third));
-          return { valence: r3(clampS(b.valence - a.valence)), arousal: r3(clampS(b.arousal - a.arousal)), stress: r3(clampS(b.stress - a.stress)) };
-        })()
-      : { valence: 0, arousal: 0, stress: 0 };
-  const stressedShare = wins.length ? wins.filter((w) => w.stress >= stressedAt).length / wins.length : 0;
-
-  // escalation: documented rules (docs/fusion.md), not a trained model
-  const reasons: { code: string; weight: number; text: string }[] = [];
-  if (trend.stress > 0.05) reasons.push({ code: 'rising-stress', weight: r3(clamp(trend.stress / 0.3)), text: `stress rose by ${trend.stress.toFixed(2)} from the first to the last third` });
-  if (stressedShare >= 0.2) reasons.push({ code: 'stressed-time', weight: r3(stressedShare), text: `stressed ${(stressedShare * 100).toFixed(0)} % of the time` });
-  const maxAnger = wins.length ? maxOf(wins.map((w) => w.emotions.anger)) : emotions.anger;
-  if (maxAnger >= 0.5) {
-    const at = wins.find((w) => w.emotions.anger === maxAnger);
-    reasons.push({ code: 'anger-peak', weight: r3(clamp((maxAnger - 0.4) / 0.6)), text: `anger peaked at ${maxAnger.toFixed(2)}${at ? ` around ${at.start.toFixed(0)} s` : ''}` });
-  }
-  if (endVas.valence < -0.2) reasons.push({ code: 'ends-negative', weight: r3(clamp(-endVas.valence)), text: `ends negative (valence ${endVas.valence.toFixed(2)})` });
+  const acc = new SummaryAccumulator(stressedAt);
+  for (const w of wins) acc.push(w);
+  const c = items.map((i) => Math.max(0.05, i.confidence));
+  const fallback = { valence: r3(clampS(mean(items.map((i) => i.valence), c))), arousal: r3(clampS(mean(items.map((i) => i.arousal), c))), stress: r3(clamp(mean(items.map((i) => i.stress), c))) };
+  let chat: ChatFrustration | undefined;
   if (text) {
-    const mine = text.messages.filter((mm) => (mm.speaker?.trim() ? mm.speaker.trim().toLowerCase() === spk.toLowerCase() : spk === chatSpeaker) && !mm.flags.includes('empty'));
-    const frus = mine.map((mm) => Math.max(mm.nuances.annoyance ?? 0, mm.nuances.anger ?? 0, mm.nuances.disappointment ?? 0, mm.nuances.disapproval ?? 0));
-    const top = frus.length ? Math.max(...frus) : 0;
-    if (top >= 0.3) {
-      const n = frus.filter((x) => x >= 0.3).length;
-      reasons.push({ code: 'chat-frustration', weight: r3(clamp(top)), text: `frustration in chat (${n} message${n > 1 ? 's' : ''}, up to ${top.toFixed(2)})` });
-    }
+    chat = { top: 0, n: 0 };
+    for (const mm of text.messages)
+      if ((mm.speaker?.trim() ? mm.speaker.trim().toLowerCase() === spk.toLowerCase() : spk === chatSpeaker) && !mm.flags.includes('empty'))
+        addFrustration(chat, frustrationOf(mm.nuances as Record<string, number | undefined>));
   }
-  if (v) {
-    const silences = v.pauses.filter((p) => p.length >= longPause && p.before && p.before !== spk && (p.after === spk || p.after === undefined));
-    if (silences.length)
-      reasons.push({
-        code: 'silence-after-agent',
-        weight: r3(clamp(0.25 * silences.length)),
-        text: `${silences.length} long silence${silences.length > 1 ? 's' : ''} after the other party spoke (${silences.map((p) => `${(p.start + voiceOffset).toFixed(0)} s, ${p.length.toFixed(1)} s`).join('; ')})`,
-      });
-  }
-  let score = 1 - reasons.reduce((a, r) => a * (1 - 0.6 * r.weight), 1);
-  const calming = wins.length >= 3 ? clamp((m.stress - endVas.stress) / 0.3) : 0;
-  if (calming > 0.1 && (dominantLabel(endEmo) === 'neutral' || dominantLabel(endEmo) === 'joy')) {
-    reasons.push({ code: 'calmed-down', weight: r3(calming), text: `calmed down at the end (stress ${endVas.stress.toFixed(2)} vs mean ${m.stress.toFixed(2)}); lowers the score` });
-    score *= 1 - 0.4 * calming;
-  }
-  return {
-    mean: m,
-    peak: {
-      stress: ps ? ps.stress : m.stress,
-      stressAt: ps ? ps.start : 0,
-      arousal: pa ? pa.arousal : m.arousal,
-      arousalAt: pa ? pa.start : 0,
-      lowestValence: pv ? pv.valence : m.valence,
-      lowestValenceAt: pv ? pv.start : 0,
-    },
-    end: { ...endVas, dominant: dominantLabel(endEmo) },
-    trend,
-    dominant: dominantLabel(emotions),
-    stressedShare: r3(stressedShare),
-    windows: wins.length,
-    escalation: { score: r3(clamp(score)), reasons },
-  };
-}
-
-function mixOf(ws: SignatureWindow[]): Emotions {
-  const p = new Array(K).fill(0);
-  for (const w of ws) CORE_LABELS.forEach((l, k) => (p[k] += w.emotions[l] / ws.length));
-  return emo(p);
+  const silences = v ? v.pauses.filter((p) => silenceAfterOthers(p, spk, longPause)).map((p) => ({ start: p.start + voiceOffset, length: p.length })) : [];
+  return acc.summary(emotions, fallback, chat, silences);
 }
 
 /** CX nuances from the text modality's GoEmotions labels (above their dev-tuned thresholds). */
