@@ -231,6 +231,18 @@ export class SpeakerMoments {
   }
 
   /**
+   * Live streams at their end: the runs still open (stress spike against the median so far, incongruence), so
+   * every live moment is emitted once. `finish()` still reports them as the signature does.
+   */
+  flushLive(): SignatureMoment[] {
+    const out: SignatureMoment[] = [];
+    if (this.live) out.push(this.spike(this.live, this.liveMedian, 'so far '));
+    this.live = undefined;
+    if (this.inc.length) out.push(this.closeInc());
+    return out;
+  }
+
+  /**
    * The speaker's moments as the signature reports them (stress spikes against the whole-call median,
    * emotion shifts, merged incongruence runs, peaks). Call once, after the last push.
    */

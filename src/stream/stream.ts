@@ -30,23 +30,26 @@ import { loadTextModel, scoreMessages, textReading, type TextMessageReading, typ
 import { rawToRgb, type FaceReading, type FrameReading, type RawFrame, type RgbImage } from '../vision/index.js';
 import { inProcessFaces, workerFaces, type StreamFaces } from './faces.js';
 import {
-  confidentWindow,
-  describeEvidence,
+  addFrustration,
   faceItem,
+  frustrationOf,
   fuseReadings,
   fuseWindow,
-  incongruenceHit,
   loadReliability,
   MODALITY_ORDER,
   packageVersion,
   pauseMoment,
-  speakerSummary,
+  silenceAfterOthers,
+  SpeakerMoments,
+  SummaryAccumulator,
   textItem,
   voiceItem,
+  type ChatFrustration,
+  type Evidence,
   type FusionItem,
   type ReliabilityFile,
+  type Silence,
 } from '../fusion/index.js';
-import { CORE_LABELS, type CoreLabel } from '../signature/labels.js';
 import type { EmotionalSignature, Modality, ModalityStatus, SignatureMoment, SignatureProblem, SignatureWindow } from '../signature/schema.js';
 import { checkMessage, checkRate, decodeChunk, defaultRate, ENCODINGS } from './input.js';
 import { checkCxOptions, computeCx } from '../cx/index.js';
@@ -128,14 +131,15 @@ interface SpeakerLive {
   channel?: number;
   nextWin: number;
   items: FusionItem[];
-  /** Emitted windows without contributions (what the escalation rules read). */
-  wins: SignatureWindow[];
-  stressHist: Uint32Array;
-  stressN: number;
-  prev?: SignatureWindow;
-  spikeEnd: number;
-  incEnd: number;
-  held?: CoreLabel;
+  /** The moments engine (src/fusion/moments.ts) the signature uses too. */
+  moments: SpeakerMoments;
+  /** Running sums of the emitted windows for the escalation score (O(1) per window). */
+  summary: SummaryAccumulator;
+  /** Running chat frustration of this speaker's messages. */
+  chat: ChatFrustration;
+  /** Long silences after another party spoke, and how many of the stream's pauses were looked at. */
+  silences: Silence[];
+  pausesSeen: number;
   escalated: boolean;
 }
 
@@ -431,7 +435,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         pendingItems: [...this.live.values()].reduce((a, s) => a + s.items.length, 0),
         arrivalMarks: this.global.size + this.channels.reduce((a, c) => a + (c ? c.arrivals.size : 0), 0),
         segments: this.extracted.length,
-        windows: [...this.live.values()].reduce((a, s) => a + s.wins.length, 0),
+        windows: [...this.live.values()].reduce((a, s) => a + s.summary.windows, 0),
         frames: this.frameTimes.length,
         messages: this.messages.length,
       },
@@ -527,7 +531,17 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private speakerLive(name: string): SpeakerLive {
     let s = this.live.get(name);
     if (!s) {
-      s = { name, nextWin: 0, items: [], wins: [], stressHist: new Uint32Array(101), stressN: 0, spikeEnd: -1, incEnd: -1, escalated: false };
+      s = {
+        name,
+        nextWin: 0,
+        items: [],
+        moments: new SpeakerMoments(name, this.o.stressedAt ?? 0.55, this.rel),
+        summary: new SummaryAccumulator(this.o.stressedAt ?? 0.55),
+        chat: { top: 0, n: 0 },
+        silences: [],
+        pausesSeen: 0,
+        escalated: false,
+      };
       this.live.set(name, s);
     }
     return s;
@@ -699,99 +713,24 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     }
   }
 
-  /** Stress spikes, emotion shifts, incongruence and escalation as each window comes (the signature's rules, causally). */
-  private liveMoments(spk: SpeakerLive, w: SignatureWindow, ev: Parameters<typeof incongruenceHit>[0]): void {
+  /**
+   * Moments and escalation as each window comes: the signature's engine (src/fusion/moments.ts), causally —
+   * a run is emitted once the next window shows it has ended, stress spikes against the median so far.
+   */
+  private liveMoments(spk: SpeakerLive, w: SignatureWindow, ev: Evidence[]): void {
     const t = w.end;
     const ch = spk.channel;
-    const stressedAt = this.o.stressedAt ?? 0.55;
-    spk.stressHist[Math.round(w.stress * 100)]++;
-    spk.stressN++;
-    let acc = 0;
-    let med = 0;
-    for (let b = 0; b <= 100; b++) {
-      acc += spk.stressHist[b];
-      if (acc > spk.stressN / 2) {
-        med = b / 100;
-        break;
-      }
-    }
-    if (w.stress >= stressedAt && w.stress >= med + 0.15) {
-      if (w.start > spk.spikeEnd)
-        this.sendMoment(
-          {
-            time: w.start,
-            end: w.end,
-            speaker: spk.name,
-            kind: 'stress-spike',
-            label: w.dominant,
-            strength: r3(w.stress),
-            modalities: MODALITY_ORDER.filter((m) => w.contributions[m]),
-            evidence: `stress ${w.stress.toFixed(2)} at ${w.start.toFixed(0)}–${w.end.toFixed(0)} s (speaker median so far ${med.toFixed(2)}), mostly ${w.dominant}`,
-          },
-          t,
-          ch,
-        );
-      spk.spikeEnd = w.end;
-    }
-    const a = spk.prev;
-    if (a && confidentWindow(a) && confidentWindow(w) && a.dominant === w.dominant && w.start <= a.end) {
-      if (spk.held === undefined) spk.held = a.dominant;
-      else if (a.dominant !== spk.held) {
-        this.sendMoment(
-          {
-            time: a.start,
-            speaker: spk.name,
-            kind: 'emotion-shift',
-            label: a.dominant,
-            strength: r3(Math.min(a.emotions[a.dominant], w.emotions[w.dominant])),
-            modalities: MODALITY_ORDER.filter((m) => a.contributions[m] || w.contributions[m]),
-            evidence: `${spk.held} → ${a.dominant} (${a.emotions[a.dominant].toFixed(2)}) from ${a.start.toFixed(0)} s`,
-          },
-          t,
-          ch,
-        );
-        spk.held = a.dominant;
-      }
-    }
-    spk.prev = w;
-    const hit = incongruenceHit(ev, this.rel);
-    if (hit) {
-      if (w.start > spk.incEnd) {
-        const p = hit.odd.p;
-        const top = p.indexOf(Math.max(...p));
-        this.sendMoment(
-          {
-            time: w.start,
-            end: w.end,
-            speaker: spk.name,
-            kind: 'incongruence',
-            label: CORE_LABELS[top],
-            strength: r3(hit.score),
-            modalities: [hit.odd.modality, ...hit.others.map((e) => e.modality).filter((m) => m !== hit.odd.modality)],
-            evidence: `${describeEvidence(hit.odd)} while ${hit.others.map(describeEvidence).join(' and ')} (${w.start.toFixed(0)}–${w.end.toFixed(0)} s)`,
-          },
-          t,
-          ch,
-        );
-      }
-      spk.incEnd = w.end;
-    }
+    for (const m of spk.moments.push(w, ev)) this.sendMoment(m, t, ch);
     // escalation: the signature's documented rules on the windows so far (from the 5th window of the speaker:
     // trends of fewer windows say little)
-    spk.wins.push({ ...w, contributions: {} });
-    if (spk.wins.length < ESCALATION_MIN_WINDOWS) return;
-    const summary = speakerSummary(
-      spk.name,
-      spk.wins,
-      w.emotions,
-      [],
-      { pauses: this.pauses },
-      this.o.chatSpeaker ? this.nameOf(this.o.chatSpeaker) : this.speakers[0],
-      stressedAt,
-      this.o.longPauseSec ?? 2,
-      { messages: this.textReadings },
-      0,
-    );
+    spk.summary.push(w);
+    if (spk.summary.windows < ESCALATION_MIN_WINDOWS) return;
+    const longPause = this.o.longPauseSec ?? 2;
+    for (; spk.pausesSeen < this.pauses.length; spk.pausesSeen++) {
+      const p = this.pauses[spk.pausesSeen];
+      if (silenceAfterOthers(p, spk.name, longPause)) spk.silences.push({ start: p.start, length: p.length });
+    }
+    const summary = spk.summary.summary(w.emotions, { valence: 0, arousal: 0, stress: 0 }, spk.chat, spk.silences);
     const threshold = this.o.escalationThreshold ?? 0.6;
     const score = summary.escalation.score;
     if (score >= threshold && !spk.escalated) {
@@ -860,6 +799,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       this.textReadings.push(reading);
       const speaker = this.nameOf(m.speaker ?? this.o.chatSpeaker ?? this.speakers[0]);
       const spk = this.speakerLive(speaker);
+      if (!reading.flags.includes('empty')) addFrustration(spk.chat, frustrationOf(reading.nuances as Record<string, number | undefined>));
       if (!reading.flags.includes('empty') && reading.confidence > 0) spk.items.push(textItem(reading, speaker, m.time));
       this.send({ type: 'reading', modality: 'text', speaker, reading, time: m.time, latencyMs: r3(performance.now() - m.wall) }, 'reading');
       if (!this.channels.some((c) => c)) for (const s of this.live.values()) await this.emitWindows(s, m.time, false);
@@ -889,6 +829,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       let duration = Math.max(audioEnd, faceEnd);
       if (duration === 0 && this.messages.length) duration = this.messages[this.messages.length - 1].time + this.size;
       for (const s of this.live.values()) await this.emitWindows(s, duration, true);
+      for (const s of this.live.values()) for (const m of s.moments.flushLive()) this.sendMoment(m, duration, s.channel);
       if (this.lastSpeechEnd > 0 && audioEnd - this.lastSpeechEnd >= (this.o.longPauseSec ?? 2) && audioEnd > this.pauseFrom) this.addPause(this.lastSpeechEnd, audioEnd, undefined);
       const sig = await this.signature();
       await this.closeFaces();
