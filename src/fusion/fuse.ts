@@ -1,11 +1,12 @@
 /**
- * Readings → one time-aligned emotional signature. Pure: consumes only the modalities' exported reading
+ * Stage 5 — assemble. Readings → one time-aligned emotional signature: adapters (items.ts) → timeline
+ * (window.ts) → moments (moments.ts) → speakers (speakers.ts) → this file puts the signature together. Pure: consumes only the modalities' exported reading
  * types (`VoiceReading`, `FaceReading`, `TextReading`) and the learned reliabilities.
  */
-import type { VoiceReading, VoiceSegment } from '../audio/index.js';
+import type { VoiceReading } from '../audio/index.js';
 import type { FaceReading } from '../vision/index.js';
-import type { TextMessageReading, TextReading } from '../text/index.js';
-import { CORE_LABELS, dominantLabel, emotionsFromVector, type CoreLabel, type Emotions } from '../signature/labels.js';
+import type { TextReading } from '../text/index.js';
+import { dominantLabel, type Emotions } from '../signature/labels.js';
 import {
   SCHEMA_VERSION,
   type Contribution,
@@ -21,10 +22,17 @@ import {
 import { dict } from '../runtime/dict.js';
 import { EmosigError } from '../errors.js';
 import { MAX_TIMELINE_SEC, MIN_HOP_SEC } from '../limits.js';
-import { calibrate, incongruence, K, pool, stressOf, vecOf, type Evidence, type ReliabilityFile } from './reliability.js';
-import { addFrustration, frustrationOf, MODALITY_ORDER, silenceAfterOthers, SpeakerMoments, SummaryAccumulator, type ChatFrustration } from './moments.js';
+import { calibrate, incongruence, K, pool, vecOf, type Evidence, type ReliabilityFile } from './reliability.js';
+import { faceItem, textItem, voiceItem, type FusionItem } from './items.js';
+import { fuseWindow } from './window.js';
+import { pauseMoment, speakerSummary, textNuances, voiceNuances } from './speakers.js';
+import { clamp, emo, maxOf, mean, minOf, r3 } from './util.js';
+import { MODALITY_ORDER, SpeakerMoments } from './moments.js';
 
 export { MODALITY_ORDER, confidentWindow, describeEvidence, incongruenceHit } from './moments.js';
+export { faceItem, textItem, voiceItem, type FusionItem } from './items.js';
+export { fuseWindow } from './window.js';
+export { pauseMoment, speakerSummary } from './speakers.js';
 
 
 export interface FuseOptions {
@@ -63,103 +71,6 @@ export interface Readings {
   text?: TextReading;
 }
 
-/** One reading of one modality, placed on the interaction's clock. */
-export interface FusionItem {
-  modality: Modality;
-  speaker: string;
-  start: number;
-  end: number;
-  p: number[];
-  valence: number;
-  arousal: number;
-  stress: number;
-  confidence: number;
-  /** Seconds of the item (voice) or 1 (frames, messages). */
-  mass: number;
-  /** Outside the timeline (chat without time or outside the span): interaction level only. */
-  offTimeline?: boolean;
-}
-
-/** A voice segment as a fusion item (`offset`: the voice clock's offset). */
-export function voiceItem(s: VoiceSegment, offset = 0): FusionItem {
-  return {
-    modality: 'voice',
-    speaker: s.speaker,
-    start: s.start + offset,
-    end: s.end + offset,
-    p: vecOf(s.emotions),
-    valence: s.valence,
-    arousal: s.arousal,
-    stress: s.stress,
-    confidence: s.confidence,
-    mass: s.end - s.start,
-  };
-}
-
-/** A face reading at `time` lasting `dt` seconds (the frame interval) as a fusion item. */
-export function faceItem(pt: { emotions: Emotions; valence: number; arousal: number; confidence: number }, speaker: string, time: number, dt: number): FusionItem {
-  return {
-    modality: 'face',
-    speaker,
-    start: time,
-    end: time + Math.max(0.04, dt),
-    p: vecOf(pt.emotions),
-    valence: pt.valence,
-    arousal: pt.arousal,
-    stress: stressOf(pt.valence, pt.arousal),
-    confidence: pt.confidence,
-    mass: 1,
-  };
-}
-
-/** A chat message reading as a fusion item (`time` undefined or `offTimeline`: interaction level only). */
-export function textItem(m: TextMessageReading, speaker: string, time: number | undefined, offTimeline = false): FusionItem {
-  return {
-    modality: 'text',
-    speaker,
-    start: time ?? 0,
-    end: time ?? 0,
-    p: vecOf(m.emotions),
-    valence: m.valence,
-    arousal: m.arousal,
-    stress: stressOf(m.valence, m.arousal),
-    confidence: m.confidence,
-    mass: 1,
-    offTimeline,
-  };
-}
-
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-const r4 = (x: number) => Math.round(x * 10000) / 10000;
-const clamp = (x: number, lo = 0, hi = 1) => Math.max(lo, Math.min(hi, x));
-const clampS = (x: number) => clamp(x, -1, 1);
-
-function emo(p: number[]): Emotions {
-  return emotionsFromVector(p.map((v) => clamp(r4(v))));
-}
-
-function mean(xs: number[], ws?: number[]): number {
-  let s = 0;
-  let w = 0;
-  xs.forEach((x, i) => {
-    const wi = ws ? ws[i] : 1;
-    s += x * wi;
-    w += wi;
-  });
-  return w > 0 ? s / w : 0;
-}
-
-/** Largest / smallest of many numbers (no spread: a long list would overflow the call stack). */
-function maxOf(xs: number[]): number {
-  let m = -Infinity;
-  for (const x of xs) if (x > m) m = x;
-  return m;
-}
-function minOf(xs: number[]): number {
-  let m = Infinity;
-  for (const x of xs) if (x < m) m = x;
-  return m;
-}
 
 /** Window and offset options of one fusion, checked against the documented bounds (src/limits.ts). */
 function checkFuseOptions(size: number, hop: number, off: Record<Modality, number>): void {
@@ -172,6 +83,7 @@ function checkFuseOptions(size: number, hop: number, off: Record<Modality, numbe
     if (!(Number.isFinite(v) && Math.abs(v) <= MAX_TIMELINE_SEC)) bad(`offsets.${m} must be a number of seconds within ±${MAX_TIMELINE_SEC} (24 h) (got ${v})`);
   }
 }
+
 
 export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOptions): EmotionalSignature {
   const size = o.window?.size ?? 2;
@@ -536,191 +448,3 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   };
 }
 
-/**
- * Fuse one speaker's items that touch the window [start, end) (`size`: the nominal window length, which sets
- * how much coverage counts as full) into a timeline entry, with the per-modality evidence behind it.
- * Undefined when no item gives evidence.
- */
-export function fuseWindow(near: FusionItem[], spk: string, start: number, end: number, size: number, rel: ReliabilityFile): { w: SignatureWindow; ev: Evidence[] } | undefined {
-  const contributions: SignatureWindow['contributions'] = {};
-  const ev: Evidence[] = [];
-  const vas: Partial<Record<Modality, { valence: number; arousal: number; stress: number }>> = {};
-  for (const m of MODALITY_ORDER) {
-    const its = near.filter((i) => i.modality === m && (m === 'text' ? i.start >= start && i.start < end : i.end > start && i.start < end));
-    if (!its.length) continue;
-    const ov = its.map((i) => (m === 'text' ? 1 : Math.max(1e-3, Math.min(end, i.end) - Math.max(start, i.start))));
-    const ws = its.map((i, k) => i.confidence * ov[k]);
-    const p = new Array(K).fill(0);
-    its.forEach((i, k) => i.p.forEach((x, j) => (p[j] += x * ws[k])));
-    const W = ws.reduce((a, b) => a + b, 0);
-    if (!(W > 0)) continue;
-    for (let j = 0; j < K; j++) p[j] /= W;
-    // voice and face: evidence grows with the covered share of the window (half the window = full)
-    const cover = m === 'text' ? 1 : Math.sqrt(clamp(ov.reduce((a, b) => a + b, 0) / (0.5 * size)));
-    const conf = clamp(mean(its.map((i) => i.confidence), ov) * cover);
-    const pc = calibrate(p, rel.modalities[m].temperature);
-    ev.push({ modality: m, p: pc, confidence: conf });
-    vas[m] = { valence: mean(its.map((i) => i.valence), ws), arousal: mean(its.map((i) => i.arousal), ws), stress: mean(its.map((i) => i.stress), ws) };
-    contributions[m] = {
-      emotions: emo(pc),
-      valence: r3(clampS(vas[m]!.valence)),
-      arousal: r3(clampS(vas[m]!.arousal)),
-      confidence: r3(conf),
-      weight: 0,
-      items: its.length,
-    } satisfies Contribution;
-  }
-  const fused = pool(ev, rel);
-  if (!fused) return undefined;
-  let valence = 0;
-  let arousal = 0;
-  let stress = 0;
-  let stressW = 0;
-  for (const m of MODALITY_ORDER) {
-    const wm = fused.weights[m];
-    if (wm === undefined || !contributions[m]) continue;
-    contributions[m]!.weight = r3(wm);
-    valence += wm * vas[m]!.valence;
-    arousal += wm * vas[m]!.arousal;
-    if (m !== 'voice') {
-      stress += wm * vas[m]!.stress;
-      stressW += wm;
-    }
-  }
-  // stress is physiological: the voice's index (with its pitch/jitter/tremor/loudness cues) when the voice is
-  // heard in the window, else the other modalities' valence/arousal-derived index
-  if (fused.weights.voice !== undefined && vas.voice) stress = vas.voice.stress;
-  else stress = stressW > 0 ? stress / stressW : 0;
-  for (const m of MODALITY_ORDER) if (contributions[m] && fused.weights[m] === undefined) delete contributions[m];
-  const inc = ev.length > 1 ? incongruence(ev, rel).score : 0;
-  const confidence = (1 - ev.reduce((a, e) => a * (1 - e.confidence), 1)) * (1 - 0.5 * inc);
-  const emotions = emo(fused.p);
-  const win: SignatureWindow = {
-    speaker: spk,
-    start: r3(start),
-    end: r3(end),
-    emotions,
-    dominant: dominantLabel(emotions),
-    valence: r3(clampS(valence)),
-    arousal: r3(clampS(arousal)),
-    stress: r3(clamp(stress)),
-    confidence: r3(clamp(confidence)),
-    contributions,
-  };
-  return { w: win, ev };
-}
-
-/** A 'long-pause' moment for a voice pause (`customer`: who it belongs to when nobody spoke around it). */
-export function pauseMoment(p: VoiceReading['pauses'][number], longPause: number, customer: string, offset = 0): SignatureMoment {
-  return {
-    time: r3(p.start + offset),
-    end: r3(p.end + offset),
-    speaker: p.after ?? p.before ?? customer,
-    kind: 'long-pause',
-    strength: r3(clamp(p.length / (4 * longPause))),
-    modalities: ['voice'],
-    evidence: `${p.length.toFixed(1)} s of silence${p.before ? ` after ${p.before}` : ''}${p.after ? `, before ${p.after}` : ' to the end'}`,
-  };
-}
-
-/**
- * A speaker's summary (mean, peak, end, trend, stressed share, escalation) from their windows; `items` are
- * used only when there are no windows. Exported for live streams, which call it on the windows so far.
- */
-export function speakerSummary(
-  spk: string,
-  wins: SignatureWindow[],
-  emotions: Emotions,
-  items: FusionItem[],
-  v: Pick<VoiceReading, 'pauses'> | undefined,
-  chatSpeaker: string,
-  stressedAt: number,
-  longPause: number,
-  text: Pick<TextReading, 'messages'> | undefined,
-  voiceOffset: number,
-): SpeakerSignature['summary'] {
-  const acc = new SummaryAccumulator(stressedAt);
-  for (const w of wins) acc.push(w);
-  const c = items.map((i) => Math.max(0.05, i.confidence));
-  const fallback = { valence: r3(clampS(mean(items.map((i) => i.valence), c))), arousal: r3(clampS(mean(items.map((i) => i.arousal), c))), stress: r3(clamp(mean(items.map((i) => i.stress), c))) };
-  let chat: ChatFrustration | undefined;
-  if (text) {
-    chat = { top: 0, n: 0 };
-    for (const mm of text.messages)
-      if ((mm.speaker?.trim() ? mm.speaker.trim().toLowerCase() === spk.toLowerCase() : spk === chatSpeaker) && !mm.flags.includes('empty'))
-        addFrustration(chat, frustrationOf(mm.nuances as Record<string, number | undefined>));
-  }
-  const silences = v ? v.pauses.filter((p) => silenceAfterOthers(p, spk, longPause)).map((p) => ({ start: p.start + voiceOffset, length: p.length })) : [];
-  return acc.summary(emotions, fallback, chat, silences);
-}
-
-/** CX nuances from the text modality's GoEmotions labels (above their dev-tuned thresholds). */
-const TEXT_NUANCES: [string, string][] = [
-  ['annoyance', 'frustration'],
-  ['disappointment', 'disappointment'],
-  ['confusion', 'confusion'],
-  ['gratitude', 'gratitude'],
-  ['nervousness', 'nervousness'],
-  ['relief', 'relief'],
-  ['disapproval', 'disapproval'],
-  ['caring', 'caring'],
-  ['curiosity', 'curiosity'],
-];
-
-function textNuances(t: TextReading | undefined, speakers: string[], customer: string): Nuance[] {
-  if (!t) return [];
-  const out: Nuance[] = [];
-  const by = new Map<string, typeof t.messages>();
-  const lower = new Map<string, string>();
-  for (const x of speakers) if (!lower.has(x.toLowerCase())) lower.set(x.toLowerCase(), x);
-  for (const m of t.messages) {
-    if (m.flags.includes('empty')) continue;
-    const s = m.speaker ? lower.get(m.speaker.trim().toLowerCase()) ?? m.speaker.trim() : customer;
-    if (!by.has(s)) by.set(s, []);
-    by.get(s)!.push(m);
-  }
-  for (const [spk, msgs] of by) {
-    for (const [go, name] of TEXT_NUANCES) {
-      const hits = msgs.filter((m) => (m.labels as string[]).includes(go));
-      if (!hits.length) continue;
-      const top = hits.reduce((a, b) => ((b.nuances as Record<string, number>)[go] > (a.nuances as Record<string, number>)[go] ? b : a));
-      const score = (top.nuances as Record<string, number>)[go];
-      out.push({
-        speaker: spk,
-        source: 'text',
-        label: name,
-        score: r3(clamp(score)),
-        evidence: `GoEmotions '${go}' in ${hits.length} of ${msgs.length} message(s), strongest ${score.toFixed(2)} in message ${top.index}${top.time !== undefined ? ` (t=${top.time})` : ''}`,
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * Voice nuances (rules on the voice reading, documented in docs/fusion.md):
- * calm — share of speech time whose dominant label is neutral with stress < 0.4;
- * boredom — share of speech time with arousal < −0.25 and valence ≤ 0 (flat, low energy);
- * tremor — share of segments whose F0 tremor (feature f0TremorSt) exceeds 1.5 × the speaker's median (≥ 3 segments).
- */
-function voiceNuances(v: VoiceReading | undefined): Nuance[] {
-  if (!v) return [];
-  const out: Nuance[] = [];
-  for (const spk of v.speakers) {
-    const segs = v.segments.filter((s) => s.speaker === spk && s.confidence > 0);
-    if (!segs.length) continue;
-    const total = segs.reduce((a, s) => a + (s.end - s.start), 0);
-    const share = (f: (s: (typeof segs)[number]) => boolean) => segs.filter(f).reduce((a, s) => a + (s.end - s.start), 0) / total;
-    const calm = share((s) => dominantLabel(s.emotions) === 'neutral' && s.stress < 0.4);
-    if (calm >= 0.2) out.push({ speaker: spk, source: 'voice', label: 'calm', score: r3(calm), evidence: `calm, neutral voice in ${(calm * 100).toFixed(0)} % of the speech` });
-    const bored = share((s) => s.arousal < -0.25 && s.valence <= 0);
-    if (bored >= 0.2) out.push({ speaker: spk, source: 'voice', label: 'boredom', score: r3(bored), evidence: `flat, low-energy voice in ${(bored * 100).toFixed(0)} % of the speech` });
-    const tr = segs.map((s) => s.features?.f0TremorSt).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-    if (tr.length >= 3) {
-      const med = [...tr].sort((a, b) => a - b)[Math.floor(tr.length / 2)];
-      const hi = tr.filter((x) => med > 0 && x > 1.5 * med).length / tr.length;
-      if (hi > 0) out.push({ speaker: spk, source: 'voice', label: 'tremor', score: r3(hi), evidence: `F0 tremor above 1.5 × this speaker's median in ${(hi * 100).toFixed(0)} % of the segments` });
-    }
-  }
-  return out;
-}
