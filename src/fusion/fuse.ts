@@ -3,6 +3,7 @@
  * (window.ts) → moments (moments.ts) → speakers (speakers.ts) → this file puts the signature together. Pure: consumes only the modalities' exported reading
  * types (`VoiceReading`, `FaceReading`, `TextReading`) and the learned reliabilities.
  */
+import { DEFAULT_CONFIG } from '../config.js';
 import type { VoiceReading } from '../audio/index.js';
 import type { FaceReading } from '../vision/index.js';
 import type { TextReading } from '../text/index.js';
@@ -86,12 +87,12 @@ function checkFuseOptions(size: number, hop: number, off: Record<Modality, numbe
 
 
 export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOptions): EmotionalSignature {
-  const size = o.window?.size ?? 2;
-  const hop = o.window?.hop ?? 1;
+  const size = o.window?.size ?? DEFAULT_CONFIG.window.size;
+  const hop = o.window?.hop ?? DEFAULT_CONFIG.window.hop;
   const off = { voice: o.offsets?.voice ?? 0, face: o.offsets?.face ?? 0, text: o.offsets?.text ?? 0 };
   const problems: SignatureProblem[] = [...(o.problems ?? [])];
-  const longPause = o.longPauseSec ?? 2;
-  const stressedAt = o.stressedAt ?? 0.55;
+  const longPause = o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec;
+  const stressedAt = o.stressedAt ?? DEFAULT_CONFIG.fusion.stressedAt;
   checkFuseOptions(size, hop, off);
   const speakers: string[] = [];
   const known = new Set<string>();
