@@ -82,6 +82,8 @@ interface ModeResult {
   heapMB: { atMinute: number[]; peak: number };
   held: StreamStats['held'];
   signature: { valid: boolean; timeline: number; moments: number; dominant: Record<string, string> };
+  /** Process CPU per emitted window over the first and the last sixth of the stream (10 min of 60): flat = no quadratic work. */
+  cpuPerWindowMs: { first: number; last: number; ratio: number; spanSec: number };
 }
 
 async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResult> {
@@ -108,6 +110,8 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
   let chatLoop = 0;
   let chatIdx = 0;
   let nextMinute = 60;
+  const cpuAt: number[] = [0];
+  const winAt: number[] = [0];
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let pushed = 0;
@@ -149,6 +153,9 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
       const m = sample();
       rss.push(mb(m.rss));
       heap.push(mb(m.heapUsed));
+      const cu = process.cpuUsage(cpu0);
+      cpuAt.push((cu.user + cu.system) / 1e3);
+      winAt.push(lat.length);
       nextMinute += 60;
       if (rss.length % 10 === 0) console.error(`[${mode}] ${rss.length} min of stream, wall ${r1((performance.now() - t0) / 1000)} s, rss ${mb(m.rss)} MB, windows ${lat.length}`);
     }
@@ -175,6 +182,11 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
   const queued = Math.max(0, ...st.audio.map((a) => a.queuedSec));
   const keptUp = mode === 'realtime' ? st.maxQueuedSec < 2 && endMs < 2000 : procPer < 1;
   const tenth = Math.max(1, Math.floor(rss.length / 10));
+  const sixth = Math.max(1, Math.floor((cpuAt.length - 1) / 6));
+  const last = cpuAt.length - 1;
+  const perWin = (a: number, b: number) => (cpuAt[b] - cpuAt[a]) / Math.max(1, winAt[b] - winAt[a]);
+  const cpuFirst = last >= 2 ? perWin(0, sixth) : 0;
+  const cpuLast = last >= 2 ? perWin(last - sixth, last) : 0;
   return {
     mode,
     streamSec: DURATION,
@@ -200,6 +212,7 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
     },
     heapMB: { atMinute: heap, peak: mb(peakHeap) },
     held: st.held,
+    cpuPerWindowMs: { first: r3(cpuFirst), last: r3(cpuLast), ratio: r3(cpuFirst > 0 ? cpuLast / cpuFirst : 0), spanSec: sixth * 60 },
     signature: { valid, timeline: sig.timeline.length, moments: sig.moments.length, dominant: Object.fromEntries(Object.entries(sig.speakers).map(([k, v]) => [k, v.dominant])) },
   };
 }
@@ -223,6 +236,11 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
   }
   lines.push('');
   for (const r of res.modes) {
+    if (r.cpuPerWindowMs)
+      lines.push(
+        `**${r.mode}, CPU per window**: ${r.cpuPerWindowMs.first} ms over the first ${r.cpuPerWindowMs.spanSec} s of stream, ${r.cpuPerWindowMs.last} ms over the last ${r.cpuPerWindowMs.spanSec} s (last / first = ${r.cpuPerWindowMs.ratio}; process CPU, all threads, divided by the windows emitted in that span).`,
+        '',
+      );
     lines.push(`**${r.mode}**: ${r.keptUpNote}. RSS each minute (MB): ${r.rssMB.atMinute.join(', ') || '—'}. Heap used each minute (MB): ${r.heapMB.atMinute.join(', ') || '—'}. Held at the end: ${JSON.stringify(r.held)}.`);
     lines.push('');
   }

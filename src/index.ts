@@ -114,3 +114,4 @@ export { type CxBlock } from './signature/cx-schema.js';
 
 // ---- evaluation (README "For researchers")
 export { evaluate, writeEvalOutputs, classMetrics, bootstrapCI, calibration, spearman, type EvaluateOptions, type EvalReport, type EvalRun, type ItemResult, type ItemPrediction, type EvalFailure, type EvalModality, type EvalItem, type EvalManifest, type ClassMetrics, type BootstrapCI, type Calibration, type ReliabilityBin } from './eval/index.js';
+export { resolveConfig, EmosigConfigSchema, type EmosigConfig, type EmosigConfigInput } from './config.js';

@@ -15,11 +15,15 @@ export interface BatchTask {
   force?: boolean;
 }
 
-/** The models, loaded once per thread on the first task that needs them. */
-let analyzer: Promise<Analyzer> | undefined;
+/**
+ * The models, loaded once per thread and options: a call with other options than the loaded analyzer's gets a
+ * new analyzer for them (it used to keep the first call's options and silently ignore later ones).
+ */
+let analyzer: { key: string; a: Promise<Analyzer> } | undefined;
 export function threadAnalyzer(options: AnalyzerOptions = {}): Promise<Analyzer> {
-  analyzer ??= createAnalyzer(options);
-  return analyzer;
+  const key = JSON.stringify(options, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+  if (analyzer?.key !== key) analyzer = { key, a: createAnalyzer(options) };
+  return analyzer.a;
 }
 
 /** Analyse one interaction into `<out>/<id>.signature.json`; failures become an error row and `<id>.error.json`. */

@@ -3,6 +3,7 @@
  * customer's fused valence, stress and escalation moved in a window after it, against what their trend
  * before it predicted. Positive impact = the customer got better than expected ("helped").
  */
+import { DEFAULT_CONFIG } from '../config.js';
 import type { SignatureMoment, SignatureWindow } from '../signature/schema.js';
 import { speakerSummary } from '../fusion/fuse.js';
 import { CORE_LABELS, emptyEmotions } from '../signature/labels.js';
@@ -238,7 +239,7 @@ function escalationAt(conv: ConversationModel, wins: SignatureWindow[]): ((t: nu
     if (cache.has(key)) return cache.get(key);
     const e = emptyEmotions();
     for (const w of so) for (const l of CORE_LABELS) e[l] += w.emotions[l] / so.length;
-    const s = speakerSummary(conv.customer, so, e, [], undefined, conv.customer, 0.55, 2, undefined, 0).escalation.score;
+    const s = speakerSummary(conv.customer, so, e, [], undefined, conv.customer, DEFAULT_CONFIG.fusion.stressedAt, DEFAULT_CONFIG.fusion.longPauseSec, undefined, 0).escalation.score;
     cache.set(key, s);
     return s;
   };

@@ -3,6 +3,7 @@
  * readings into one `EmotionalSignature`. A modality that fails is listed as absent with the problem stated;
  * only when nothing usable is left does `analyze` throw (`NOTHING_USABLE`).
  */
+import { DEFAULT_CONFIG } from '../config.js';
 import { checkFps } from '../signature/time.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -83,8 +84,8 @@ function checkOptions(i: AnalyzeInput): void {
   if (!i || typeof i !== 'object') bad('analyze expects an object { audio?, video?, frames?, chat?, ... }');
   check(AnalyzeInputSchema, i, 'analyze', 'input');
   if (i.video !== undefined && i.frames !== undefined) bad('give either video or frames, not both');
-  const size = i.window?.size ?? 2;
-  const hop = i.window?.hop ?? 1;
+  const size = i.window?.size ?? DEFAULT_CONFIG.window.size;
+  const hop = i.window?.hop ?? DEFAULT_CONFIG.window.hop;
   if (!(size > 0 && size <= 600 && Number.isFinite(size))) bad(`window.size must be a number of seconds in (0, 600] (got ${i.window?.size})`);
   if (!(hop >= MIN_HOP_SEC && hop <= size && Number.isFinite(hop))) bad(`window.hop must be in [${MIN_HOP_SEC}, window.size] seconds (got ${i.window?.hop})`);
   for (const [m, v] of Object.entries(i.offsets ?? {})) {

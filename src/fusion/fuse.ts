@@ -1,11 +1,13 @@
 /**
- * Readings → one time-aligned emotional signature. Pure: consumes only the modalities' exported reading
+ * Stage 5 — assemble. Readings → one time-aligned emotional signature: adapters (items.ts) → timeline
+ * (window.ts) → moments (moments.ts) → speakers (speakers.ts) → this file puts the signature together. Pure: consumes only the modalities' exported reading
  * types (`VoiceReading`, `FaceReading`, `TextReading`) and the learned reliabilities.
  */
-import type { VoiceReading, VoiceSegment } from '../audio/index.js';
+import { DEFAULT_CONFIG } from '../config.js';
+import type { VoiceReading } from '../audio/index.js';
 import type { FaceReading } from '../vision/index.js';
-import type { TextMessageReading, TextReading } from '../text/index.js';
-import { CORE_LABELS, dominantLabel, emotionsFromVector, type CoreLabel, type Emotions } from '../signature/labels.js';
+import type { TextReading } from '../text/index.js';
+import { dominantLabel, type Emotions } from '../signature/labels.js';
 import {
   SCHEMA_VERSION,
   type Contribution,
@@ -21,9 +23,18 @@ import {
 import { dict } from '../runtime/dict.js';
 import { EmosigError } from '../errors.js';
 import { MAX_TIMELINE_SEC, MIN_HOP_SEC } from '../limits.js';
-import { calibrate, incongruence, K, pool, stressOf, vecOf, type Evidence, type ReliabilityFile } from './reliability.js';
+import { calibrate, incongruence, K, pool, vecOf, type Evidence, type ReliabilityFile } from './reliability.js';
+import { faceItem, textItem, voiceItem, type FusionItem } from './items.js';
+import { fuseWindow } from './window.js';
+import { pauseMoment, speakerSummary, textNuances, voiceNuances } from './speakers.js';
+import { clamp, emo, maxOf, mean, minOf, r3 } from './util.js';
+import { MODALITY_ORDER, SpeakerMoments } from './moments.js';
 
-export const MODALITY_ORDER: Modality[] = ['voice', 'face', 'text'];
+export { MODALITY_ORDER, confidentWindow, describeEvidence, incongruenceHit } from './moments.js';
+export { faceItem, textItem, voiceItem, type FusionItem } from './items.js';
+export { fuseWindow } from './window.js';
+export { pauseMoment, speakerSummary } from './speakers.js';
+
 
 export interface FuseOptions {
   /** Speaker names; the first is the customer (owner of faces and of chat messages without a speaker). */
@@ -61,103 +72,6 @@ export interface Readings {
   text?: TextReading;
 }
 
-/** One reading of one modality, placed on the interaction's clock. */
-export interface FusionItem {
-  modality: Modality;
-  speaker: string;
-  start: number;
-  end: number;
-  p: number[];
-  valence: number;
-  arousal: number;
-  stress: number;
-  confidence: number;
-  /** Seconds of the item (voice) or 1 (frames, messages). */
-  mass: number;
-  /** Outside the timeline (chat without time or outside the span): interaction level only. */
-  offTimeline?: boolean;
-}
-
-/** A voice segment as a fusion item (`offset`: the voice clock's offset). */
-export function voiceItem(s: VoiceSegment, offset = 0): FusionItem {
-  return {
-    modality: 'voice',
-    speaker: s.speaker,
-    start: s.start + offset,
-    end: s.end + offset,
-    p: vecOf(s.emotions),
-    valence: s.valence,
-    arousal: s.arousal,
-    stress: s.stress,
-    confidence: s.confidence,
-    mass: s.end - s.start,
-  };
-}
-
-/** A face reading at `time` lasting `dt` seconds (the frame interval) as a fusion item. */
-export function faceItem(pt: { emotions: Emotions; valence: number; arousal: number; confidence: number }, speaker: string, time: number, dt: number): FusionItem {
-  return {
-    modality: 'face',
-    speaker,
-    start: time,
-    end: time + Math.max(0.04, dt),
-    p: vecOf(pt.emotions),
-    valence: pt.valence,
-    arousal: pt.arousal,
-    stress: stressOf(pt.valence, pt.arousal),
-    confidence: pt.confidence,
-    mass: 1,
-  };
-}
-
-/** A chat message reading as a fusion item (`time` undefined or `offTimeline`: interaction level only). */
-export function textItem(m: TextMessageReading, speaker: string, time: number | undefined, offTimeline = false): FusionItem {
-  return {
-    modality: 'text',
-    speaker,
-    start: time ?? 0,
-    end: time ?? 0,
-    p: vecOf(m.emotions),
-    valence: m.valence,
-    arousal: m.arousal,
-    stress: stressOf(m.valence, m.arousal),
-    confidence: m.confidence,
-    mass: 1,
-    offTimeline,
-  };
-}
-
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-const r4 = (x: number) => Math.round(x * 10000) / 10000;
-const clamp = (x: number, lo = 0, hi = 1) => Math.max(lo, Math.min(hi, x));
-const clampS = (x: number) => clamp(x, -1, 1);
-
-function emo(p: number[]): Emotions {
-  return emotionsFromVector(p.map((v) => clamp(r4(v))));
-}
-
-function mean(xs: number[], ws?: number[]): number {
-  let s = 0;
-  let w = 0;
-  xs.forEach((x, i) => {
-    const wi = ws ? ws[i] : 1;
-    s += x * wi;
-    w += wi;
-  });
-  return w > 0 ? s / w : 0;
-}
-
-/** Largest / smallest of many numbers (no spread: a long list would overflow the call stack). */
-function maxOf(xs: number[]): number {
-  let m = -Infinity;
-  for (const x of xs) if (x > m) m = x;
-  return m;
-}
-function minOf(xs: number[]): number {
-  let m = Infinity;
-  for (const x of xs) if (x < m) m = x;
-  return m;
-}
 
 /** Window and offset options of one fusion, checked against the documented bounds (src/limits.ts). */
 function checkFuseOptions(size: number, hop: number, off: Record<Modality, number>): void {
@@ -171,13 +85,14 @@ function checkFuseOptions(size: number, hop: number, off: Record<Modality, numbe
   }
 }
 
+
 export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOptions): EmotionalSignature {
-  const size = o.window?.size ?? 2;
-  const hop = o.window?.hop ?? 1;
+  const size = o.window?.size ?? DEFAULT_CONFIG.window.size;
+  const hop = o.window?.hop ?? DEFAULT_CONFIG.window.hop;
   const off = { voice: o.offsets?.voice ?? 0, face: o.offsets?.face ?? 0, text: o.offsets?.text ?? 0 };
   const problems: SignatureProblem[] = [...(o.problems ?? [])];
-  const longPause = o.longPauseSec ?? 2;
-  const stressedAt = o.stressedAt ?? 0.55;
+  const longPause = o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec;
+  const stressedAt = o.stressedAt ?? DEFAULT_CONFIG.fusion.stressedAt;
   checkFuseOptions(size, hop, off);
   const speakers: string[] = [];
   const known = new Set<string>();
@@ -400,108 +315,15 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
     }
   }
 
-  // ---- moments
+  // ---- moments (the engine live streams use too: src/fusion/moments.ts)
   const moments: SignatureMoment[] = [];
-  const winsOf = new Map<string, typeof windowEvidence>();
+  const engines = new Map<string, SpeakerMoments>();
   for (const x of windowEvidence) {
-    if (!winsOf.has(x.w.speaker)) winsOf.set(x.w.speaker, []);
-    winsOf.get(x.w.speaker)!.push(x);
+    let e = engines.get(x.w.speaker);
+    if (!e) engines.set(x.w.speaker, (e = new SpeakerMoments(x.w.speaker, stressedAt, rel)));
+    e.push(x.w, x.ev);
   }
-  const byName = (spk: string) => winsOf.get(spk) ?? [];
-  for (const spk of speakers) {
-    const wins = byName(spk);
-    if (!wins.length) continue;
-    const stresses = wins.map((x) => x.w.stress).sort((a, b) => a - b);
-    const med = stresses[Math.floor(stresses.length / 2)];
-    // stress spikes: runs of windows above both the stressed level and the speaker's median + 0.15
-    let run: typeof wins = [];
-    const flush = () => {
-      if (!run.length) return;
-      const peak = run.reduce((a, b) => (b.w.stress > a.w.stress ? b : a));
-      moments.push({
-        time: run[0].w.start,
-        end: run[run.length - 1].w.end,
-        speaker: spk,
-        kind: 'stress-spike',
-        label: peak.w.dominant,
-        strength: r3(peak.w.stress),
-        modalities: modsOf(run.map((x) => x.w)),
-        evidence: `stress ${peak.w.stress.toFixed(2)} at ${peak.w.start.toFixed(0)}–${peak.w.end.toFixed(0)} s (speaker median ${med.toFixed(2)}), mostly ${peak.w.dominant}`,
-      });
-      run = [];
-    };
-    for (const x of wins) {
-      const prev = run[run.length - 1];
-      const contiguous = !prev || x.w.start <= prev.w.end;
-      if (x.w.stress >= stressedAt && x.w.stress >= med + 0.15 && contiguous) run.push(x);
-      else {
-        flush();
-        if (x.w.stress >= stressedAt && x.w.stress >= med + 0.15) run.push(x);
-      }
-    }
-    flush();
-    // emotion shifts: a confident dominant label that holds for ≥ 2 windows and differs from the last one held
-    let held: CoreLabel | undefined;
-    for (let i = 0; i + 1 < wins.length; i++) {
-      const a = wins[i].w;
-      const b = wins[i + 1].w;
-      if (!(confidentWindow(a) && confidentWindow(b) && a.dominant === b.dominant && b.start <= a.end)) continue;
-      if (held === undefined) held = a.dominant;
-      else if (a.dominant !== held) {
-        moments.push({
-          time: a.start,
-          speaker: spk,
-          kind: 'emotion-shift',
-          label: a.dominant,
-          strength: r3(Math.min(a.emotions[a.dominant], b.emotions[b.dominant])),
-          modalities: modsOf([a, b]),
-          evidence: `${held} → ${a.dominant} (${a.emotions[a.dominant].toFixed(2)}) from ${a.start.toFixed(0)} s`,
-        });
-        held = a.dominant;
-      }
-    }
-    // peaks: for each non-neutral label, the window where it is strongest, if ≥ 0.5
-    for (const l of CORE_LABELS) {
-      if (l === 'neutral') continue;
-      const best = wins.reduce((a, b) => (b.w.emotions[l] > a.w.emotions[l] ? b : a));
-      if (best.w.emotions[l] >= 0.5)
-        moments.push({
-          time: best.w.start,
-          end: best.w.end,
-          speaker: spk,
-          kind: 'peak',
-          label: l,
-          strength: r3(best.w.emotions[l]),
-          modalities: modsOf([best.w]),
-          evidence: `${l} peaks at ${best.w.emotions[l].toFixed(2)} (${best.w.start.toFixed(0)}–${best.w.end.toFixed(0)} s)`,
-        });
-    }
-    // incongruence: modalities confidently disagree; contiguous windows form one moment, described by its strongest window
-    type Hit = { w: SignatureWindow; score: number; odd: Evidence; others: Evidence[] };
-    const hits: Hit[] = [];
-    for (const x of wins) {
-      const hit = incongruenceHit(x.ev, rel);
-      if (hit) hits.push({ w: x.w, ...hit });
-    }
-    for (let i = 0; i < hits.length; ) {
-      let j = i + 1;
-      while (j < hits.length && hits[j].w.start <= hits[j - 1].w.end) j++;
-      const run = hits.slice(i, j);
-      const top = run.reduce((a, b) => (b.score > a.score ? b : a));
-      const mods = MODALITY_ORDER.filter((m) => run.some((h) => h.odd.modality === m || h.others.some((e) => e.modality === m)));
-      moments.push({
-        time: run[0].w.start,
-        end: run[run.length - 1].w.end,
-        speaker: spk,
-        kind: 'incongruence',
-        label: CORE_LABELS[argmax(top.odd.p)],
-        strength: r3(top.score),
-        modalities: [top.odd.modality, ...mods.filter((m) => m !== top.odd.modality)],
-        evidence: `${describeEvidence(top.odd)} while ${top.others.map(describeEvidence).join(' and ')} (${top.w.start.toFixed(0)}–${top.w.end.toFixed(0)} s)`,
-      });
-      i = j;
-    }
-  }
+  for (const spk of speakers) if (engines.has(spk)) moments.push(...engines.get(spk)!.finish());
   // long pauses (voice)
   if (v) {
     for (const p of v.pauses) {
@@ -627,300 +449,3 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   };
 }
 
-/**
- * Fuse one speaker's items that touch the window [start, end) (`size`: the nominal window length, which sets
- * how much coverage counts as full) into a timeline entry, with the per-modality evidence behind it.
- * Undefined when no item gives evidence.
- */
-export function fuseWindow(near: FusionItem[], spk: string, start: number, end: number, size: number, rel: ReliabilityFile): { w: SignatureWindow; ev: Evidence[] } | undefined {
-  const contributions: SignatureWindow['contributions'] = {};
-  const ev: Evidence[] = [];
-  const vas: Partial<Record<Modality, { valence: number; arousal: number; stress: number }>> = {};
-  for (const m of MODALITY_ORDER) {
-    const its = near.filter((i) => i.modality === m && (m === 'text' ? i.start >= start && i.start < end : i.end > start && i.start < end));
-    if (!its.length) continue;
-    const ov = its.map((i) => (m === 'text' ? 1 : Math.max(1e-3, Math.min(end, i.end) - Math.max(start, i.start))));
-    const ws = its.map((i, k) => i.confidence * ov[k]);
-    const p = new Array(K).fill(0);
-    its.forEach((i, k) => i.p.forEach((x, j) => (p[j] += x * ws[k])));
-    const W = ws.reduce((a, b) => a + b, 0);
-    if (!(W > 0)) continue;
-    for (let j = 0; j < K; j++) p[j] /= W;
-    // voice and face: evidence grows with the covered share of the window (half the window = full)
-    const cover = m === 'text' ? 1 : Math.sqrt(clamp(ov.reduce((a, b) => a + b, 0) / (0.5 * size)));
-    const conf = clamp(mean(its.map((i) => i.confidence), ov) * cover);
-    const pc = calibrate(p, rel.modalities[m].temperature);
-    ev.push({ modality: m, p: pc, confidence: conf });
-    vas[m] = { valence: mean(its.map((i) => i.valence), ws), arousal: mean(its.map((i) => i.arousal), ws), stress: mean(its.map((i) => i.stress), ws) };
-    contributions[m] = {
-      emotions: emo(pc),
-      valence: r3(clampS(vas[m]!.valence)),
-      arousal: r3(clampS(vas[m]!.arousal)),
-      confidence: r3(conf),
-      weight: 0,
-      items: its.length,
-    } satisfies Contribution;
-  }
-  const fused = pool(ev, rel);
-  if (!fused) return undefined;
-  let valence = 0;
-  let arousal = 0;
-  let stress = 0;
-  let stressW = 0;
-  for (const m of MODALITY_ORDER) {
-    const wm = fused.weights[m];
-    if (wm === undefined || !contributions[m]) continue;
-    contributions[m]!.weight = r3(wm);
-    valence += wm * vas[m]!.valence;
-    arousal += wm * vas[m]!.arousal;
-    if (m !== 'voice') {
-      stress += wm * vas[m]!.stress;
-      stressW += wm;
-    }
-  }
-  // stress is physiological: the voice's index (with its pitch/jitter/tremor/loudness cues) when the voice is
-  // heard in the window, else the other modalities' valence/arousal-derived index
-  if (fused.weights.voice !== undefined && vas.voice) stress = vas.voice.stress;
-  else stress = stressW > 0 ? stress / stressW : 0;
-  for (const m of MODALITY_ORDER) if (contributions[m] && fused.weights[m] === undefined) delete contributions[m];
-  const inc = ev.length > 1 ? incongruence(ev, rel).score : 0;
-  const confidence = (1 - ev.reduce((a, e) => a * (1 - e.confidence), 1)) * (1 - 0.5 * inc);
-  const emotions = emo(fused.p);
-  const win: SignatureWindow = {
-    speaker: spk,
-    start: r3(start),
-    end: r3(end),
-    emotions,
-    dominant: dominantLabel(emotions),
-    valence: r3(clampS(valence)),
-    arousal: r3(clampS(arousal)),
-    stress: r3(clamp(stress)),
-    confidence: r3(clamp(confidence)),
-    contributions,
-  };
-  return { w: win, ev };
-}
-
-/** A 'long-pause' moment for a voice pause (`customer`: who it belongs to when nobody spoke around it). */
-export function pauseMoment(p: VoiceReading['pauses'][number], longPause: number, customer: string, offset = 0): SignatureMoment {
-  return {
-    time: r3(p.start + offset),
-    end: r3(p.end + offset),
-    speaker: p.after ?? p.before ?? customer,
-    kind: 'long-pause',
-    strength: r3(clamp(p.length / (4 * longPause))),
-    modalities: ['voice'],
-    evidence: `${p.length.toFixed(1)} s of silence${p.before ? ` after ${p.before}` : ''}${p.after ? `, before ${p.after}` : ' to the end'}`,
-  };
-}
-
-/** A window whose dominant label is confident enough to count for an emotion shift. */
-export function confidentWindow(w: SignatureWindow): boolean {
-  return w.confidence >= 0.25 && w.emotions[w.dominant] >= 0.4;
-}
-
-/**
- * Whether a window's evidence is incongruent: among modalities with confidence ≥ 0.15, the odd one out
- * disagrees with the others beyond the fitted threshold and names a different label.
- */
-export function incongruenceHit(evidence: Evidence[], rel: ReliabilityFile): { score: number; odd: Evidence; others: Evidence[] } | undefined {
-  const ev = evidence.filter((e) => e.confidence >= 0.15);
-  if (ev.length < 2) return undefined;
-  const { score, odd, rest } = incongruence(ev, rel);
-  if (!odd || !rest || score < rel.incongruence.threshold) return undefined;
-  if (argmax(odd.p) === argmax(rest)) return undefined;
-  return { score, odd, others: ev.filter((e) => e !== odd) };
-}
-
-/** "the voice anger (0.81)". */
-export function describeEvidence(e: Evidence): string {
-  return `${describe(e.modality)} ${CORE_LABELS[argmax(e.p)]} (${e.p[argmax(e.p)].toFixed(2)})`;
-}
-
-function argmax(p: number[]): number {
-  let b = 0;
-  for (let k = 1; k < p.length; k++) if (p[k] > p[b]) b = k;
-  return b;
-}
-
-function describe(m: Modality): string {
-  return m === 'voice' ? 'the voice' : m === 'face' ? 'the face' : 'the words';
-}
-
-function modsOf(ws: SignatureWindow[]): Modality[] {
-  return MODALITY_ORDER.filter((m) => ws.some((w) => w.contributions[m]));
-}
-
-/**
- * A speaker's summary (mean, peak, end, trend, stressed share, escalation) from their windows; `items` are
- * used only when there are no windows. Exported for live streams, which call it on the windows so far.
- */
-export function speakerSummary(
-  spk: string,
-  wins: SignatureWindow[],
-  emotions: Emotions,
-  items: FusionItem[],
-  v: Pick<VoiceReading, 'pauses'> | undefined,
-  chatSpeaker: string,
-  stressedAt: number,
-  longPause: number,
-  text: Pick<TextReading, 'messages'> | undefined,
-  voiceOffset: number,
-): SpeakerSignature['summary'] {
-  const vas = (ws: SignatureWindow[]) => {
-    const c = ws.map((w) => Math.max(0.05, w.confidence));
-    return { valence: r3(clampS(mean(ws.map((w) => w.valence), c))), arousal: r3(clampS(mean(ws.map((w) => w.arousal), c))), stress: r3(clamp(mean(ws.map((w) => w.stress), c))) };
-  };
-  let m: { valence: number; arousal: number; stress: number };
-  if (wins.length) m = vas(wins);
-  else {
-    const c = items.map((i) => Math.max(0.05, i.confidence));
-    m = { valence: r3(clampS(mean(items.map((i) => i.valence), c))), arousal: r3(clampS(mean(items.map((i) => i.arousal), c))), stress: r3(clamp(mean(items.map((i) => i.stress), c))) };
-  }
-  const pick = (f: (w: SignatureWindow) => number, max: boolean) => (wins.length ? wins.reduce((a, b) => ((max ? f(b) > f(a) : f(b) < f(a)) ? b : a)) : undefined);
-  const ps = pick((w) => w.stress, true);
-  const pa = pick((w) => w.arousal, true);
-  const pv = pick((w) => w.valence, false);
-  const tail = wins.slice(-Math.min(3, wins.length));
-  const endVas = tail.length ? vas(tail) : m;
-  const endEmo = tail.length ? mixOf(tail) : emotions;
-  const third = Math.floor(wins.length / 3);
-  const trend =
-    third >= 1
-      ? (() => {
-          const a = vas(wins.slice(0, third));
-          const b = vas(wins.slice(-third));
-          return { valence: r3(clampS(b.valence - a.valence)), arousal: r3(clampS(b.arousal - a.arousal)), stress: r3(clampS(b.stress - a.stress)) };
-        })()
-      : { valence: 0, arousal: 0, stress: 0 };
-  const stressedShare = wins.length ? wins.filter((w) => w.stress >= stressedAt).length / wins.length : 0;
-
-  // escalation: documented rules (docs/fusion.md), not a trained model
-  const reasons: { code: string; weight: number; text: string }[] = [];
-  if (trend.stress > 0.05) reasons.push({ code: 'rising-stress', weight: r3(clamp(trend.stress / 0.3)), text: `stress rose by ${trend.stress.toFixed(2)} from the first to the last third` });
-  if (stressedShare >= 0.2) reasons.push({ code: 'stressed-time', weight: r3(stressedShare), text: `stressed ${(stressedShare * 100).toFixed(0)} % of the time` });
-  const maxAnger = wins.length ? maxOf(wins.map((w) => w.emotions.anger)) : emotions.anger;
-  if (maxAnger >= 0.5) {
-    const at = wins.find((w) => w.emotions.anger === maxAnger);
-    reasons.push({ code: 'anger-peak', weight: r3(clamp((maxAnger - 0.4) / 0.6)), text: `anger peaked at ${maxAnger.toFixed(2)}${at ? ` around ${at.start.toFixed(0)} s` : ''}` });
-  }
-  if (endVas.valence < -0.2) reasons.push({ code: 'ends-negative', weight: r3(clamp(-endVas.valence)), text: `ends negative (valence ${endVas.valence.toFixed(2)})` });
-  if (text) {
-    const mine = text.messages.filter((mm) => (mm.speaker?.trim() ? mm.speaker.trim().toLowerCase() === spk.toLowerCase() : spk === chatSpeaker) && !mm.flags.includes('empty'));
-    const frus = mine.map((mm) => Math.max(mm.nuances.annoyance ?? 0, mm.nuances.anger ?? 0, mm.nuances.disappointment ?? 0, mm.nuances.disapproval ?? 0));
-    const top = frus.length ? Math.max(...frus) : 0;
-    if (top >= 0.3) {
-      const n = frus.filter((x) => x >= 0.3).length;
-      reasons.push({ code: 'chat-frustration', weight: r3(clamp(top)), text: `frustration in chat (${n} message${n > 1 ? 's' : ''}, up to ${top.toFixed(2)})` });
-    }
-  }
-  if (v) {
-    const silences = v.pauses.filter((p) => p.length >= longPause && p.before && p.before !== spk && (p.after === spk || p.after === undefined));
-    if (silences.length)
-      reasons.push({
-        code: 'silence-after-agent',
-        weight: r3(clamp(0.25 * silences.length)),
-        text: `${silences.length} long silence${silences.length > 1 ? 's' : ''} after the other party spoke (${silences.map((p) => `${(p.start + voiceOffset).toFixed(0)} s, ${p.length.toFixed(1)} s`).join('; ')})`,
-      });
-  }
-  let score = 1 - reasons.reduce((a, r) => a * (1 - 0.6 * r.weight), 1);
-  const calming = wins.length >= 3 ? clamp((m.stress - endVas.stress) / 0.3) : 0;
-  if (calming > 0.1 && (dominantLabel(endEmo) === 'neutral' || dominantLabel(endEmo) === 'joy')) {
-    reasons.push({ code: 'calmed-down', weight: r3(calming), text: `calmed down at the end (stress ${endVas.stress.toFixed(2)} vs mean ${m.stress.toFixed(2)}); lowers the score` });
-    score *= 1 - 0.4 * calming;
-  }
-  return {
-    mean: m,
-    peak: {
-      stress: ps ? ps.stress : m.stress,
-      stressAt: ps ? ps.start : 0,
-      arousal: pa ? pa.arousal : m.arousal,
-      arousalAt: pa ? pa.start : 0,
-      lowestValence: pv ? pv.valence : m.valence,
-      lowestValenceAt: pv ? pv.start : 0,
-    },
-    end: { ...endVas, dominant: dominantLabel(endEmo) },
-    trend,
-    dominant: dominantLabel(emotions),
-    stressedShare: r3(stressedShare),
-    windows: wins.length,
-    escalation: { score: r3(clamp(score)), reasons },
-  };
-}
-
-function mixOf(ws: SignatureWindow[]): Emotions {
-  const p = new Array(K).fill(0);
-  for (const w of ws) CORE_LABELS.forEach((l, k) => (p[k] += w.emotions[l] / ws.length));
-  return emo(p);
-}
-
-/** CX nuances from the text modality's GoEmotions labels (above their dev-tuned thresholds). */
-const TEXT_NUANCES: [string, string][] = [
-  ['annoyance', 'frustration'],
-  ['disappointment', 'disappointment'],
-  ['confusion', 'confusion'],
-  ['gratitude', 'gratitude'],
-  ['nervousness', 'nervousness'],
-  ['relief', 'relief'],
-  ['disapproval', 'disapproval'],
-  ['caring', 'caring'],
-  ['curiosity', 'curiosity'],
-];
-
-function textNuances(t: TextReading | undefined, speakers: string[], customer: string): Nuance[] {
-  if (!t) return [];
-  const out: Nuance[] = [];
-  const by = new Map<string, typeof t.messages>();
-  const lower = new Map<string, string>();
-  for (const x of speakers) if (!lower.has(x.toLowerCase())) lower.set(x.toLowerCase(), x);
-  for (const m of t.messages) {
-    if (m.flags.includes('empty')) continue;
-    const s = m.speaker ? lower.get(m.speaker.trim().toLowerCase()) ?? m.speaker.trim() : customer;
-    if (!by.has(s)) by.set(s, []);
-    by.get(s)!.push(m);
-  }
-  for (const [spk, msgs] of by) {
-    for (const [go, name] of TEXT_NUANCES) {
-      const hits = msgs.filter((m) => (m.labels as string[]).includes(go));
-      if (!hits.length) continue;
-      const top = hits.reduce((a, b) => ((b.nuances as Record<string, number>)[go] > (a.nuances as Record<string, number>)[go] ? b : a));
-      const score = (top.nuances as Record<string, number>)[go];
-      out.push({
-        speaker: spk,
-        source: 'text',
-        label: name,
-        score: r3(clamp(score)),
-        evidence: `GoEmotions '${go}' in ${hits.length} of ${msgs.length} message(s), strongest ${score.toFixed(2)} in message ${top.index}${top.time !== undefined ? ` (t=${top.time})` : ''}`,
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * Voice nuances (rules on the voice reading, documented in docs/fusion.md):
- * calm — share of speech time whose dominant label is neutral with stress < 0.4;
- * boredom — share of speech time with arousal < −0.25 and valence ≤ 0 (flat, low energy);
- * tremor — share of segments whose F0 tremor (feature f0TremorSt) exceeds 1.5 × the speaker's median (≥ 3 segments).
- */
-function voiceNuances(v: VoiceReading | undefined): Nuance[] {
-  if (!v) return [];
-  const out: Nuance[] = [];
-  for (const spk of v.speakers) {
-    const segs = v.segments.filter((s) => s.speaker === spk && s.confidence > 0);
-    if (!segs.length) continue;
-    const total = segs.reduce((a, s) => a + (s.end - s.start), 0);
-    const share = (f: (s: (typeof segs)[number]) => boolean) => segs.filter(f).reduce((a, s) => a + (s.end - s.start), 0) / total;
-    const calm = share((s) => dominantLabel(s.emotions) === 'neutral' && s.stress < 0.4);
-    if (calm >= 0.2) out.push({ speaker: spk, source: 'voice', label: 'calm', score: r3(calm), evidence: `calm, neutral voice in ${(calm * 100).toFixed(0)} % of the speech` });
-    const bored = share((s) => s.arousal < -0.25 && s.valence <= 0);
-    if (bored >= 0.2) out.push({ speaker: spk, source: 'voice', label: 'boredom', score: r3(bored), evidence: `flat, low-energy voice in ${(bored * 100).toFixed(0)} % of the speech` });
-    const tr = segs.map((s) => s.features?.f0TremorSt).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
-    if (tr.length >= 3) {
-      const med = [...tr].sort((a, b) => a - b)[Math.floor(tr.length / 2)];
-      const hi = tr.filter((x) => med > 0 && x > 1.5 * med).length / tr.length;
-      if (hi > 0) out.push({ speaker: spk, source: 'voice', label: 'tremor', score: r3(hi), evidence: `F0 tremor above 1.5 × this speaker's median in ${(hi * 100).toFixed(0)} % of the segments` });
-    }
-  }
-  return out;
-}

@@ -11,6 +11,7 @@
  * oldest waiting frame is dropped and counted. `end()` rescores the voice segments against each speaker's whole-call
  * baseline and fuses everything with `fuseReadings`, exactly as `analyze` does.
  */
+import { DEFAULT_CONFIG } from '../config.js';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { EmosigError, errorInfo } from '../errors.js';
@@ -30,23 +31,26 @@ import { loadTextModel, scoreMessages, textReading, type TextMessageReading, typ
 import { rawToRgb, type FaceReading, type FrameReading, type RawFrame, type RgbImage } from '../vision/index.js';
 import { inProcessFaces, workerFaces, type StreamFaces } from './faces.js';
 import {
-  confidentWindow,
-  describeEvidence,
+  addFrustration,
   faceItem,
+  frustrationOf,
   fuseReadings,
   fuseWindow,
-  incongruenceHit,
   loadReliability,
   MODALITY_ORDER,
   packageVersion,
   pauseMoment,
-  speakerSummary,
+  silenceAfterOthers,
+  SpeakerMoments,
+  SummaryAccumulator,
   textItem,
   voiceItem,
+  type ChatFrustration,
+  type Evidence,
   type FusionItem,
   type ReliabilityFile,
+  type Silence,
 } from '../fusion/index.js';
-import { CORE_LABELS, type CoreLabel } from '../signature/labels.js';
 import type { EmotionalSignature, Modality, ModalityStatus, SignatureMoment, SignatureProblem, SignatureWindow } from '../signature/schema.js';
 import { checkMessage, checkRate, decodeChunk, defaultRate, ENCODINGS } from './input.js';
 import { checkCxOptions, computeCx } from '../cx/index.js';
@@ -128,14 +132,15 @@ interface SpeakerLive {
   channel?: number;
   nextWin: number;
   items: FusionItem[];
-  /** Emitted windows without contributions (what the escalation rules read). */
-  wins: SignatureWindow[];
-  stressHist: Uint32Array;
-  stressN: number;
-  prev?: SignatureWindow;
-  spikeEnd: number;
-  incEnd: number;
-  held?: CoreLabel;
+  /** The moments engine (src/fusion/moments.ts) the signature uses too. */
+  moments: SpeakerMoments;
+  /** Running sums of the emitted windows for the escalation score (O(1) per window). */
+  summary: SummaryAccumulator;
+  /** Running chat frustration of this speaker's messages. */
+  chat: ChatFrustration;
+  /** Long silences after another party spoke, and how many of the stream's pauses were looked at. */
+  silences: Silence[];
+  pausesSeen: number;
   escalated: boolean;
 }
 
@@ -165,8 +170,8 @@ function checkOptions(o: StreamOptions): void {
   }
   if (o.encoding !== undefined && !ENCODINGS.includes(o.encoding)) bad(`encoding must be one of ${ENCODINGS.join(', ')} (got ${String(o.encoding)})`);
   if (o.sampleRate !== undefined) checkRate(o.sampleRate, 'createStream options.sampleRate');
-  const size = o.window?.size ?? 2;
-  const hop = o.window?.hop ?? 1;
+  const size = o.window?.size ?? DEFAULT_CONFIG.window.size;
+  const hop = o.window?.hop ?? DEFAULT_CONFIG.window.hop;
   if (!(size > 0 && size <= 600)) bad(`window.size must be a number of seconds in (0, 600] (got ${o.window?.size})`);
   if (!(hop >= 0.25 && hop <= size)) bad(`window.hop must be in [0.25, window.size] for a live stream (got ${o.window?.hop})`);
   for (const m of Object.keys(o.consent ?? {})) if (!(MODALITY_ORDER as string[]).includes(m)) bad(`consent: unknown modality '${m}' (use voice, face or text)`);
@@ -181,7 +186,7 @@ function checkOptions(o: StreamOptions): void {
   pos('maxPendingMessages', o.maxPendingMessages, 1e6);
   if (o.maxPendingFrames !== undefined && !(Number.isInteger(o.maxPendingFrames) && o.maxPendingFrames >= 1 && o.maxPendingFrames <= 10_000)) bad(`maxPendingFrames must be an integer in [1, 10000] (got ${String(o.maxPendingFrames)})`);
   pos('maxEventQueue', o.maxEventQueue, 1e7);
-  if ((o.highWaterMarkSec ?? 2) > (o.maxQueueSec ?? 30)) bad('highWaterMarkSec must not exceed maxQueueSec');
+  if ((o.highWaterMarkSec ?? DEFAULT_CONFIG.stream.highWaterMarkSec) > (o.maxQueueSec ?? DEFAULT_CONFIG.stream.maxQueueSec)) bad('highWaterMarkSec must not exceed maxQueueSec');
   for (const k of ['faceSpeaker', 'chatSpeaker'] as const) if (o[k] !== undefined && (typeof o[k] !== 'string' || !o[k]!.trim())) bad(`${k} must be a non-empty name`);
   checkCxOptions(o.cx);
 }
@@ -244,8 +249,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     checkOptions(options);
     this.o = options;
     this.speakers = (options.speakers ?? ['customer', 'agent']).map((s) => s.trim());
-    this.size = options.window?.size ?? 2;
-    this.hop = options.window?.hop ?? 1;
+    this.size = options.window?.size ?? DEFAULT_CONFIG.window.size;
+    this.hop = options.window?.hop ?? DEFAULT_CONFIG.window.hop;
     this.consent = { voice: true, face: true, text: true, ...(options.consent ?? {}) };
     this.rel = loadReliability(options.reliability);
     this.speakers.forEach((s) => this.speakerLive(s));
@@ -294,7 +299,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     }
     const sec = samples.length / rate;
     const queued = ch ? ch.voice.queuedSec : 0;
-    const max = this.o.maxQueueSec ?? 30;
+    const max = this.o.maxQueueSec ?? DEFAULT_CONFIG.stream.maxQueueSec;
     if (queued + sec > max) {
       throw new EmosigError(
         'STREAM_OVERFLOW',
@@ -318,7 +323,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       this.maxQueued = Math.max(this.maxQueued, ch.voice.queuedSec);
       this.schedule();
     }
-    if (ch.voice.queuedSec >= (this.o.highWaterMarkSec ?? 2)) {
+    if (ch.voice.queuedSec >= (this.o.highWaterMarkSec ?? DEFAULT_CONFIG.stream.highWaterMarkSec)) {
       this.needDrain = true;
       return false;
     }
@@ -374,7 +379,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     this.global.mark(time, performance.now());
     let dropped = false;
     this.pendingFrames.push(pending);
-    while (this.pendingFrames.length > (this.o.maxPendingFrames ?? 1)) {
+    while (this.pendingFrames.length > (this.o.maxPendingFrames ?? DEFAULT_CONFIG.stream.maxPendingFrames)) {
       this.pendingFrames.shift();
       this.frameStats.dropped++;
       dropped = true;
@@ -431,7 +436,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         pendingItems: [...this.live.values()].reduce((a, s) => a + s.items.length, 0),
         arrivalMarks: this.global.size + this.channels.reduce((a, c) => a + (c ? c.arrivals.size : 0), 0),
         segments: this.extracted.length,
-        windows: [...this.live.values()].reduce((a, s) => a + s.wins.length, 0),
+        windows: [...this.live.values()].reduce((a, s) => a + s.summary.windows, 0),
         frames: this.frameTimes.length,
         messages: this.messages.length,
       },
@@ -506,7 +511,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   }
 
   private overHighWater(): boolean {
-    const hwm = this.o.highWaterMarkSec ?? 2;
+    const hwm = this.o.highWaterMarkSec ?? DEFAULT_CONFIG.stream.highWaterMarkSec;
     return this.channels.some((c) => c && c.voice.queuedSec >= hwm);
   }
 
@@ -527,7 +532,17 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private speakerLive(name: string): SpeakerLive {
     let s = this.live.get(name);
     if (!s) {
-      s = { name, nextWin: 0, items: [], wins: [], stressHist: new Uint32Array(101), stressN: 0, spikeEnd: -1, incEnd: -1, escalated: false };
+      s = {
+        name,
+        nextWin: 0,
+        items: [],
+        moments: new SpeakerMoments(name, this.o.stressedAt ?? DEFAULT_CONFIG.fusion.stressedAt, this.rel),
+        summary: new SummaryAccumulator(this.o.stressedAt ?? DEFAULT_CONFIG.fusion.stressedAt),
+        chat: { top: 0, n: 0 },
+        silences: [],
+        pausesSeen: 0,
+        escalated: false,
+      };
       this.live.set(name, s);
     }
     return s;
@@ -629,7 +644,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private addPause(start: number, end: number, after: string | undefined, channel?: number): void {
     this.pauseFrom = end;
     const p: VoicePause = { start: r3(start), end: r3(end), length: r3(end - start), ...(this.lastSpeaker ? { before: this.lastSpeaker } : {}), ...(after ? { after } : {}) };
-    const longPause = this.o.longPauseSec ?? 2;
+    const longPause = this.o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec;
     if (p.length < longPause) return;
     this.pauses.push(p);
     this.sendMoment(pauseMoment(p, longPause, this.speakers[0]), end, channel);
@@ -642,7 +657,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private async onClock(ch: Channel, clock: number): Promise<void> {
     // a long pause is known as soon as someone starts speaking again
     const open = ch.voice.openStart;
-    if (open !== undefined && open - this.lastSpeechEnd >= (this.o.longPauseSec ?? 2) && open > this.pauseFrom) {
+    if (open !== undefined && open - this.lastSpeechEnd >= (this.o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec) && open > this.pauseFrom) {
       const others = this.channels.some((c) => c && c !== ch && c.voice.openStart !== undefined && c.voice.openStart < open);
       if (!others) this.addPause(this.lastSpeechEnd, open, ch.voice.name, ch.index);
     }
@@ -699,100 +714,25 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     }
   }
 
-  /** Stress spikes, emotion shifts, incongruence and escalation as each window comes (the signature's rules, causally). */
-  private liveMoments(spk: SpeakerLive, w: SignatureWindow, ev: Parameters<typeof incongruenceHit>[0]): void {
+  /**
+   * Moments and escalation as each window comes: the signature's engine (src/fusion/moments.ts), causally —
+   * a run is emitted once the next window shows it has ended, stress spikes against the median so far.
+   */
+  private liveMoments(spk: SpeakerLive, w: SignatureWindow, ev: Evidence[]): void {
     const t = w.end;
     const ch = spk.channel;
-    const stressedAt = this.o.stressedAt ?? 0.55;
-    spk.stressHist[Math.round(w.stress * 100)]++;
-    spk.stressN++;
-    let acc = 0;
-    let med = 0;
-    for (let b = 0; b <= 100; b++) {
-      acc += spk.stressHist[b];
-      if (acc > spk.stressN / 2) {
-        med = b / 100;
-        break;
-      }
-    }
-    if (w.stress >= stressedAt && w.stress >= med + 0.15) {
-      if (w.start > spk.spikeEnd)
-        this.sendMoment(
-          {
-            time: w.start,
-            end: w.end,
-            speaker: spk.name,
-            kind: 'stress-spike',
-            label: w.dominant,
-            strength: r3(w.stress),
-            modalities: MODALITY_ORDER.filter((m) => w.contributions[m]),
-            evidence: `stress ${w.stress.toFixed(2)} at ${w.start.toFixed(0)}–${w.end.toFixed(0)} s (speaker median so far ${med.toFixed(2)}), mostly ${w.dominant}`,
-          },
-          t,
-          ch,
-        );
-      spk.spikeEnd = w.end;
-    }
-    const a = spk.prev;
-    if (a && confidentWindow(a) && confidentWindow(w) && a.dominant === w.dominant && w.start <= a.end) {
-      if (spk.held === undefined) spk.held = a.dominant;
-      else if (a.dominant !== spk.held) {
-        this.sendMoment(
-          {
-            time: a.start,
-            speaker: spk.name,
-            kind: 'emotion-shift',
-            label: a.dominant,
-            strength: r3(Math.min(a.emotions[a.dominant], w.emotions[w.dominant])),
-            modalities: MODALITY_ORDER.filter((m) => a.contributions[m] || w.contributions[m]),
-            evidence: `${spk.held} → ${a.dominant} (${a.emotions[a.dominant].toFixed(2)}) from ${a.start.toFixed(0)} s`,
-          },
-          t,
-          ch,
-        );
-        spk.held = a.dominant;
-      }
-    }
-    spk.prev = w;
-    const hit = incongruenceHit(ev, this.rel);
-    if (hit) {
-      if (w.start > spk.incEnd) {
-        const p = hit.odd.p;
-        const top = p.indexOf(Math.max(...p));
-        this.sendMoment(
-          {
-            time: w.start,
-            end: w.end,
-            speaker: spk.name,
-            kind: 'incongruence',
-            label: CORE_LABELS[top],
-            strength: r3(hit.score),
-            modalities: [hit.odd.modality, ...hit.others.map((e) => e.modality).filter((m) => m !== hit.odd.modality)],
-            evidence: `${describeEvidence(hit.odd)} while ${hit.others.map(describeEvidence).join(' and ')} (${w.start.toFixed(0)}–${w.end.toFixed(0)} s)`,
-          },
-          t,
-          ch,
-        );
-      }
-      spk.incEnd = w.end;
-    }
+    for (const m of spk.moments.push(w, ev)) this.sendMoment(m, t, ch);
     // escalation: the signature's documented rules on the windows so far (from the 5th window of the speaker:
     // trends of fewer windows say little)
-    spk.wins.push({ ...w, contributions: {} });
-    if (spk.wins.length < ESCALATION_MIN_WINDOWS) return;
-    const summary = speakerSummary(
-      spk.name,
-      spk.wins,
-      w.emotions,
-      [],
-      { pauses: this.pauses },
-      this.o.chatSpeaker ? this.nameOf(this.o.chatSpeaker) : this.speakers[0],
-      stressedAt,
-      this.o.longPauseSec ?? 2,
-      { messages: this.textReadings },
-      0,
-    );
-    const threshold = this.o.escalationThreshold ?? 0.6;
+    spk.summary.push(w);
+    if (spk.summary.windows < ESCALATION_MIN_WINDOWS) return;
+    const longPause = this.o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec;
+    for (; spk.pausesSeen < this.pauses.length; spk.pausesSeen++) {
+      const p = this.pauses[spk.pausesSeen];
+      if (silenceAfterOthers(p, spk.name, longPause)) spk.silences.push({ start: p.start, length: p.length });
+    }
+    const summary = spk.summary.summary(w.emotions, { valence: 0, arousal: 0, stress: 0 }, spk.chat, spk.silences);
+    const threshold = this.o.escalationThreshold ?? DEFAULT_CONFIG.fusion.escalationThreshold;
     const score = summary.escalation.score;
     if (score >= threshold && !spk.escalated) {
       spk.escalated = true;
@@ -860,6 +800,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       this.textReadings.push(reading);
       const speaker = this.nameOf(m.speaker ?? this.o.chatSpeaker ?? this.speakers[0]);
       const spk = this.speakerLive(speaker);
+      if (!reading.flags.includes('empty')) addFrustration(spk.chat, frustrationOf(reading.nuances as Record<string, number | undefined>));
       if (!reading.flags.includes('empty') && reading.confidence > 0) spk.items.push(textItem(reading, speaker, m.time));
       this.send({ type: 'reading', modality: 'text', speaker, reading, time: m.time, latencyMs: r3(performance.now() - m.wall) }, 'reading');
       if (!this.channels.some((c) => c)) for (const s of this.live.values()) await this.emitWindows(s, m.time, false);
@@ -889,7 +830,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       let duration = Math.max(audioEnd, faceEnd);
       if (duration === 0 && this.messages.length) duration = this.messages[this.messages.length - 1].time + this.size;
       for (const s of this.live.values()) await this.emitWindows(s, duration, true);
-      if (this.lastSpeechEnd > 0 && audioEnd - this.lastSpeechEnd >= (this.o.longPauseSec ?? 2) && audioEnd > this.pauseFrom) this.addPause(this.lastSpeechEnd, audioEnd, undefined);
+      for (const s of this.live.values()) for (const m of s.moments.flushLive()) this.sendMoment(m, duration, s.channel);
+      if (this.lastSpeechEnd > 0 && audioEnd - this.lastSpeechEnd >= (this.o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec) && audioEnd > this.pauseFrom) this.addPause(this.lastSpeechEnd, audioEnd, undefined);
       const sig = await this.signature();
       await this.closeFaces();
       this.emit('end', sig);
