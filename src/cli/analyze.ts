@@ -12,6 +12,7 @@ import { renderReport } from '../fusion/report.js';
 import type { EmotionalSignature } from '../signature/schema.js';
 import { writeOut } from './common.js';
 import { cxSummaryLines } from '../cx/summary.js';
+import { DEFAULT_CONFIG } from '../config.js';
 
 export const ANALYZE_OPTIONS = {
   audio: { type: 'string' },
@@ -51,11 +52,11 @@ export const INPUT_HELP = `  --audio FILE             call audio (WAV; one chann
                            (--channels is the same flag, kept as an alias, as in emosig voice)
   --face-speaker NAME      who the faces belong to (default: the first speaker)
   --chat-speaker NAME      who chat messages without a speaker belong to (default: the first speaker)
-  --window S --hop S       timeline windows (default 2 and 1 seconds)
+  --window S --hop S       timeline windows (default ${DEFAULT_CONFIG.window.size} and ${DEFAULT_CONFIG.window.hop} seconds)
   --fps N                  video sampling rate and frame-folder clock, in [0.01, 60] (default 5, as in face)
   --offset-voice S, --offset-face S, --offset-text S
                            shift a modality's clock by S seconds
-  --long-pause S           shortest pause reported as a moment (default 2)
+  --long-pause S           shortest pause reported as a moment (default ${DEFAULT_CONFIG.fusion.longPauseSec})
   --no-voice, --no-face, --no-text
                            no consent for that modality: it is not decoded at all
   --keep-text              keep chat message text in the signature (off by default: privacy)
