@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { configFields, DEFAULT_CONFIG, resolveConfig } from '../src/config.js';
 import { EmosigError } from '../src/errors.js';
+import { createStream } from '../src/stream/index.js';
 
 describe('EmosigConfig', () => {
   it('fills defaults into a partial config and keeps what is given', () => {
@@ -21,6 +22,25 @@ describe('EmosigConfig', () => {
       }
       expect(err).toBeInstanceOf(EmosigError);
       expect((err as EmosigError).code).toBe('INVALID_OPTIONS');
+    }
+  });
+
+  it('createStream resolves its options through the same config (same typed error, field named)', () => {
+    for (const [bad, field] of [
+      [{ stressedAt: 2 }, 'fusion.stressedAt'],
+      [{ window: { size: 1, hop: 2 } }, 'window'],
+      [{ highWaterMarkSec: 40, maxQueueSec: 30 }, 'stream'],
+      [{ maxPendingFrames: 0.5 }, 'stream.maxPendingFrames'],
+    ] as const) {
+      let err: unknown;
+      try {
+        createStream({ consent: { voice: false, face: false, text: false }, ...(bad as object) });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(EmosigError);
+      expect((err as EmosigError).code).toBe('INVALID_OPTIONS');
+      expect((err as EmosigError).message).toContain(field);
     }
   });
 

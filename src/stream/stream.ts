@@ -11,7 +11,7 @@
  * oldest waiting frame is dropped and counted. `end()` rescores the voice segments against each speaker's whole-call
  * baseline and fuses everything with `fuseReadings`, exactly as `analyze` does.
  */
-import { DEFAULT_CONFIG } from '../config.js';
+import { DEFAULT_CONFIG, resolveConfig, type EmosigConfig } from '../config.js';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { EmosigError, errorInfo } from '../errors.js';
@@ -170,25 +170,28 @@ function checkOptions(o: StreamOptions): void {
   }
   if (o.encoding !== undefined && !ENCODINGS.includes(o.encoding)) bad(`encoding must be one of ${ENCODINGS.join(', ')} (got ${String(o.encoding)})`);
   if (o.sampleRate !== undefined) checkRate(o.sampleRate, 'createStream options.sampleRate');
-  const size = o.window?.size ?? DEFAULT_CONFIG.window.size;
   const hop = o.window?.hop ?? DEFAULT_CONFIG.window.hop;
-  if (!(size > 0 && size <= 600)) bad(`window.size must be a number of seconds in (0, 600] (got ${o.window?.size})`);
-  if (!(hop >= 0.25 && hop <= size)) bad(`window.hop must be in [0.25, window.size] for a live stream (got ${o.window?.hop})`);
+  if (!(hop >= 0.25)) bad(`window.hop must be at least 0.25 s for a live stream (got ${o.window?.hop})`);
   for (const m of Object.keys(o.consent ?? {})) if (!(MODALITY_ORDER as string[]).includes(m)) bad(`consent: unknown modality '${m}' (use voice, face or text)`);
   const pos = (k: keyof StreamOptions, v: unknown, max = Infinity) => {
     if (v !== undefined && !(typeof v === 'number' && v > 0 && v <= max)) bad(`${k} must be a number in (0, ${max}] (got ${String(v)})`);
   };
-  pos('longPauseSec', o.longPauseSec);
-  pos('stressedAt', o.stressedAt, 1);
-  pos('escalationThreshold', o.escalationThreshold, 1);
-  pos('highWaterMarkSec', o.highWaterMarkSec, 3600);
-  pos('maxQueueSec', o.maxQueueSec, 3600);
   pos('maxPendingMessages', o.maxPendingMessages, 1e6);
-  if (o.maxPendingFrames !== undefined && !(Number.isInteger(o.maxPendingFrames) && o.maxPendingFrames >= 1 && o.maxPendingFrames <= 10_000)) bad(`maxPendingFrames must be an integer in [1, 10000] (got ${String(o.maxPendingFrames)})`);
   pos('maxEventQueue', o.maxEventQueue, 1e7);
-  if ((o.highWaterMarkSec ?? DEFAULT_CONFIG.stream.highWaterMarkSec) > (o.maxQueueSec ?? DEFAULT_CONFIG.stream.maxQueueSec)) bad('highWaterMarkSec must not exceed maxQueueSec');
   for (const k of ['faceSpeaker', 'chatSpeaker'] as const) if (o[k] !== undefined && (typeof o[k] !== 'string' || !o[k]!.trim())) bad(`${k} must be a non-empty name`);
   checkCxOptions(o.cx);
+}
+
+/** The stream's share of EmosigConfig, validated once by resolveConfig (the one place the defaults live). */
+function streamConfig(o: StreamOptions): EmosigConfig {
+  return resolveConfig(
+    {
+      window: o.window,
+      fusion: { longPauseSec: o.longPauseSec, stressedAt: o.stressedAt, escalationThreshold: o.escalationThreshold },
+      stream: { highWaterMarkSec: o.highWaterMarkSec, maxQueueSec: o.maxQueueSec, maxPendingFrames: o.maxPendingFrames },
+    },
+    'createStream',
+  );
 }
 
 export class EmotionStream extends EventEmitter<StreamEventMap> implements AsyncIterable<StreamEvent> {
@@ -196,6 +199,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   readonly ready: Promise<void>;
   readonly speakers: string[];
   private readonly o: StreamOptions;
+  private readonly cfg: EmosigConfig;
   private readonly size: number;
   private readonly hop: number;
   private readonly consent: Record<Modality, boolean>;
@@ -247,10 +251,11 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   constructor(options: StreamOptions = {}) {
     super();
     checkOptions(options);
+    this.cfg = streamConfig(options);
     this.o = options;
     this.speakers = (options.speakers ?? ['customer', 'agent']).map((s) => s.trim());
-    this.size = options.window?.size ?? DEFAULT_CONFIG.window.size;
-    this.hop = options.window?.hop ?? DEFAULT_CONFIG.window.hop;
+    this.size = this.cfg.window.size;
+    this.hop = this.cfg.window.hop;
     this.consent = { voice: true, face: true, text: true, ...(options.consent ?? {}) };
     this.rel = loadReliability(options.reliability);
     this.speakers.forEach((s) => this.speakerLive(s));
@@ -299,7 +304,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     }
     const sec = samples.length / rate;
     const queued = ch ? ch.voice.queuedSec : 0;
-    const max = this.o.maxQueueSec ?? DEFAULT_CONFIG.stream.maxQueueSec;
+    const max = this.cfg.stream.maxQueueSec;
     if (queued + sec > max) {
       throw new EmosigError(
         'STREAM_OVERFLOW',
@@ -323,7 +328,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       this.maxQueued = Math.max(this.maxQueued, ch.voice.queuedSec);
       this.schedule();
     }
-    if (ch.voice.queuedSec >= (this.o.highWaterMarkSec ?? DEFAULT_CONFIG.stream.highWaterMarkSec)) {
+    if (ch.voice.queuedSec >= this.cfg.stream.highWaterMarkSec) {
       this.needDrain = true;
       return false;
     }
@@ -379,7 +384,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     this.global.mark(time, performance.now());
     let dropped = false;
     this.pendingFrames.push(pending);
-    while (this.pendingFrames.length > (this.o.maxPendingFrames ?? DEFAULT_CONFIG.stream.maxPendingFrames)) {
+    while (this.pendingFrames.length > this.cfg.stream.maxPendingFrames) {
       this.pendingFrames.shift();
       this.frameStats.dropped++;
       dropped = true;
@@ -511,7 +516,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   }
 
   private overHighWater(): boolean {
-    const hwm = this.o.highWaterMarkSec ?? DEFAULT_CONFIG.stream.highWaterMarkSec;
+    const hwm = this.cfg.stream.highWaterMarkSec;
     return this.channels.some((c) => c && c.voice.queuedSec >= hwm);
   }
 
@@ -536,8 +541,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         name,
         nextWin: 0,
         items: [],
-        moments: new SpeakerMoments(name, this.o.stressedAt ?? DEFAULT_CONFIG.fusion.stressedAt, this.rel),
-        summary: new SummaryAccumulator(this.o.stressedAt ?? DEFAULT_CONFIG.fusion.stressedAt),
+        moments: new SpeakerMoments(name, this.cfg.fusion.stressedAt, this.rel),
+        summary: new SummaryAccumulator(this.cfg.fusion.stressedAt),
         chat: { top: 0, n: 0 },
         silences: [],
         pausesSeen: 0,
@@ -644,7 +649,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private addPause(start: number, end: number, after: string | undefined, channel?: number): void {
     this.pauseFrom = end;
     const p: VoicePause = { start: r3(start), end: r3(end), length: r3(end - start), ...(this.lastSpeaker ? { before: this.lastSpeaker } : {}), ...(after ? { after } : {}) };
-    const longPause = this.o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec;
+    const longPause = this.cfg.fusion.longPauseSec;
     if (p.length < longPause) return;
     this.pauses.push(p);
     this.sendMoment(pauseMoment(p, longPause, this.speakers[0]), end, channel);
@@ -657,7 +662,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private async onClock(ch: Channel, clock: number): Promise<void> {
     // a long pause is known as soon as someone starts speaking again
     const open = ch.voice.openStart;
-    if (open !== undefined && open - this.lastSpeechEnd >= (this.o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec) && open > this.pauseFrom) {
+    if (open !== undefined && open - this.lastSpeechEnd >= this.cfg.fusion.longPauseSec && open > this.pauseFrom) {
       const others = this.channels.some((c) => c && c !== ch && c.voice.openStart !== undefined && c.voice.openStart < open);
       if (!others) this.addPause(this.lastSpeechEnd, open, ch.voice.name, ch.index);
     }
@@ -726,13 +731,13 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     // trends of fewer windows say little)
     spk.summary.push(w);
     if (spk.summary.windows < ESCALATION_MIN_WINDOWS) return;
-    const longPause = this.o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec;
+    const longPause = this.cfg.fusion.longPauseSec;
     for (; spk.pausesSeen < this.pauses.length; spk.pausesSeen++) {
       const p = this.pauses[spk.pausesSeen];
       if (silenceAfterOthers(p, spk.name, longPause)) spk.silences.push({ start: p.start, length: p.length });
     }
     const summary = spk.summary.summary(w.emotions, { valence: 0, arousal: 0, stress: 0 }, spk.chat, spk.silences);
-    const threshold = this.o.escalationThreshold ?? DEFAULT_CONFIG.fusion.escalationThreshold;
+    const threshold = this.cfg.fusion.escalationThreshold;
     const score = summary.escalation.score;
     if (score >= threshold && !spk.escalated) {
       spk.escalated = true;
@@ -831,7 +836,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       if (duration === 0 && this.messages.length) duration = this.messages[this.messages.length - 1].time + this.size;
       for (const s of this.live.values()) await this.emitWindows(s, duration, true);
       for (const s of this.live.values()) for (const m of s.moments.flushLive()) this.sendMoment(m, duration, s.channel);
-      if (this.lastSpeechEnd > 0 && audioEnd - this.lastSpeechEnd >= (this.o.longPauseSec ?? DEFAULT_CONFIG.fusion.longPauseSec) && audioEnd > this.pauseFrom) this.addPause(this.lastSpeechEnd, audioEnd, undefined);
+      if (this.lastSpeechEnd > 0 && audioEnd - this.lastSpeechEnd >= this.cfg.fusion.longPauseSec && audioEnd > this.pauseFrom) this.addPause(this.lastSpeechEnd, audioEnd, undefined);
       const sig = await this.signature();
       await this.closeFaces();
       this.emit('end', sig);
