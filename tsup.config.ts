@@ -1,4 +1,4 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 import { readdirSync, existsSync } from 'node:fs';
 
 /** `{ 'bench/voice': 'bench/voice.ts', ... }` for every .ts file directly in `dir`. */
@@ -11,6 +11,9 @@ const entriesIn = (dir: string): Record<string, string> =>
 
 // Resolved from node_modules at run time: onnxruntime-node is optional (src/runtime/onnx.ts falls back to onnxruntime-web).
 const external = ['onnxruntime-node', 'onnxruntime-web', 'onnxruntime-common'];
+
+// The CLI, worker threads and repository scripts: ESM executables with code splitting.
+const esmScripts: Options = { format: ['esm'], sourcemap: true, target: 'node20', splitting: true, external, banner: { js: '#!/usr/bin/env node' } };
 
 export default defineConfig([
   {
@@ -27,23 +30,13 @@ export default defineConfig([
   {
     // The CLI and the worker-thread scripts (ESM only): shipped in the package.
     entry: { 'cli/main': 'src/cli/main.ts', 'batch/worker': 'src/batch/worker.ts', 'stream/face-worker': 'src/stream/face-worker.ts' },
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    splitting: true,
-    external,
-    banner: { js: '#!/usr/bin/env node' },
+    ...esmScripts,
   },
   {
     // Benchmarks, training / dataset scripts and examples (ESM only): for this repository, not shipped
     // (package.json "files" leaves out dist/bench, dist/scripts, dist/examples and their chunks in dist/dev-chunks).
     entry: { ...entriesIn('bench'), ...entriesIn('scripts'), ...entriesIn('examples') },
-    format: ['esm'],
-    sourcemap: true,
-    target: 'node20',
-    splitting: true,
-    external,
-    banner: { js: '#!/usr/bin/env node' },
+    ...esmScripts,
     esbuildOptions(o) {
       o.chunkNames = 'dev-chunks/[name]-[hash]';
     },

@@ -17,12 +17,10 @@
 import { CORE_LABELS, dominantLabel, type CoreLabel, type Emotions } from '../signature/labels.js';
 import type { Modality, SignatureMoment, SignatureWindow, SpeakerSignature } from '../signature/schema.js';
 import { incongruence, type Evidence, type ReliabilityFile } from './reliability.js';
+import { clamp, clampS, r3 } from './util.js';
 
 export const MODALITY_ORDER: Modality[] = ['voice', 'face', 'text'];
 
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-const clamp = (x: number, lo = 0, hi = 1) => Math.max(lo, Math.min(hi, x));
-const clampS = (x: number) => clamp(x, -1, 1);
 
 function argmax(p: number[]): number {
   let b = 0;

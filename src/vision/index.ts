@@ -84,10 +84,10 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   if (!['ensemble', 'faceapi', 'human'].includes(model)) throw new EmosigError('INVALID_OPTIONS', `unknown face model '${model}' (use ensemble, faceapi or human)`);
   const detector: DetectorName = o.detector ?? 'tiny';
   if (detector !== 'tiny') throw new EmosigError('INVALID_OPTIONS', `unknown detector '${detector}' (the only detector is tiny, face-api's TinyFaceDetector)`);
-  const crop = o.crop ?? ens0().crop ?? DEFAULT_CROP;
+  const ens: EnsembleFile = loadEnsemble();
+  const crop = o.crop ?? ens.crop ?? DEFAULT_CROP;
   if (crop !== 'box' && crop !== 'landmarks') throw new EmosigError('INVALID_OPTIONS', `unknown crop '${crop}' (use box or landmarks)`);
   const m = await loadModels();
-  const ens: EnsembleFile = loadEnsemble();
   // with pooling, a model of weight 0 is not run at all
   const classifiers: ClassifierName[] = model === 'ensemble' ? ens.models.filter((c) => !ens.pool || (ens.pool[c] ?? 0) > 0 || (ens.gate?.pool[c] ?? 0) > 0) : [model];
   const tta = o.tta ?? true;
@@ -122,8 +122,6 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
     tracks: () => tracker.finish(),
   };
 }
-
-const ens0 = () => loadEnsemble();
 
 /** TinyFaceDetector defaults: face-api's own (inputSize 320, scoreThreshold 0.3; see bench/face-parity.ts). */
 export const DEFAULT_INPUT_SIZE = 320;
