@@ -39,7 +39,7 @@ describe('stream = analyze', () => {
     );
   }, 60_000);
 
-  it('audio pushed in random chunk sizes gives the same signature whatever the chunking', async () => {
+  it('audio and chat pushed in random chunk sizes give analyze’s signature (timeline, moments, speakers, nuances)', async () => {
     const wav = await decodeWav(STEREO);
     const run = async (chunks: number[]) => {
       const s = createStream({ speakers: ['customer', 'agent'], sampleRate: wav.info.sampleRate });
@@ -53,8 +53,9 @@ describe('stream = analyze', () => {
       }
       return core(await s.end());
     };
-    const ref = await run([Math.round(0.02 * wav.info.sampleRate)]);
+    const ref = core(await analyze({ audio: STEREO, chat: { path: 'fixtures/demo/chat.json' }, speakers: ['customer', 'agent'] }));
     expect(ref.timeline.length).toBeGreaterThan(20);
+    expect(await run([Math.round(0.02 * wav.info.sampleRate)])).toEqual(ref);
     await fc.assert(
       fc.asyncProperty(fc.array(fc.integer({ min: 37, max: 3 * wav.info.sampleRate }), { minLength: 1, maxLength: 8 }), async (chunks) => {
         expect(await run(chunks)).toEqual(ref);

@@ -32,7 +32,7 @@ describe('Silero VAD v5 (from the @ricky0123/vad-web package)', () => {
     const vad = await SileroVad.load();
     const { channels } = await decodeWav(join(__dirname, '..', 'fixtures', 'call_stereo.wav'));
     const ann = JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'annotation.json'), 'utf8'));
-    const [p0, p1] = await vad.probsMany(channels.map((audio) => ({ audio })), 8);
+    const [p0, p1] = await vad.probsMany(channels);
     for (const t of ann.call.segments as { channel: number; start: number; end: number }[]) {
       const p = t.channel === 0 ? p0 : p1;
       const a = Math.ceil(t.start / VAD_FRAME_SEC);

@@ -3,8 +3,9 @@
  * arousal, stress and confidence per segment, per speaker and for the whole file.
  *
  * Two stages, so that a personal baseline can span several files:
- *   1. `extractVoice` streams the audio (bounded memory: blocks of a few seconds, resampled to 16 kHz,
- *      VAD over ~30 s chunks, features for each segment as soon as it closes) and returns segments with
+ *   1. `extractVoice` streams the audio through one `VoiceChannelStream` per channel, the engine the live
+ *      stream uses (bounded memory: blocks of a few seconds, resampled to 16 kHz, VAD pieces of every channel
+ *      batched ~64 s at a time, features for each segment as soon as it closes) and returns segments with
  *      their feature vectors and quality measures;
  *   2. `scoreVoice` runs the model on those vectors, with each speaker's baseline (from the same recording,
  *      or given by the caller across files) when there is enough speech, and aggregates.
@@ -13,9 +14,10 @@ import { stat } from 'node:fs/promises';
 import { EmosigError } from '../errors.js';
 import { CORE_LABELS, emptyEmotions, emotionsFromVector, type Emotions } from '../signature/labels.js';
 import { openWav, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, type AudioInfo, type WavReader, type AudioBlock } from './decode.js';
-import { Resampler } from './resample.js';
-import { SileroVad, SpeechSegmenter, VAD_FRAME, VAD_FRAME_SEC, VAD_RATE, type VadOptions } from './vad.js';
-import { FeatureAccumulator, analyseFrames, FEATURE_NAMES } from './features.js';
+import { SileroVad, VAD_FRAME_SEC, VAD_RATE, type VadOptions } from './vad.js';
+import { FeatureAccumulator, FEATURE_NAMES } from './features.js';
+import { VoiceChannelStream } from './incremental.js';
+import { round3 } from './segment.js';
 import { loadVoiceModel, type VoiceModel, type VoicePrediction } from './model.js';
 import { speakerBaseline, DEFAULT_BASELINE } from './trainer.js';
 import { stressIndex, valenceArousal } from './stress.js';
@@ -131,8 +133,8 @@ export interface VoiceBaseline {
   speechSec: number;
 }
 
-const VAD_CHUNK_SEC = 32;
-const KEEP_SEC = 20; // audio kept behind the VAD position (> longest segment + padding)
+/** The file reader runs the VAD over ~64 s of every channel at a time (8 pieces each, one batch). */
+const VAD_CHUNK_SEC = 64;
 
 function channelNames(n: number, names?: VoiceOptions['channels']): string[] {
   const out: string[] = [];
@@ -195,143 +197,6 @@ function arrayReader(input: Extract<VoiceInput, { samples: unknown }>): WavReade
   };
 }
 
-/** Growable window of one channel's 16 kHz audio: absolute sample `start` is at buf[0]. */
-export class AudioHistory {
-  buf = new Float32Array(VAD_RATE * (KEEP_SEC + VAD_CHUNK_SEC + 2));
-  start = 0;
-  len = 0;
-  append(x: Float32Array): void {
-    if (this.len + x.length > this.buf.length) {
-      const g = new Float32Array(Math.max(this.buf.length * 2, this.len + x.length));
-      g.set(this.buf.subarray(0, this.len));
-      this.buf = g;
-    }
-    this.buf.set(x, this.len);
-    this.len += x.length;
-  }
-  /** Samples [a, b) in absolute indices, clamped to what is held. */
-  slice(a: number, b: number): Float32Array {
-    const s = Math.max(0, a - this.start);
-    const e = Math.min(this.len, b - this.start);
-    return e > s ? this.buf.slice(s, e) : new Float32Array(0);
-  }
-  /** Drop everything before absolute sample `a`. */
-  trimBefore(a: number): void {
-    const k = Math.min(this.len, Math.max(0, a - this.start));
-    if (k === 0) return;
-    this.buf.copyWithin(0, k, this.len);
-    this.len -= k;
-    this.start += k;
-  }
-  get end(): number {
-    return this.start + this.len;
-  }
-}
-
-/** One channel's audio, resampled to 16 kHz as it comes, waiting for the VAD. */
-export class VadQueue {
-  private readonly resampler: Resampler | null;
-  private parts: Float32Array[] = [];
-  /** Samples waiting. */
-  length = 0;
-
-  constructor(rate: number) {
-    this.resampler = rate === VAD_RATE ? null : new Resampler(rate, VAD_RATE);
-  }
-
-  /** Samples at the channel's rate. */
-  push(x: Float32Array): void {
-    this.add(this.resampler ? this.resampler.process(x) : Float32Array.from(x));
-  }
-
-  /** End of input: the resampler's tail. */
-  end(): void {
-    if (this.resampler) this.add(this.resampler.flush());
-  }
-
-  private add(y: Float32Array): void {
-    if (y.length) {
-      this.parts.push(y);
-      this.length += y.length;
-    }
-  }
-
-  /** Take the waiting audio (whole VAD frames unless `all`). */
-  take(all: boolean): Float32Array {
-    const n = all ? this.length : this.length - (this.length % VAD_FRAME);
-    const out = new Float32Array(n);
-    let k = 0;
-    const rest: Float32Array[] = [];
-    for (const p of this.parts) {
-      if (k + p.length <= n) {
-        out.set(p, k);
-        k += p.length;
-      } else if (k < n) {
-        out.set(p.subarray(0, n - k), k);
-        rest.push(p.subarray(n - k));
-        k = n;
-      } else rest.push(p);
-    }
-    this.parts = rest;
-    this.length -= n;
-    return out;
-  }
-}
-
-class ChannelState {
-  readonly queue: VadQueue;
-  readonly history = new AudioHistory();
-  /** Absolute 16 kHz sample up to which the VAD has run. */
-  vadPos = 0;
-  readonly segmenter: SpeechSegmenter;
-  /** All of this speaker's speech frames, for whole-recording functionals. */
-  readonly acc = new FeatureAccumulator();
-  /** Speech probability per VAD frame for the audio held in `history` (aligned to `vadPos`). */
-  probs: { start: number; p: Float32Array }[] = [];
-  /** Energies of recent non-speech VAD frames (noise floor). */
-  readonly noise = new NoiseFloor();
-
-  constructor(
-    readonly name: string,
-    rate: number,
-    vad: VadOptions,
-  ) {
-    this.queue = new VadQueue(rate);
-    this.segmenter = new SpeechSegmenter(vad);
-  }
-}
-
-/** A channel's noise floor: the median energy of its recent non-speech VAD frames (a ring of 2,048 frames). */
-export class NoiseFloor {
-  private readonly noise = new Float32Array(2048);
-  private n = 0;
-  private i = 0;
-
-  /** Record the energy of the VAD frames of `audio` (16 kHz) whose speech probability is below 0.1. */
-  observe(audio: Float32Array, probs: ArrayLike<number>): void {
-    for (let f = 0; f < probs.length; f++) {
-      if (probs[f] < 0.1) {
-        let e = 0;
-        const o = f * VAD_FRAME;
-        const m = Math.min(audio.length, o + VAD_FRAME);
-        for (let j = o; j < m; j++) e += audio[j] * audio[j];
-        if (m > o) {
-          this.noise[this.i] = e / (m - o);
-          this.i = (this.i + 1) % this.noise.length;
-          this.n++;
-        }
-      }
-    }
-  }
-
-  /** The floor (mean power), or undefined before 8 non-speech frames were seen. */
-  floor(): number | undefined {
-    if (this.n < 8) return undefined;
-    const a = this.noise.slice(0, Math.min(this.n, this.noise.length)).sort();
-    return a[Math.floor(a.length / 2)];
-  }
-}
-
 async function openInput(input: VoiceInput, opts: VoiceOptions): Promise<WavReader> {
   if (typeof input === 'string') {
     const st = await stat(input).catch(() => undefined);
@@ -356,44 +221,23 @@ export async function extractVoice(input: VoiceInput, opts: VoiceOptions = {}): 
   }
   try {
     const speakers = channelNames(info.channels, opts.channels);
-    const vadOpts = opts.vad ?? {};
-    const states = speakers.map((n) => new ChannelState(n, info.sampleRate, vadOpts));
+    const chans = speakers.map((n) => new VoiceChannelStream(n, info.sampleRate, { vad: opts.vad, liveFrames: false }));
     const vad = await SileroVad.load({ intraOpThreads: opts.intraOpThreads });
     const segments: ExtractedSegment[] = [];
-    const chunk = VAD_CHUNK_SEC * VAD_RATE;
-
-    const runVad = async (final: boolean) => {
-      const audio = states.map((s) => s.queue.take(final));
-      const probs = await vad.probsMany(
-        audio.map((a, i) => ({ audio: a, preroll: states[i].history.slice(states[i].vadPos - 16 * VAD_FRAME, states[i].vadPos) })),
-        8,
-      );
-      states.forEach((s, i) => {
-        const a = audio[i];
-        const p = probs[i];
-        s.history.append(a);
-        // noise floor from frames the VAD is sure are not speech
-        s.noise.observe(a, p);
-        s.probs.push({ start: s.vadPos, p });
-        s.vadPos += a.length;
-        const closed = [...s.segmenter.push(p), ...(final ? s.segmenter.flush() : [])];
-        for (const span of closed) {
-          const seg = segmentOf(s, span.start, Math.min(span.end, s.history.end / VAD_RATE), span.prob);
-          if (seg) segments.push(seg);
-        }
-        // keep only what an open segment may still need
-        const keepFrom = s.vadPos - KEEP_SEC * VAD_RATE;
-        s.history.trimBefore(keepFrom);
-        while (s.probs.length > 1 && s.probs[1].start <= keepFrom) s.probs.shift();
-      });
+    const onSegment = (seg: ExtractedSegment) => void segments.push(seg);
+    // the VAD pieces of every channel, ~32 s at a time, run as one batch
+    const runVad = async () => {
+      const lanes = chans.map((c) => c.vadLanes(true));
+      const probs = await vad.lanes(lanes.flat());
+      let k = 0;
+      for (let c = 0; c < chans.length; c++) for (const lane of lanes[c]) await chans[c].advance(lane, probs[k++], { onSegment });
     };
-
     for await (const block of reader.blocks(Math.max(1, Math.round(info.sampleRate * 4)))) {
-      states.forEach((s, i) => s.queue.push(block.channels[i]));
-      if (states.every((s) => s.queue.length >= chunk)) await runVad(false);
+      chans.forEach((c, i) => c.push(block.channels[i]));
+      if (chans.every((c) => c.queuedSamples >= VAD_CHUNK_SEC * VAD_RATE)) await runVad();
     }
-    states.forEach((s) => s.queue.end());
-    await runVad(true);
+    chans.forEach((c) => c.end());
+    while (chans.some((c) => c.hasWork)) await runVad();
 
     if (info.truncated) warnings.push(`the file is shorter than its header says: ${info.frames} of ${info.declaredFrames} frames were decoded`);
     if (info.invalidSamples > 0) warnings.push(`${info.invalidSamples} NaN/infinite samples were replaced by silence`);
@@ -403,59 +247,12 @@ export async function extractVoice(input: VoiceInput, opts: VoiceOptions = {}): 
       info: { durationSec: info.durationSec, sampleRate: info.sampleRate, encoding: typeof input === 'object' && 'samples' in input ? 'float-array' : info.encoding, channels: info.channels },
       speakers,
       segments,
-      speakerFeatures: Object.fromEntries(states.map((s) => [s.name, s.acc.vector()])),
+      speakerFeatures: Object.fromEntries(chans.map((c) => [c.name, c.acc.vector()])),
       warnings,
     };
   } finally {
     await reader.close();
   }
-}
-
-/** Features and quality of one closed speech span of a channel. */
-function segmentOf(s: ChannelState, start: number, end: number, speechProb: number): ExtractedSegment | undefined {
-  const a = Math.round(start * VAD_RATE);
-  const b = Math.round(end * VAD_RATE);
-  const x = s.history.slice(a, b);
-  if (x.length < 0.2 * VAD_RATE) return undefined;
-  const frames = analyseFrames(x, start);
-  const acc = new FeatureAccumulator().add(frames);
-  s.acc.add(frames);
-  return {
-    speaker: s.name,
-    start: round3(start),
-    end: round3(end),
-    vector: acc.vector(),
-    quality: segmentQuality(x, s.noise.floor(), speechProb),
-  };
-}
-
-/**
- * Level, clipping and signal-to-noise of a segment's 16 kHz samples `x`, given the channel's noise floor
- * (mean power of its non-speech frames; without one, the quietest 10 % of the segment's 32 ms frames).
- */
-export function segmentQuality(x: Float32Array, noiseFloor: number | undefined, speechProb: number): ExtractedSegment['quality'] {
-  let e = 0;
-  let clipped = 0;
-  for (let i = 0; i < x.length; i++) {
-    e += x[i] * x[i];
-    if (Math.abs(x[i]) >= 0.985) clipped++;
-  }
-  const power = e / x.length;
-  const rmsDb = 10 * Math.log10(power + 1e-12);
-  // noise: the channel's non-speech floor; without one, the quietest 10 % of the segment's 32 ms frames
-  let floor = noiseFloor;
-  if (floor === undefined) {
-    const fr: number[] = [];
-    for (let o = 0; o + VAD_FRAME <= x.length; o += VAD_FRAME) {
-      let f = 0;
-      for (let j = o; j < o + VAD_FRAME; j++) f += x[j] * x[j];
-      fr.push(f / VAD_FRAME);
-    }
-    fr.sort((p, q) => p - q);
-    floor = fr.length ? fr[Math.floor(fr.length * 0.1)] : power;
-  }
-  const snrDb = Math.max(-10, Math.min(60, 10 * Math.log10((power + 1e-12) / (floor + 1e-12))));
-  return { rmsDb: round3(rmsDb), clippedFraction: round3(clipped / x.length), snrDb: round3(snrDb), speechProb: round3(speechProb) };
 }
 
 /** Per-speaker baselines from extracted recordings (e.g. all files of a `--speakers-manifest`). */
@@ -599,6 +396,11 @@ export async function scoreSegments(
   });
 }
 
+/** Score a live channel's segments against the speaker's running baseline when it is usable (`personal`). */
+export function scoreLive(model: VoiceModel, ch: VoiceChannelStream, segs: ExtractedSegment[], personal = true): Promise<VoiceSegment[]> {
+  return scoreSegments(model, segs, { [ch.name]: personal ? usableBaseline(model, ch.baseline.get()) : undefined });
+}
+
 /** Stage 2: score extracted segments with the model and aggregate them into a `VoiceReading`. */
 export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, model?: VoiceModel): Promise<VoiceReading> {
   const m = model ?? (await loadVoiceModel({ intraOpThreads: opts.intraOpThreads, dir: opts.model }));
@@ -683,9 +485,6 @@ function overlapsOf(segs: ExtractedSegment[]): VoiceReading['overlaps'] {
   return out;
 }
 
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
-}
 
 /**
  * Analyse call audio: a WAV path or bytes (PCM 8/16/24/32, float 32/64, mu-law, A-law; mono or stereo with

@@ -1,33 +1,33 @@
 /**
- * Incremental voice analysis for live audio: one `VoiceChannelStream` per channel (speaker).
+ * One engine for a channel's voice, live and recorded: one `VoiceChannelStream` per channel (speaker).
  *
  * Audio of any block size goes in (`push`, at the channel's own rate); it is resampled to 16 kHz by the
- * streaming `Resampler`, run through Silero VAD with the LSTM state carried from call to call (`VadLane.state`,
- * so no audio is run twice), segmented by the same `SpeechSegmenter` as `analyzeVoice`, and its frame
- * descriptors (LLDs: spectral, F0, HNR, jitter, shimmer per 10 ms) are computed once, block by block, into a
- * bounded ring. When a segment closes, its functionals come from the ring (`FeatureAccumulator`, as offline)
- * and its quality from the kept audio (`segmentQuality`, as offline). A segment still open can be read
- * "so far" (`provisional`) from the same ring, without touching the audio again.
+ * streaming `Resampler`, run through Silero VAD in fixed pieces (`VAD_PIECE_FRAMES`: the state carried within a
+ * piece, a fresh warmed-up state at each piece boundary, so the probabilities do not depend on how audio arrives),
+ * and segmented by `SpeechSegmenter`. When a segment closes, its features come from its own audio and its quality
+ * from the noise floor so far (`segmentFromAudio`). `extractVoice` runs this same class over a file (the VAD pieces
+ * of both channels batched), so a stream fed a recording finds the same segments with the same features.
  *
- * Memory is bounded: the channel keeps `keepSec` (default: the longest segment + 5 s) of 16 kHz audio and of
- * frame descriptors, the VAD state, the segmenter, the noise-floor ring, the speaker's whole-call feature
- * accumulator (fixed reservoirs) and a running baseline (mean and deviation of its segment vectors).
+ * Live only (`liveFrames`, default on): frame descriptors (LLDs: spectral, F0, HNR, jitter, shimmer per 10 ms)
+ * of all audio are computed once, block by block, into a bounded ring, so the segment still open can be read
+ * "so far" (`provisional`) without touching the audio again. Blocks end on `nextBoundary` (default every 0.25 s;
+ * a live stream adds its window ends), each with 60 ms of audio before it and 40 ms after it as context.
  *
- * Frame descriptors are computed in blocks whose ends fall on `nextBoundary` (default every 0.25 s; a live
- * stream adds its window ends), each with 60 ms of audio before it and 40 ms after it as context, so that
- * the results do not depend on how the audio was chunked.
+ * Memory is bounded: the channel keeps `keepSec` (default: the longest segment + 5 s, plus a trim step) of 16 kHz
+ * audio and of frame descriptors, the VAD state, the segmenter, the noise-floor ring, the speaker's whole-call
+ * feature accumulator (fixed reservoirs) and a running baseline (mean and deviation of its segment vectors).
  */
-import { SpeechSegmenter, VAD_FRAME, VAD_RATE, VAD_STATE_SIZE, type SpeechSpan, type VadLane, type VadOptions } from './vad.js';
+import { SpeechSegmenter, VAD_FRAME, VAD_PIECE_FRAMES, VAD_RATE, VAD_STATE_SIZE, VAD_WARMUP_FRAMES, pieceLanes, type PieceLane, type SpeechSpan, type VadOptions } from './vad.js';
 import { FeatureAccumulator, analyseFrames, LLD_NAMES, FEATURE_NAMES, type FrameAnalysis, type LldName } from './features.js';
 import { HOP, WIN } from './spectral.js';
-import { AudioHistory, NoiseFloor, VadQueue, scoreSegments, segmentQuality, usableBaseline, type ExtractedSegment, type VoiceBaseline, type VoiceSegment } from './analyze.js';
-import type { VoiceModel } from './model.js';
+import { AudioHistory, NoiseFloor, VadQueue, segmentFromAudio, segmentQuality, round3, MIN_SEGMENT_SAMPLES } from './segment.js';
+import type { ExtractedSegment, VoiceBaseline } from './analyze.js';
 
 /** Context around each block of frame descriptors (samples at 16 kHz): 60 ms before, 40 ms after. */
 const LEFT_CONTEXT = 6 * HOP;
 const RIGHT_CONTEXT = 4 * HOP;
-/** Segments shorter than this are not scored (as `analyzeVoice`). */
-const MIN_SEGMENT_SAMPLES = 0.2 * VAD_RATE;
+/** Audio kept behind the VAD position at least: the warm-up of the next VAD piece. */
+const WARM_SAMPLES = VAD_WARMUP_FRAMES * VAD_FRAME;
 
 export interface VoiceStreamOptions {
   vad?: VadOptions;
@@ -37,6 +37,16 @@ export interface VoiceStreamOptions {
   nextBoundary?: (t: number) => number;
   /** Open segments shorter than this (s) are not read provisionally (default 0.5). */
   minProvisionalSec?: number;
+  /**
+   * Compute frame descriptors of all audio as it comes, for provisional readings of open segments and the
+   * `onClock` reports after each block (default true; the file reader turns it off: its clock is the VAD's).
+   */
+  liveFrames?: boolean;
+}
+
+/** One channel's VAD work: a piece lane and whether it is the channel's last (after `end()`). */
+export interface ChannelLane extends PieceLane {
+  last: boolean;
 }
 
 /** Per-frame descriptors of the last `capacity` 10 ms frames of a channel (absolute frame indices). */
@@ -111,30 +121,35 @@ export interface ChannelHooks {
   onClock?(clock: number): void | Promise<void>;
 }
 
-/** Incremental VAD + segmenter + frame descriptors of one channel (one speaker). */
+/**
+ * One channel (one speaker): resampling queue → VAD pieces → segmenter → a closed segment's features and quality
+ * from its own audio, exactly as `extractVoice` computes them (it runs this same class over a file); plus, live,
+ * frame descriptors of all audio as it comes for provisional readings of the segment still open.
+ */
 export class VoiceChannelStream {
   readonly name: string;
   readonly inputRate: number;
   private readonly queue: VadQueue;
   private readonly history = new AudioHistory();
-  private readonly vadState = new Float32Array(VAD_STATE_SIZE);
+  /** LSTM state of the VAD piece in progress. */
+  private vadState: Float32Array = new Float32Array(VAD_STATE_SIZE);
   private readonly segmenter: SpeechSegmenter;
   private readonly noise = new NoiseFloor();
   /** All of this speaker's speech frames, for whole-call functionals. */
   readonly acc = new FeatureAccumulator();
   readonly baseline = new RunningBaseline();
-  private readonly ring: LldRing;
+  private readonly ring?: LldRing;
   private readonly keep: number;
   private readonly nextBoundary: (t: number) => number;
   private readonly minProvisional: number;
+  /** Audio is dropped in steps of this many samples (1.5 s live; 16 s for a file, where copying costs more than memory). */
+  private readonly trimStep: number;
   /** 16 kHz samples through which the VAD has run. */
   private vadPos = 0;
   /** Next frame index without descriptors; the next block end (s); samples whose frames are all done. */
   private lldNext = 0;
   private boundary: number;
   private lldDone = 0;
-  /** Closed spans waiting for their frame descriptors. */
-  private closed: SpeechSpan[] = [];
   private ended = false;
   private flushed = false;
   /** Input samples received. */
@@ -146,8 +161,9 @@ export class VoiceChannelStream {
     this.queue = new VadQueue(inputRate);
     this.segmenter = new SpeechSegmenter(opts.vad);
     const keepSec = opts.keepSec ?? (opts.vad?.maxSegmentSec ?? 15) + 5;
-    this.keep = Math.round(keepSec * VAD_RATE);
-    this.ring = new LldRing(Math.ceil((keepSec * VAD_RATE) / HOP) + 64);
+    this.keep = Math.max(WARM_SAMPLES, Math.round(keepSec * VAD_RATE));
+    if (opts.liveFrames !== false) this.ring = new LldRing(Math.ceil((keepSec * VAD_RATE) / HOP) + 64);
+    this.trimStep = (this.ring ? 1.5 : 16) * VAD_RATE;
     this.nextBoundary = opts.nextBoundary ?? ((t) => (Math.floor(t * 4 + 1e-9) + 1) / 4);
     this.boundary = this.nextBoundary(0);
     this.minProvisional = opts.minProvisionalSec ?? 0.5;
@@ -167,19 +183,23 @@ export class VoiceChannelStream {
     this.queue.end();
   }
 
-  /** Seconds of input received, processed (VAD and frame descriptors complete), and waiting. */
+  /** Seconds of input received, processed (VAD and, live, frame descriptors complete), and waiting. */
   get receivedSec(): number {
     return this.received / this.inputRate;
   }
   get clock(): number {
-    return this.lldDone / VAD_RATE;
+    return (this.ring ? this.lldDone : this.vadPos) / VAD_RATE;
   }
   get queuedSec(): number {
     return Math.max(0, this.receivedSec - this.vadPos / VAD_RATE);
   }
-  /** Seconds of 16 kHz audio and of frame descriptors held (bounded by `keepSec` + 1 s). */
+  /** 16 kHz samples waiting for the VAD. */
+  get queuedSamples(): number {
+    return this.queue.length;
+  }
+  /** Seconds of 16 kHz audio and of frame descriptors held (bounded by `keepSec` + 2.5 s live). */
   get heldSec(): { audio: number; frames: number } {
-    return { audio: (this.history.end - this.history.start) / VAD_RATE, frames: ((this.ring.end - this.ring.start) * HOP) / VAD_RATE };
+    return { audio: (this.history.end - this.history.start) / VAD_RATE, frames: this.ring ? ((this.ring.end - this.ring.start) * HOP) / VAD_RATE : 0 };
   }
   /** Start (s) of the speech segment in progress, if any. */
   get openStart(): number | undefined {
@@ -189,56 +209,73 @@ export class VoiceChannelStream {
   get done(): boolean {
     return this.flushed;
   }
-  /** Whether `vadLane()` has work: a whole VAD frame, or the final flush after `end()`. */
+  /** Whether `vadLanes()` has work: a whole VAD frame, or the final flush after `end()`. */
   get hasWork(): boolean {
     return this.queue.length >= VAD_FRAME || (this.ended && !this.flushed);
   }
 
-  /** The VAD work that is ready: whole 32 ms frames (everything after `end()`), or undefined. */
-  vadLane(): VadLane | undefined {
-    if (!this.hasWork) return undefined;
-    const audio = this.queue.take(this.ended);
-    return { audio, warmupFrames: 0, state: this.vadState, context: this.history.slice(this.vadPos - 64, this.vadPos) };
+  /**
+   * The VAD work that is ready, one lane per VAD piece it touches (see `VAD_PIECE_FRAMES`): whole 32 ms frames,
+   * whole pieces only with `wholePieces` (the file reader), everything after `end()`. Run them with
+   * `SileroVad.lanes` (any number of channels' lanes in one batch) and hand each to `advance` in order.
+   */
+  vadLanes(wholePieces = false): ChannelLane[] {
+    if (!this.hasWork) return [];
+    const piece = VAD_PIECE_FRAMES * VAD_FRAME;
+    const max = wholePieces && !this.ended ? Math.floor((this.vadPos + this.queue.length) / piece) * piece - this.vadPos : Infinity;
+    if (max <= 0) return [];
+    const audio = this.queue.take(this.ended, max);
+    const lanes: ChannelLane[] = pieceLanes(audio, this.vadPos, this.history.slice(this.vadPos - WARM_SAMPLES, this.vadPos), this.vadState).map((l) => ({ ...l, last: false }));
+    if (this.ended && this.queue.length === 0) {
+      if (!lanes.length) lanes.push({ audio, body: audio, warmupFrames: 0, state: this.vadState, last: true });
+      lanes[lanes.length - 1].last = true;
+    }
+    return lanes;
   }
 
   /**
-   * Take the lane's audio and its VAD probabilities one 32 ms frame at a time: segmenter, noise floor,
-   * frame-descriptor blocks, closed segments (`onSegment`), then the new clock (`onClock`). After `end()`,
-   * the last lane also closes the open segment and computes the remaining frames.
+   * Take a lane's audio and its VAD probabilities one 32 ms frame at a time: noise floor, segmenter, closed
+   * segments (`onSegment`), live frame descriptors and the new clock (`onClock`). The channel's last lane also
+   * closes the open segment.
    */
-  async advance(lane: VadLane, probs: Float32Array, hooks: ChannelHooks = {}): Promise<void> {
-    const { audio } = lane;
-    const nFrames = Math.ceil(audio.length / VAD_FRAME);
+  async advance(lane: ChannelLane, probs: Float32Array, hooks: ChannelHooks = {}): Promise<void> {
+    const { body } = lane;
+    const nFrames = Math.ceil(body.length / VAD_FRAME);
     for (let f = 0; f < nFrames; f++) {
-      const a = audio.subarray(f * VAD_FRAME, Math.min(audio.length, (f + 1) * VAD_FRAME));
+      const a = body.subarray(f * VAD_FRAME, Math.min(body.length, (f + 1) * VAD_FRAME));
       const p = probs.subarray(f, f + 1);
       this.history.append(a);
       this.noise.observe(a, p);
       this.vadPos += a.length;
-      this.closed.push(...this.segmenter.push(p));
-      await this.settle(false, hooks);
+      for (const span of this.segmenter.push(p)) await this.close(span, hooks);
+      if (this.ring) {
+        const before = this.lldDone;
+        this.runBlocks(false);
+        if (this.lldDone > before && hooks.onClock) await hooks.onClock(this.clock);
+      }
       this.trim();
     }
-    if (this.ended && this.queue.length === 0 && !this.flushed) {
+    this.vadState = lane.state;
+    if (lane.last && !this.flushed) {
       this.flushed = true;
-      this.closed.push(...this.segmenter.flush());
-      await this.settle(true, hooks);
-    }
+      for (const span of this.segmenter.flush()) await this.close(span, hooks);
+      if (this.ring) this.runBlocks(true);
+      if (hooks.onClock) await hooks.onClock(this.clock);
+    } else if (!this.ring && nFrames && hooks.onClock) await hooks.onClock(this.clock);
   }
 
-  /** Frame-descriptor blocks that are due, then the closed segments whose frames are ready, then the clock. */
-  private async settle(final: boolean, hooks: ChannelHooks): Promise<void> {
-    const before = this.lldDone;
-    this.runBlocks(final);
-    while (this.closed.length && (final || Math.round(this.closed[0].end * VAD_RATE) <= this.lldDone)) {
-      const seg = this.finalise(this.closed.shift()!);
-      if (seg && hooks.onSegment) await hooks.onSegment(seg);
-    }
-    if ((final || this.lldDone > before) && hooks.onClock) await hooks.onClock(this.clock);
+  /** A closed span: features and quality from its audio (as the file reader), then `onSegment`. */
+  private async close(span: SpeechSpan, hooks: ChannelHooks): Promise<void> {
+    const r = segmentFromAudio(this.name, this.history, span.start, Math.min(span.end, this.vadPos / VAD_RATE), this.noise.floor(), span.prob);
+    if (!r) return;
+    this.acc.add(r.frames);
+    this.baseline.add(r.seg.vector, r.seg.end - r.seg.start);
+    if (hooks.onSegment) await hooks.onSegment(r.seg);
   }
 
-  /** Frame descriptors for every block whose end (plus context) has been reached. */
+  /** Live frame descriptors for every block whose end (plus context) has been reached. */
   private runBlocks(final: boolean): void {
+    const ring = this.ring!;
     for (;;) {
       let bEnd = Math.round(this.boundary * VAD_RATE);
       if (!final && this.vadPos < bEnd + RIGHT_CONTEXT) return;
@@ -251,7 +288,7 @@ export class VoiceChannelStream {
         const fa = analyseFrames(this.history.slice(xs, xe), xs / VAD_RATE);
         const j0 = (from - xs) / HOP;
         const count = Math.min(kEnd - this.lldNext, fa.nFrames - j0);
-        this.ring.put(fa, j0, count);
+        ring.put(fa, j0, count);
         this.lldNext += count;
       }
       this.lldDone = Math.max(this.lldDone, bEnd);
@@ -260,71 +297,33 @@ export class VoiceChannelStream {
     }
   }
 
-  /** Frames fully inside samples [a, b). */
-  private framesOf(a: number, b: number): FrameAnalysis {
-    const kA = Math.ceil(a / HOP);
-    const kB = b >= WIN ? Math.floor((b - WIN) / HOP) + 1 : 0;
-    return this.ring.get(kA, Math.min(kB, this.lldNext));
-  }
-
-  private extract(start: number, end: number, prob: number): { seg: ExtractedSegment; frames: FrameAnalysis } | undefined {
-    const a = Math.round(start * VAD_RATE);
-    const b = Math.round(end * VAD_RATE);
-    if (b - a < MIN_SEGMENT_SAMPLES) return undefined;
-    const frames = this.framesOf(a, b);
-    if (frames.nFrames === 0) return undefined;
-    const x = this.history.slice(a, b);
-    const r3 = (v: number) => Math.round(v * 1000) / 1000;
-    return {
-      seg: {
-        speaker: this.name,
-        start: r3(start),
-        end: r3(end),
-        vector: new FeatureAccumulator().add(frames).vector(),
-        quality: segmentQuality(x, this.noise.floor(), prob),
-      },
-      frames,
-    };
-  }
-
-  private finalise(span: SpeechSpan): ExtractedSegment | undefined {
-    const r = this.extract(span.start, Math.min(span.end, this.vadPos / VAD_RATE), span.prob);
-    if (!r) return undefined;
-    this.acc.add(r.frames);
-    this.baseline.add(r.seg.vector, r.seg.end - r.seg.start);
-    return r.seg;
-  }
-
   /**
-   * Speech that has started but is not final yet (the open segment, and closed ones still waiting for their
-   * frames), read up to `until` seconds (≤ `clock`) from the frame descriptors already computed.
+   * The segment still open, read "so far" up to `until` seconds (≤ `clock`) from the live frame descriptors
+   * (nothing without them, or while it is shorter than `minProvisionalSec`).
    */
   provisional(until = this.clock): ExtractedSegment[] {
-    const out: ExtractedSegment[] = [];
     const open = this.segmenter.openSpan();
-    const spans = [...this.closed, ...(open ? [{ start: open.start, end: until, prob: open.prob }] : [])];
-    for (const s of spans) {
-      const end = Math.min(s.end, until, this.clock);
-      if (end - s.start < this.minProvisional) continue;
-      const r = this.extract(s.start, end, s.prob);
-      if (r) out.push(r.seg);
-    }
-    return out;
+    if (!open || !this.ring) return [];
+    const end = Math.min(until, this.clock);
+    if (end - open.start < this.minProvisional) return [];
+    const a = Math.round(open.start * VAD_RATE);
+    const b = Math.round(end * VAD_RATE);
+    if (b - a < MIN_SEGMENT_SAMPLES) return [];
+    const kA = Math.ceil(a / HOP);
+    const kB = b >= WIN ? Math.floor((b - WIN) / HOP) + 1 : 0;
+    const frames = this.ring.get(kA, Math.min(kB, this.lldNext));
+    if (frames.nFrames === 0) return [];
+    const quality = segmentQuality(this.history.slice(a, b), this.noise.floor(), open.prob);
+    return [{ speaker: this.name, start: round3(open.start), end: round3(end), vector: new FeatureAccumulator().add(frames).vector(), quality }];
   }
 
-  /** Score segments of this channel with the model, against the speaker's running baseline when it is usable. */
-  score(model: VoiceModel, segs: ExtractedSegment[], personal = true): Promise<VoiceSegment[]> {
-    return scoreSegments(model, segs, { [this.name]: personal ? usableBaseline(model, this.baseline.get()) : undefined });
-  }
-
-  /** Drop audio nothing can need any more (bounded memory). */
+  /** Drop audio nothing can need any more (bounded memory), in steps (`trimStep`) so that copying stays cheap. */
   private trim(): void {
+    let from = Math.min(this.vadPos - this.keep, this.ring ? this.lldNext * HOP - LEFT_CONTEXT : Infinity);
     const open = this.segmenter.openSpan();
-    let from = Math.min(this.vadPos - this.keep, this.lldNext * HOP - LEFT_CONTEXT, this.vadPos - 64);
     if (open) from = Math.min(from, Math.floor(open.start * VAD_RATE));
-    if (this.closed.length) from = Math.min(from, Math.floor(this.closed[0].start * VAD_RATE));
     // never beyond what the longest segment may need
     from = Math.max(from, this.vadPos - this.keep - VAD_RATE);
-    if (from > this.history.start + VAD_RATE) this.history.trimBefore(from);
+    if (from > this.history.start + this.trimStep) this.history.trimBefore(from);
   }
 }

@@ -56,6 +56,61 @@ export interface VadLane {
 /** Size of the state a `VadLane` carries. */
 export const VAD_STATE_SIZE = 2 * 128;
 
+/**
+ * VAD pieces. A channel's 16 kHz audio is cut every `VAD_PIECE_FRAMES` frames (8 s), counted from the channel's
+ * start; each piece starts from a fresh LSTM state warmed up on the `VAD_WARMUP_FRAMES` frames (0.5 s) before it
+ * (their left context zero). The file reader runs a file's pieces side by side as one batch (fast on one core);
+ * the live stream runs each piece frame by frame as audio comes, carrying the state within the piece. Both get
+ * the same probabilities for the same audio, whatever the block or chunk sizes.
+ */
+export const VAD_PIECE_FRAMES = 250;
+export const VAD_WARMUP_FRAMES = 16;
+const PIECE = VAD_PIECE_FRAMES * VAD_FRAME;
+const WARM = VAD_WARMUP_FRAMES * VAD_FRAME;
+
+/** A `VadLane` over one piece (or the part of one that has arrived): `body` is the audio whose probabilities count. */
+export interface PieceLane extends VadLane {
+  state: Float32Array;
+  body: Float32Array;
+}
+
+/**
+ * Lanes for `audio`, the 16 kHz samples of a channel from absolute sample `pos` on: one lane per piece it
+ * touches. `before` ends at `pos` and holds at least the warm-up (0.5 s) and context (64 samples) before it,
+ * or everything from the channel's start. `state` is the LSTM state of the piece in progress at `pos` (updated in
+ * place by `SileroVad.lanes`); a lane that starts a new piece gets a fresh one, which the caller carries on.
+ */
+export function pieceLanes(audio: Float32Array, pos: number, before: Float32Array, state: Float32Array): PieceLane[] {
+  const out: PieceLane[] = [];
+  for (let k = 0; k < audio.length; ) {
+    const abs = pos + k;
+    const body = audio.subarray(k, Math.min(audio.length, k + PIECE - (abs % PIECE)));
+    if (abs % PIECE !== 0 || abs === 0) {
+      // the piece in progress (or the channel's first): carried state, the real audio before as context
+      const context = k >= CONTEXT ? audio.subarray(k - CONTEXT, k) : joinTail(before, audio.subarray(0, k), CONTEXT);
+      out.push({ audio: body, body, warmupFrames: 0, state: k === 0 ? state : new Float32Array(VAD_STATE_SIZE), context });
+    } else {
+      const warm = k >= WARM ? audio.subarray(k - WARM, k) : joinTail(before, audio.subarray(0, k), WARM);
+      const wf = Math.floor(warm.length / VAD_FRAME);
+      const lane = new Float32Array(wf * VAD_FRAME + body.length);
+      lane.set(warm.subarray(warm.length - wf * VAD_FRAME), 0);
+      lane.set(body, wf * VAD_FRAME);
+      out.push({ audio: lane, body, warmupFrames: wf, state: new Float32Array(VAD_STATE_SIZE) });
+    }
+    k += body.length;
+  }
+  return out;
+}
+
+/** The last `n` samples of `a` followed by `b` (b shorter than n). */
+function joinTail(a: Float32Array, b: Float32Array, n: number): Float32Array {
+  const fromA = Math.min(a.length, n - b.length);
+  const out = new Float32Array(fromA + b.length);
+  out.set(a.subarray(a.length - fromA), 0);
+  out.set(b, fromA);
+  return out;
+}
+
 export function vadModelPath(): string {
   return packageFile('@ricky0123/vad-web', 'dist/silero_vad_v5.onnx');
 }
@@ -135,56 +190,29 @@ export class SileroVad {
   }
 
   /**
-   * Probabilities for one long stretch of audio, cut into up to `maxLanes` pieces run as one batch.
-   * `preroll` is audio that precedes `audio` (used to warm the first piece up; may be empty).
+   * Speech probability per 32 ms frame of whole channels (each from its start), cut into pieces (see
+   * `VAD_PIECE_FRAMES`) that run side by side as one batch: what `extractVoice` and the live stream compute.
    */
-  async probs(audio: Float32Array, preroll: Float32Array = new Float32Array(0), maxLanes = 16): Promise<Float32Array> {
-    return (await this.probsMany([{ audio, preroll }], maxLanes))[0];
+  async probsMany(channels: Float32Array[]): Promise<Float32Array[]> {
+    const lanes = channels.map((a) => pieceLanes(a, 0, new Float32Array(0), new Float32Array(VAD_STATE_SIZE)));
+    const res = await this.lanes(lanes.flat());
+    const out: Float32Array[] = [];
+    let r = 0;
+    for (let c = 0; c < channels.length; c++) {
+      const p = new Float32Array(Math.ceil(channels[c].length / VAD_FRAME));
+      let k = 0;
+      for (let i = 0; i < lanes[c].length; i++, r++) {
+        p.set(res[r], k);
+        k += res[r].length;
+      }
+      out.push(p);
+    }
+    return out;
   }
 
-  /**
-   * Probabilities for several independent streams (e.g. the two channels of a call) in one batch. Each
-   * stream is cut into pieces of at least 8 s (at most `maxLanesEach`); every piece gets its own state and
-   * a 0.5 s warm-up from the audio before it (from `preroll` for the first piece).
-   */
-  async probsMany(items: { audio: Float32Array; preroll?: Float32Array }[], maxLanesEach = 16): Promise<Float32Array[]> {
-    const lanes: { audio: Float32Array; warmupFrames: number }[] = [];
-    const owners: number[] = [];
-    const totals = items.map((it) => Math.ceil(it.audio.length / VAD_FRAME));
-    items.forEach(({ audio, preroll = new Float32Array(0) }, item) => {
-      const total = totals[item];
-      const pieceFrames = Math.max(250, Math.ceil(total / maxLanesEach));
-      const wantWarm = 16 * VAD_FRAME;
-      for (let f0 = 0; f0 < total; f0 += pieceFrames) {
-        const f1 = Math.min(total, f0 + pieceFrames);
-        const s0 = f0 * VAD_FRAME;
-        const s1 = Math.min(audio.length, f1 * VAD_FRAME);
-        let warmAudio: Float32Array;
-        if (s0 >= wantWarm) warmAudio = audio.subarray(s0 - wantWarm, s0);
-        else {
-          const fromPre = Math.min(preroll.length, wantWarm - s0);
-          warmAudio = new Float32Array(fromPre + s0);
-          warmAudio.set(preroll.subarray(preroll.length - fromPre), 0);
-          warmAudio.set(audio.subarray(0, s0), fromPre);
-        }
-        const wf = Math.floor(warmAudio.length / VAD_FRAME);
-        const lane = new Float32Array(wf * VAD_FRAME + (s1 - s0));
-        lane.set(warmAudio.subarray(warmAudio.length - wf * VAD_FRAME), 0);
-        lane.set(audio.subarray(s0, s1), wf * VAD_FRAME);
-        lanes.push({ audio: lane, warmupFrames: wf });
-        owners.push(item);
-      }
-    });
-    const res = await this.lanes(lanes);
-    const out = totals.map((t) => new Float32Array(t));
-    const filled = totals.map(() => 0);
-    res.forEach((r, i) => {
-      const item = owners[i];
-      const k = filled[item];
-      out[item].set(r.subarray(0, Math.min(r.length, totals[item] - k)), k);
-      filled[item] += r.length;
-    });
-    return out;
+  /** `probsMany` for one channel. */
+  async probs(audio: Float32Array): Promise<Float32Array> {
+    return (await this.probsMany([audio]))[0];
   }
 }
 

@@ -3,8 +3,8 @@
  * moments and escalations as events (EventEmitter and async iterator); `end()` returns the same signature
  * `analyze` would.
  *
- * Audio runs through one `VoiceChannelStream` per channel (incremental resampling, VAD with carried state,
- * segmenter and frame descriptors: nothing is processed twice and only the last ~20 s are kept). Windows are
+ * Audio runs through one `VoiceChannelStream` per channel, the engine `analyzeVoice` runs over files (incremental
+ * resampling, VAD pieces, segmenter, features per closed segment; only the last ~20 s are kept). Windows are
  * fused with the signature's own `fuseWindow` as soon as the speaker's channel has been processed past the
  * window's end (an open speech segment is read "so far"). Faces run one frame at a time: frames that arrive
  * while one is being analysed wait in a queue of `maxPendingFrames` (default 1), and when it is full the
@@ -19,10 +19,11 @@ import { MAX_TIMELINE_SEC } from '../limits.js';
 import {
   loadVoiceModel,
   scoreVoice,
+  scoreLive,
   SileroVad,
   VoiceChannelStream,
   type ExtractedSegment,
-  type VadLane,
+  type ChannelLane,
   type VoiceModel,
   type VoicePause,
   type VoiceReading,
@@ -608,11 +609,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
 
   private async runAudio(): Promise<void> {
     for (;;) {
-      const lanes: { ch: Channel; lane: VadLane }[] = [];
-      for (const ch of this.channels) {
-        const lane = ch?.voice.vadLane();
-        if (ch && lane) lanes.push({ ch, lane });
-      }
+      const lanes: { ch: Channel; lane: ChannelLane }[] = [];
+      for (const ch of this.channels) if (ch) for (const lane of ch.voice.vadLanes()) lanes.push({ ch, lane });
       if (!lanes.length) break;
       const probs = await this.vad!.lanes(lanes.map((l) => l.lane));
       for (let i = 0; i < lanes.length; i++) {
@@ -634,7 +632,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
 
   private async onSegment(ch: Channel, seg: ExtractedSegment): Promise<void> {
     this.extracted.push(seg);
-    const [reading] = await ch.voice.score(this.voiceModel!, [seg]);
+    const [reading] = await scoreLive(this.voiceModel!, ch.voice, [seg]);
     const spk = this.live.get(ch.voice.name)!;
     if (reading.confidence > 0) spk.items.push(voiceItem(reading));
     this.send({ type: 'reading', modality: 'voice', speaker: spk.name, reading, time: seg.end, latencyMs: this.latencyOf(seg.end, ch.index) }, 'reading');
@@ -693,7 +691,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       if (ch && this.voiceModel) {
         const open = ch.voice.provisional(end);
         if (open.length) {
-          const scored = await ch.voice.score(this.voiceModel, open);
+          const scored = await scoreLive(this.voiceModel, ch.voice, open);
           const extra = scored.filter((s) => s.confidence > 0 && s.end > start).map((s) => voiceItem(s));
           provisional = extra.length;
           near = [...near, ...extra];
