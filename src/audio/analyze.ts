@@ -15,7 +15,7 @@ import { EmosigError } from '../errors.js';
 import { CORE_LABELS, emptyEmotions, emotionsFromVector, type Emotions } from '../signature/labels.js';
 import { openWav, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, type AudioInfo, type WavReader, type AudioBlock } from './decode.js';
 import { SileroVad, VAD_FRAME_SEC, VAD_RATE, type VadOptions } from './vad.js';
-import { FeatureAccumulator, FEATURE_NAMES } from './features.js';
+import { FEATURE_NAMES } from './features.js';
 import { VoiceChannelStream } from './incremental.js';
 import { round3 } from './segment.js';
 import { loadVoiceModel, type VoiceModel, type VoicePrediction } from './model.js';
