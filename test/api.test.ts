@@ -195,6 +195,6 @@ describe('the public API surface', () => {
     const { inputFromArgs } = await import('../src/cli/analyze.js');
     expect(speakerNames('customer, agent')).toEqual(['customer', 'agent']);
     expect(speakerNames(undefined, 'a,b')).toEqual(['a', 'b']);
-    expect(inputFromArgs({ chat: 'c.json', channels: 'cust,ag' } as never).speakers).toEqual(['cust', 'ag']);
+    expect(inputFromArgs({ chat: 'c.json', channels: 'cust,ag' } as never).config?.call?.speakers).toEqual(['cust', 'ag']);
   });
 });

@@ -1,8 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { configFields, DEFAULT_CONFIG, resolveConfig } from '../src/config.js';
+import { configFields, DEFAULT_CONFIG, formatDefault, resolveConfig } from '../src/config.js';
 import { EmosigError } from '../src/errors.js';
 import { createStream } from '../src/stream/index.js';
+import { analyze } from '../src/fusion/index.js';
+import { main as analyzeCli } from '../src/cli/analyze.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { vi, afterAll } from 'vitest';
+
+const tmp = mkdtempSync(join(tmpdir(), 'emosig-config-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('EmosigConfig', () => {
   it('fills defaults into a partial config and keeps what is given', () => {
@@ -44,8 +53,51 @@ describe('EmosigConfig', () => {
     }
   });
 
+  it('a typo in any group is refused, not ignored (every group is strict)', () => {
+    for (const bad of [{ voice: { personalBaselin: false } }, { voice: { vad: { treshold: 0.4 } } }, { call: { consent: { audio: false } } }, { text: { keep: true } }]) {
+      expect(() => resolveConfig(bad as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+    }
+  });
+
+  it('analyze, createStream and the CLI take speakers, consent and per-modality options from one config', async () => {
+    const chat = { path: 'fixtures/demo/chat.json' };
+    // call.speakers / consent from `config`; a shorthand field overrides it
+    const sig = await analyze({ audio: 'fixtures/call_stereo.wav', config: { call: { speakers: ['caller', 'rep'] } } });
+    expect(Object.keys(sig.speakers).sort()).toEqual(['caller', 'rep']);
+    const sig2 = await analyze({ audio: 'fixtures/call_stereo.wav', speakers: ['kunde', 'agent'], config: { call: { speakers: ['caller', 'rep'] } } });
+    expect(Object.keys(sig2.speakers).sort()).toEqual(['agent', 'kunde']);
+    const sig3 = await analyze({ chat, audio: 'fixtures/call_stereo.wav', config: { call: { consent: { voice: false } } } });
+    expect(sig3.interaction.modalities.voice.reason).toBe('no-consent');
+    // a per-modality option: a longer VAD hangover merges turns into fewer voice segments
+    const base = await analyze({ audio: 'fixtures/call_stereo.wav' });
+    const merged = await analyze({ audio: 'fixtures/call_stereo.wav', config: { voice: { vad: { minSilenceMs: 4000, maxSegmentSec: 60 } } } });
+    expect(JSON.stringify(merged.timeline)).not.toBe(JSON.stringify(base.timeline));
+    expect((await analyze({ audio: 'fixtures/call_stereo.wav', config: { voice: { vad: {} } } })).timeline).toEqual(base.timeline);
+    expect(createStream({ config: { call: { speakers: ['caller', 'rep'] } }, consent: { voice: false, face: false, text: false } }).speakers).toEqual(['caller', 'rep']);
+    // the CLI: --config FILE, flags over it; a bad file is a typed usage error
+    const cfg = join(tmp, 'cfg.json');
+    writeFileSync(cfg, JSON.stringify({ call: { speakers: ['caller', 'rep'] }, fusion: { stressedAt: 0.6 } }));
+    const out = join(tmp, 'sig.json');
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const std = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      expect(await analyzeCli(['--audio', 'fixtures/call_stereo.wav', '--config', cfg, '--out', out, '--json'])).toBe(0);
+      expect(Object.keys(JSON.parse(readFileSync(out, 'utf8')).speakers).sort()).toEqual(['caller', 'rep']);
+      expect(await analyzeCli(['--audio', 'fixtures/call_stereo.wav', '--config', cfg, '--speakers', 'a,b', '--out', out, '--json'])).toBe(0);
+      expect(Object.keys(JSON.parse(readFileSync(out, 'utf8')).speakers).sort()).toEqual(['a', 'b']);
+      writeFileSync(cfg, '{"fusion": {"stressedAt": 7}}');
+      expect(await analyzeCli(['--chat', 'fixtures/demo/chat.json', '--config', cfg])).toBe(2);
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/INVALID_OPTIONS[\s\S]*fusion\.stressedAt/);
+      writeFileSync(cfg, '{not json');
+      expect(await analyzeCli(['--chat', 'fixtures/demo/chat.json', '--config', cfg])).toBe(2);
+    } finally {
+      err.mockRestore();
+      std.mockRestore();
+    }
+  }, 60_000);
+
   it('the README table lists every field with its default (regenerate: npx tsx scripts/config-table.ts)', () => {
     const readme = readFileSync('README.md', 'utf8');
-    for (const f of configFields()) expect(readme).toContain(`| \`${f.path}\` | ${JSON.stringify(f.default)} |`);
+    for (const f of configFields()) expect(readme).toContain(`| \`${f.path}\` | ${formatDefault(f.default)} |`);
   });
 });

@@ -11,6 +11,7 @@
  *      or given by the caller across files) when there is enough speech, and aggregates.
  */
 import { stat } from 'node:fs/promises';
+import { DEFAULT_CONFIG } from '../config.js';
 import { EmosigError } from '../errors.js';
 import { CORE_LABELS, emptyEmotions, emotionsFromVector, type Emotions } from '../signature/labels.js';
 import { openWav, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE, type AudioInfo, type WavReader, type AudioBlock } from './decode.js';
@@ -35,11 +36,11 @@ export interface VoiceOptions {
   vad?: VadOptions;
   /** Include each segment's named feature vector in the reading (default false). */
   includeFeatures?: boolean;
-  /** Judge segments against each speaker's own baseline when there is enough speech (default true). */
+  /** Judge segments against each speaker's own baseline when there is enough speech (default: config voice.personalBaseline). */
   personalBaseline?: boolean;
   /** Baselines from other files of the same speakers (see `buildBaselines`), keyed by speaker name. */
   baselines?: Record<string, VoiceBaseline>;
-  /** Gaps of at least this length (s) between speech are reported as pauses (default 0.5). */
+  /** Gaps of at least this length (s) between speech are reported as pauses (default: config voice.minPauseSec). */
   minPauseSec?: number;
   /** onnxruntime threads per model (default 1). */
   intraOpThreads?: number;
@@ -404,7 +405,7 @@ export function scoreLive(model: VoiceModel, ch: VoiceChannelStream, segs: Extra
 /** Stage 2: score extracted segments with the model and aggregate them into a `VoiceReading`. */
 export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, model?: VoiceModel): Promise<VoiceReading> {
   const m = model ?? (await loadVoiceModel({ intraOpThreads: opts.intraOpThreads, dir: opts.model }));
-  const usePersonal = opts.personalBaseline !== false;
+  const usePersonal = opts.personalBaseline ?? DEFAULT_CONFIG.voice.personalBaseline;
   const clipP = await m.predictFull(
     ex.segments.map((s) => s.vector),
     'clip',
@@ -442,7 +443,7 @@ export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, mo
     encoding: ex.info.encoding,
     speakers: ex.speakers,
     segments,
-    pauses: pausesOf(ex.segments, ex.info.durationSec, opts.minPauseSec ?? 0.5),
+    pauses: pausesOf(ex.segments, ex.info.durationSec, opts.minPauseSec ?? DEFAULT_CONFIG.voice.minPauseSec),
     overlaps: overlapsOf(ex.segments),
     overall,
     bySpeaker,

@@ -22,6 +22,7 @@ import { FeatureAccumulator, analyseFrames, LLD_NAMES, FEATURE_NAMES, type Frame
 import { HOP, WIN } from './spectral.js';
 import { AudioHistory, NoiseFloor, VadQueue, segmentFromAudio, segmentQuality, round3, MIN_SEGMENT_SAMPLES } from './segment.js';
 import type { ExtractedSegment, VoiceBaseline } from './analyze.js';
+import { DEFAULT_CONFIG } from '../config.js';
 
 /** Context around each block of frame descriptors (samples at 16 kHz): 60 ms before, 40 ms after. */
 const LEFT_CONTEXT = 6 * HOP;
@@ -160,7 +161,7 @@ export class VoiceChannelStream {
     this.inputRate = inputRate;
     this.queue = new VadQueue(inputRate);
     this.segmenter = new SpeechSegmenter(opts.vad);
-    const keepSec = opts.keepSec ?? (opts.vad?.maxSegmentSec ?? 15) + 5;
+    const keepSec = opts.keepSec ?? (opts.vad?.maxSegmentSec ?? DEFAULT_CONFIG.voice.vad.maxSegmentSec) + 5;
     this.keep = Math.max(WARM_SAMPLES, Math.round(keepSec * VAD_RATE));
     if (opts.liveFrames !== false) this.ring = new LldRing(Math.ceil((keepSec * VAD_RATE) / HOP) + 64);
     this.trimStep = (this.ring ? 1.5 : 16) * VAD_RATE;

@@ -8,6 +8,7 @@
 import { ort, loadOnnx, type OnnxOptions } from '../runtime/onnx.js';
 import { loadModel, recordModel } from '../runtime/registry.js';
 import { packageFile } from '../runtime/paths.js';
+import { DEFAULT_CONFIG } from '../config.js';
 
 export const VAD_RATE = 16000;
 export const VAD_FRAME = 512;
@@ -17,17 +18,17 @@ const CONTEXT = 64;
 const SILENCE_GATE = 0.001;
 
 export interface VadOptions {
-  /** Speech starts when the speech probability reaches this (default 0.5). */
+  /** Speech starts when the speech probability reaches this (default: config voice.vad.threshold). */
   threshold?: number;
   /** Speech may end when the probability falls below this (default threshold − 0.15). */
   negThreshold?: number;
-  /** Drop speech shorter than this (default 250 ms). */
+  /** Drop speech shorter than this (ms; default: config voice.vad.minSpeechMs). */
   minSpeechMs?: number;
-  /** Hangover: silence must last this long to end a segment (default 300 ms). */
+  /** Hangover: silence must last this long to end a segment (ms; default: config voice.vad.minSilenceMs). */
   minSilenceMs?: number;
-  /** Padding added to each side of a segment (default 60 ms). */
+  /** Padding added to each side of a segment (ms; default: config voice.vad.speechPadMs). */
   speechPadMs?: number;
-  /** Longer speech is split into segments of at most this length (default 15 s). */
+  /** Longer speech is split into segments of at most this length (s; default: config voice.vad.maxSegmentSec). */
   maxSegmentSec?: number;
 }
 
@@ -236,12 +237,13 @@ export class SpeechSegmenter {
   private lastEnd = 0;
 
   constructor(opts: VadOptions = {}) {
-    this.thr = opts.threshold ?? 0.5;
+    const d = DEFAULT_CONFIG.voice.vad;
+    this.thr = opts.threshold ?? d.threshold;
     this.neg = opts.negThreshold ?? Math.max(0.01, this.thr - 0.15);
-    this.minSpeech = Math.round((opts.minSpeechMs ?? 250) / 1000 / VAD_FRAME_SEC);
-    this.minSilence = Math.max(1, Math.round((opts.minSilenceMs ?? 300) / 1000 / VAD_FRAME_SEC));
-    this.pad = (opts.speechPadMs ?? 60) / 1000;
-    this.maxLen = Math.max(1, Math.round((opts.maxSegmentSec ?? 15) / VAD_FRAME_SEC));
+    this.minSpeech = Math.round((opts.minSpeechMs ?? d.minSpeechMs) / 1000 / VAD_FRAME_SEC);
+    this.minSilence = Math.max(1, Math.round((opts.minSilenceMs ?? d.minSilenceMs) / 1000 / VAD_FRAME_SEC));
+    this.pad = (opts.speechPadMs ?? d.speechPadMs) / 1000;
+    this.maxLen = Math.max(1, Math.round((opts.maxSegmentSec ?? d.maxSegmentSec) / VAD_FRAME_SEC));
   }
 
   /** Feed probabilities of consecutive frames; returns the segments that closed. */

@@ -6,13 +6,13 @@
 import { speakerNames } from './voice.js';
 import { writeAtomic } from '../batch/output.js';
 import { parseArgs } from 'node:util';
-import { errorInfo } from '../errors.js';
+import { EmosigError, errorInfo } from '../errors.js';
 import { analyze, type AnalyzeInput } from '../fusion/analyze.js';
 import { renderReport } from '../fusion/report.js';
 import type { EmotionalSignature } from '../signature/schema.js';
-import { writeOut } from './common.js';
+import { CONFIG_HELP, readConfigFile, writeOut } from './common.js';
 import { cxSummaryLines } from '../cx/summary.js';
-import { DEFAULT_CONFIG } from '../config.js';
+import { configOf, DEFAULT_CONFIG } from '../config.js';
 
 export const ANALYZE_OPTIONS = {
   audio: { type: 'string' },
@@ -38,6 +38,7 @@ export const ANALYZE_OPTIONS = {
   'caller-id': { type: 'string' },
   'profile-store': { type: 'string' },
   'profile-consent': { type: 'boolean' },
+  config: { type: 'string' },
   'no-cx': { type: 'boolean' },
   json: { type: 'boolean' },
   out: { type: 'string', short: 'o' },
@@ -63,7 +64,8 @@ export const INPUT_HELP = `  --audio FILE             call audio (WAV; one chann
   --caller-id ID --profile-store FILE --profile-consent
                            add this interaction to the caller's temperament profile in FILE (only with
                            --profile-consent; nothing is read or kept without it; see docs/cx.md)
-  --no-cx                  skip the CX metrics (satisfaction, impact, depth, temperament)`;
+  --no-cx                  skip the CX metrics (satisfaction, impact, depth, temperament)
+${CONFIG_HELP}`;
 
 const HELP = `Usage: emosig analyze [inputs] [--json] [--out FILE] [--report FILE]
 
@@ -98,21 +100,32 @@ export function inputFromArgs(v: Values): AnalyzeInput {
   if (ot !== undefined) offsets.text = ot;
   const size = num(v.window, 'window');
   const hop = num(v.hop, 'hop');
+  const fps = num(v.fps, 'fps');
+  const longPauseSec = num(v['long-pause'], 'long-pause');
+  const consent = Object.fromEntries((['voice', 'face', 'text'] as const).filter((m) => v[`no-${m}`]).map((m) => [m, false]));
+  // one resolution through EmosigConfig: --config FILE, then the flags over it (a bad value → INVALID_OPTIONS naming the field)
+  const config = configOf(
+    {
+      ...(v.config ? { config: readConfigFile(v.config) } : {}),
+      ...((v.speakers ?? v.channels) ? { speakers: speakerNames(v.speakers, v.channels) } : {}),
+      ...(size !== undefined || hop !== undefined ? { window: { ...(size !== undefined ? { size } : {}), ...(hop !== undefined ? { hop } : {}) } } : {}),
+      ...(fps !== undefined ? { fps } : {}),
+      ...(longPauseSec !== undefined ? { longPauseSec } : {}),
+      ...(Object.keys(consent).length ? { consent } : {}),
+      ...(v['keep-text'] ? { keepText: true } : {}),
+    },
+    'emosig analyze',
+  );
   return {
     ...(v.audio ? { audio: v.audio } : {}),
     ...(v.video ? { video: v.video } : {}),
     ...(v.frames ? { frames: v.frames } : {}),
     ...(v.chat ? { chat: { path: v.chat } } : {}),
-    ...((v.speakers ?? v.channels) ? { speakers: speakerNames(v.speakers, v.channels) } : {}),
     ...(v['face-speaker'] ? { faceSpeaker: v['face-speaker'] } : {}),
     ...(v['chat-speaker'] ? { chatSpeaker: v['chat-speaker'] } : {}),
-    ...(size !== undefined || hop !== undefined ? { window: { ...(size !== undefined ? { size } : {}), ...(hop !== undefined ? { hop } : {}) } } : {}),
-    ...(num(v.fps, 'fps') !== undefined ? { fps: num(v.fps, 'fps') } : {}),
     ...(v['voice-model'] ? { voiceModel: v['voice-model'] } : {}),
-    ...(num(v['long-pause'], 'long-pause') !== undefined ? { longPauseSec: num(v['long-pause'], 'long-pause') } : {}),
     offsets,
-    consent: { voice: !v['no-voice'], face: !v['no-face'], text: !v['no-text'] },
-    keepText: !!v['keep-text'],
+    config,
     ...(v['no-cx'] ? { cx: { enabled: false } } : {}),
     ...(v['profile-consent'] || v['caller-id'] || v['profile-store'] ? { cx: cxFromArgs(v) } : {}),
   };
@@ -162,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     input = inputFromArgs(v);
   } catch (e) {
-    process.stderr.write(`emosig analyze: ${(e as Error).message}\n\n${HELP}`);
+    process.stderr.write(`emosig analyze: ${e instanceof EmosigError ? `${e.code}: ${errorInfo(e).message}` : (e as Error).message}\n\n${HELP}`);
     return 2;
   }
   try {

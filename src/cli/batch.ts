@@ -3,13 +3,14 @@
  * emosig batch INPUT_DIR|MANIFEST --out DIR --enqueue REDIS_URL [--queue-name NAME] [--attempts N] [--retry-failed]
  */
 import { resolve } from 'node:path';
-import { errorInfo } from '../errors.js';
+import { EmosigError, errorInfo } from '../errors.js';
+import { configOf, type EmosigConfig } from '../config.js';
 import { readManifest, type Manifest } from '../batch/manifest.js';
 import { analyzeBatch, defaultConcurrency } from '../batch/pool.js';
 import { DEFAULT_QUEUE, enqueueManifest, redactUrl } from '../batch/queue.js';
 import { num } from './analyze.js';
 import { MAX_THREADS } from '../limits.js';
-import { parseCommand, progressBar, usageError } from './common.js';
+import { CONFIG_HELP, parseCommand, progressBar, readConfigFile, usageError } from './common.js';
 
 const HELP = `Usage: emosig batch INPUT_DIR|MANIFEST --out DIR [options]
 
@@ -34,6 +35,7 @@ Options:
   --queue-name NAME        queue name (default ${DEFAULT_QUEUE})
   --attempts N             tries per job (default 3, exponential back-off)
   --retry-failed           with --enqueue: first move the queue's failed jobs back to waiting
+${CONFIG_HELP}
   -h, --help
 
 A bad manifest row or a failing interaction prints one error line (code, row, what is wrong, what to do) and
@@ -42,6 +44,7 @@ gets DIR/<id>.error.json; the others go on. Exit code 1 if any failed, 2 on bad 
 `;
 
 const OPTIONS = {
+  config: { type: 'string' },
   out: { type: 'string', short: 'o' },
   concurrency: { type: 'string', short: 'c' },
   speakers: { type: 'string' },
@@ -76,7 +79,14 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     return usage((e as Error).message);
   }
-  const speakers = v.speakers ? v.speakers.split(',').map((s) => s.trim()) : undefined;
+  // one resolution through EmosigConfig: --config FILE, then --speakers over it
+  let config: EmosigConfig;
+  try {
+    config = configOf({ ...(v.config ? { config: readConfigFile(v.config) } : {}), ...(v.speakers ? { speakers: v.speakers.split(',').map((s) => s.trim()) } : {}) }, 'emosig batch');
+  } catch (e) {
+    return usage(e instanceof EmosigError ? `${e.code}: ${errorInfo(e).message}` : (e as Error).message);
+  }
+  const speakers = v.speakers ? config.call.speakers : undefined;
   const out = resolve(v.out);
 
   let manifest: Manifest;
@@ -114,6 +124,7 @@ export async function main(argv: string[]): Promise<number> {
     const r = await analyzeBatch(interactions, {
       out,
       concurrency,
+      analyzer: { config },
       force: !!v.force,
       issues: manifest.issues,
       signal: stop.signal,

@@ -1,6 +1,8 @@
 import cliProgress from 'cli-progress';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { errorInfo } from '../errors.js';
+import { EmosigError, errorInfo } from '../errors.js';
+import { resolveConfig, type EmosigConfig } from '../config.js';
+import { readRegularFile } from '../runtime/read.js';
 
 /** Write a line to stdout, respecting back-pressure so piping thousands of results stays bounded. */
 export async function writeOut(line: string): Promise<void> {
@@ -95,4 +97,21 @@ export function parseCommand<T extends ParseArgsConfig>(name: string, help: stri
     return 0;
   }
   return a;
+}
+
+/** Help line of `--config FILE` (analyze, report, batch, worker). */
+export const CONFIG_HELP = `  --config FILE            an EmosigConfig JSON file: any subset of the fields in the README's
+                           Configuration table, e.g. {"voice":{"vad":{"minSilenceMs":500}}}; flags override it`;
+
+/** An EmosigConfig JSON file (`--config`), validated once; typed errors name the file and the field. */
+export function readConfigFile(path: string): EmosigConfig {
+  const text = readRegularFile(path, { maxBytes: 1 << 20, what: 'an emosig configuration (JSON)' }).toString('utf8');
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new EmosigError('INVALID_OPTIONS', 'is not valid JSON; write the configuration as a JSON object, e.g. {"fusion":{"stressedAt":0.6}}', { input: path });
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) throw new EmosigError('INVALID_OPTIONS', 'must hold one JSON object of configuration groups (call, voice, face, text, window, fusion, stream)', { input: path });
+  return resolveConfig(data as object, path);
 }

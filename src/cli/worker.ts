@@ -2,12 +2,13 @@
  * emosig worker --queue REDIS_URL [--queue-name NAME] [--concurrency N] [--max-down S] [--grace S]
  *               [--lock-duration MS] [--stalled-interval MS]
  */
-import { errorInfo } from '../errors.js';
+import { EmosigError, errorInfo } from '../errors.js';
+import { configOf } from '../config.js';
 import { MAX_THREADS } from '../limits.js';
 import { DEFAULT_QUEUE, createWorker, redactUrl, type QueueWorker, type WorkerEvent } from '../batch/queue.js';
 import { count } from './batch.js';
 import { num } from './analyze.js';
-import { parseCommand, usageError } from './common.js';
+import { CONFIG_HELP, parseCommand, readConfigFile, usageError } from './common.js';
 
 const HELP = `Usage: emosig worker --queue REDIS_URL [options]
 
@@ -29,11 +30,13 @@ Options:
   --allowed-root DIR       read inputs and write signatures only under DIR (repeatable); a job naming a path
                            outside every root (symlinks resolved) fails as QUEUE_JOB_INVALID. Without it every
                            path a job names is used: set it whenever others can enqueue jobs
+${CONFIG_HELP}
   -h, --help
 Exit code 0 after a signal, 1 when Redis is unreachable, 2 on bad usage.
 `;
 
 const OPTIONS = {
+  config: { type: 'string' },
   queue: { type: 'string' },
   'queue-name': { type: 'string' },
   concurrency: { type: 'string', short: 'c' },
@@ -75,9 +78,11 @@ export async function main(argv: string[]): Promise<number> {
       graceMs: (num(v.grace, 'grace') ?? 60) * 1000,
       lockDuration: count(v['lock-duration'], 'lock-duration'),
       stalledInterval: count(v['stalled-interval'], 'stalled-interval'),
+      // one resolution through EmosigConfig (--config FILE); each job's own speakers go over it
+      config: configOf(v.config ? { config: readConfigFile(v.config) } : {}, 'emosig worker'),
     };
   } catch (e) {
-    return usageError('worker', (e as Error).message, HELP);
+    return usageError('worker', e instanceof EmosigError ? `${e.code}: ${errorInfo(e).message}` : (e as Error).message, HELP);
   }
   let w: QueueWorker;
   try {
@@ -86,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
       queue: v['queue-name'],
       ...(opts.allowedRoots ? { allowedRoots: opts.allowedRoots } : {}),
       concurrency: opts.concurrency,
+      analyzer: { config: opts.config },
       maxDownMs: opts.maxDownMs,
       lockDuration: opts.lockDuration,
       stalledInterval: opts.stalledInterval,

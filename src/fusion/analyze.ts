@@ -3,8 +3,7 @@
  * readings into one `EmotionalSignature`. A modality that fails is listed as absent with the problem stated;
  * only when nothing usable is left does `analyze` throw (`NOTHING_USABLE`).
  */
-import { DEFAULT_CONFIG } from '../config.js';
-import { checkFps } from '../signature/time.js';
+import { configOf, type EmosigConfig, type EmosigConfigInput } from '../config.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeVoice, loadVoiceModel, type VoiceReading } from '../audio/index.js';
@@ -13,7 +12,7 @@ import { analyzeText, loadTextModel, type TextInput, type TextReading } from '..
 import { EmosigError, errorInfo } from '../errors.js';
 import { packageRoot } from '../runtime/paths.js';
 import { AnalyzeInputSchema, check } from '../runtime/validate.js';
-import { MAX_FPS, MAX_TIMELINE_SEC, MIN_FPS, MIN_HOP_SEC } from '../limits.js';
+import { MAX_TIMELINE_SEC } from '../limits.js';
 import type { EmotionalSignature, Modality, ModalityStatus, SignatureProblem } from '../signature/schema.js';
 import { fuseReadings, MODALITY_ORDER } from './fuse.js';
 import { loadReliability, type ReliabilityFile } from './reliability.js';
@@ -50,11 +49,17 @@ export interface AnalyzeInput {
   voiceModel?: string;
   /** Abort a long analysis. */
   signal?: AbortSignal;
+  /**
+   * Any part of EmosigConfig (README, "Configuration"): e.g. `{ voice: { vad: { minSilenceMs: 500 } }, fusion:
+   * { stressedAt: 0.6 } }`. The shorthand fields above (speakers, consent, window, fps, longPauseSec, keepText)
+   * override it. Resolved and validated once per analysis.
+   */
+  config?: EmosigConfigInput;
   /** CX metrics (the signature's `cx` block): on by default; `profile` keeps a temperament profile only with consent. */
   cx?: CxOptions;
 }
 
-export type AnalyzerOptions = Pick<AnalyzeInput, 'speakers' | 'consent' | 'window' | 'fps' | 'longPauseSec' | 'keepText' | 'cx'> & {
+export type AnalyzerOptions = Pick<AnalyzeInput, 'speakers' | 'consent' | 'window' | 'fps' | 'longPauseSec' | 'keepText' | 'cx' | 'config'> & {
   /** Path of a reliability file (default models/fusion/reliability.json). */
   reliability?: string;
 };
@@ -77,30 +82,22 @@ export function version(): string {
   return pkgVersion;
 }
 
-function checkOptions(i: AnalyzeInput): void {
+/** Check the input once and resolve its configuration (EmosigConfig: the one place the defaults live). */
+function checkOptions(i: AnalyzeInput): EmosigConfig {
   const bad = (m: string) => {
     throw new EmosigError('INVALID_OPTIONS', m);
   };
   if (!i || typeof i !== 'object') bad('analyze expects an object { audio?, video?, frames?, chat?, ... }');
   check(AnalyzeInputSchema, i, 'analyze', 'input');
   if (i.video !== undefined && i.frames !== undefined) bad('give either video or frames, not both');
-  const size = i.window?.size ?? DEFAULT_CONFIG.window.size;
-  const hop = i.window?.hop ?? DEFAULT_CONFIG.window.hop;
-  if (!(size > 0 && size <= 600 && Number.isFinite(size))) bad(`window.size must be a number of seconds in (0, 600] (got ${i.window?.size})`);
-  if (!(hop >= MIN_HOP_SEC && hop <= size && Number.isFinite(hop))) bad(`window.hop must be in [${MIN_HOP_SEC}, window.size] seconds (got ${i.window?.hop})`);
+  const cfg = configOf(i, 'analyze');
   for (const [m, v] of Object.entries(i.offsets ?? {})) {
     if (!(MODALITY_ORDER as string[]).includes(m)) bad(`offsets: unknown modality '${m}' (use voice, face or text)`);
     if (!(typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_TIMELINE_SEC)) bad(`offsets.${m} must be a number of seconds within ±${MAX_TIMELINE_SEC} (24 h) (got ${v})`);
   }
-  for (const m of Object.keys(i.consent ?? {})) if (!(MODALITY_ORDER as string[]).includes(m)) bad(`consent: unknown modality '${m}' (use voice, face or text)`);
-  if (i.speakers !== undefined) {
-    if (!Array.isArray(i.speakers) || i.speakers.some((s) => typeof s !== 'string' || !s.trim())) bad('speakers must be a list of non-empty names, e.g. ["customer", "agent"]');
-    if (new Set(i.speakers.map((s) => s.trim().toLowerCase())).size !== i.speakers.length) bad(`speaker names must differ (got ${i.speakers.join(', ')})`);
-  }
   for (const k of ['faceSpeaker', 'chatSpeaker'] as const) if (i[k] !== undefined && (typeof i[k] !== 'string' || !i[k]!.trim())) bad(`${k} must be a non-empty name`);
-  checkFps(i.fps);
-  if (i.longPauseSec !== undefined && !(i.longPauseSec > 0)) bad(`longPauseSec must be > 0 (got ${i.longPauseSec})`);
   checkCxOptions(i.cx);
+  return cfg;
 }
 
 /**
@@ -126,7 +123,7 @@ function checkNamedInputs(i: AnalyzeInput, consent: Record<Modality, boolean>): 
 /** Load the models once (reliabilities, voice, text; the face models are cached by the face module). */
 export async function createAnalyzer(options: AnalyzerOptions = {}): Promise<Analyzer> {
   const reliability = loadReliability(options.reliability);
-  const consent = { voice: true, face: true, text: true, ...(options.consent ?? {}) };
+  const { consent } = configOf(options, 'createAnalyzer').call;
   // warm the model caches; a missing model is reported per analysis, not here
   await Promise.allSettled([consent.voice ? loadVoiceModel() : undefined, consent.text ? loadTextModel() : undefined]);
   return {
@@ -142,6 +139,7 @@ export async function createAnalyzer(options: AnalyzerOptions = {}): Promise<Ana
           longPauseSec: input.longPauseSec ?? options.longPauseSec,
           keepText: input.keepText ?? options.keepText,
           cx: input.cx ?? options.cx,
+          config: mergeConfig(options.config, input.config),
         },
         reliability,
       ),
@@ -154,6 +152,14 @@ export async function analyze(input: AnalyzeInput, options: Pick<AnalyzerOptions
   return runAnalysis(input, loadReliability(options.reliability));
 }
 
+/** `b`'s groups over `a`'s (a createAnalyzer config under an analysis's own). */
+function mergeConfig(a?: EmosigConfigInput, b?: EmosigConfigInput): EmosigConfigInput | undefined {
+  if (!a || !b) return a ?? b;
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = v && typeof v === 'object' && !Array.isArray(v) ? { ...((a as Record<string, object>)[k] ?? {}), ...v } : v;
+  return out as EmosigConfigInput;
+}
+
 /** A file name to report as `source` — never content (a string is always a path; messages have no name). */
 function label(x: unknown, stringIsPath = true): string | undefined {
   if (typeof x === 'string') return stringIsPath ? x : undefined;
@@ -163,10 +169,9 @@ function label(x: unknown, stringIsPath = true): string | undefined {
 }
 
 async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<EmotionalSignature> {
-  checkOptions(input);
-  const consent = { voice: true, face: true, text: true, ...(input.consent ?? {}) };
+  const cfg = checkOptions(input);
+  const { consent, speakers } = cfg.call;
   checkNamedInputs(input, consent);
-  const speakers = (input.speakers ?? ['customer', 'agent']).map((s) => s.trim());
   const status: Partial<Record<Modality, Partial<ModalityStatus>>> = {};
   const problems: SignatureProblem[] = [];
   const readings: { voice?: VoiceReading; face?: FaceReading; text?: TextReading } = {};
@@ -190,7 +195,7 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
         audio = { samples: await extractAudio(input.video!, { signal: input.signal }), sampleRate: 16000, name: input.video };
         problems.push({ code: 'VOICE_FROM_VIDEO', modality: 'voice', message: `the voice was read from the video's audio track (mono: every voice is ${speakers[0]})` });
       }
-      readings.voice = await analyzeVoice(audio as never, { channels: speakers, includeFeatures: true, ...(input.voiceModel ? { model: input.voiceModel } : {}) });
+      readings.voice = await analyzeVoice(audio as never, { channels: speakers, includeFeatures: true, vad: cfg.voice.vad, personalBaseline: cfg.voice.personalBaseline, minPauseSec: cfg.voice.minPauseSec, ...(input.voiceModel ? { model: input.voiceModel } : {}) });
       status.voice = { source: src };
     } catch (e) {
       if (videoAudio && e instanceof EmosigError && e.code === 'AUDIO_EMPTY') status.voice = { present: false, reason: 'not-given', detail: 'the video has no audio track', source: src };
@@ -213,7 +218,7 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
           /* analyzeFaces reports the real error */
         }
       }
-      readings.face = await analyzeFaces(faceInput as never, { fps: checkFps(input.fps), signal: input.signal });
+      readings.face = await analyzeFaces(faceInput as never, { fps: cfg.face.fps, signal: input.signal });
       status.face = { source: src };
     } catch (e) {
       failed('face', e, src);
@@ -238,10 +243,11 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
     speakers,
     faceSpeaker: input.faceSpeaker,
     chatSpeaker: input.chatSpeaker,
-    window: input.window,
+    window: cfg.window,
     offsets: input.offsets,
-    longPauseSec: input.longPauseSec,
-    keepText: input.keepText,
+    longPauseSec: cfg.fusion.longPauseSec,
+    stressedAt: cfg.fusion.stressedAt,
+    keepText: cfg.text.keepText,
     messageTexts: readings.text?.messages.map((m) => m.text ?? ''),
     status,
     problems,

@@ -5,9 +5,10 @@
  */
 import { EmosigError } from '../errors.js';
 import { MIN_FPS, MAX_FPS } from '../limits.js';
+import { DEFAULT_CONFIG } from '../config.js';
 
-/** Default frame rate (frames per second) of video sampling and of a frame folder's clock. */
-export const DEFAULT_FPS = 5;
+/** Default frame rate (frames per second) of video sampling and of a frame folder's clock (config face.fps). */
+export const DEFAULT_FPS = DEFAULT_CONFIG.face.fps;
 /** Lowest and highest accepted frame rates (src/limits.ts). */
 export { MIN_FPS, MAX_FPS };
 

@@ -3,6 +3,7 @@
  * rescored against whole-call baselines, the face tracks, the chat), fused by `fuseReadings` with the same
  * options, plus the CX block.
  */
+import type { EmosigConfig } from '../config.js';
 import { EmosigError, errorInfo } from '../errors.js';
 import { scoreVoice, type ExtractedSegment, type VoiceChannelStream, type VoiceModel, type VoiceReading } from '../audio/index.js';
 import { textReading, type TextMessageReading, type TextModel, type TextReading } from '../text/index.js';
@@ -16,6 +17,7 @@ import type { StreamEncoding, StreamMessage, StreamOptions } from './types.js';
 /** Everything the stream received and kept, as the final stage reads it. */
 export interface StreamRecord {
   options: StreamOptions;
+  cfg: EmosigConfig;
   speakers: string[];
   window: { size: number; hop: number };
   consent: Record<Modality, boolean>;
@@ -104,9 +106,9 @@ export async function streamSignature(r: StreamRecord): Promise<EmotionalSignatu
     faceSpeaker: o.faceSpeaker,
     chatSpeaker: o.chatSpeaker,
     window: r.window,
-    longPauseSec: o.longPauseSec,
-    stressedAt: o.stressedAt,
-    keepText: o.keepText,
+    longPauseSec: r.cfg.fusion.longPauseSec,
+    stressedAt: r.cfg.fusion.stressedAt,
+    keepText: r.cfg.text.keepText,
     messageTexts: r.messages.map((m) => m.text),
     status,
     problems,

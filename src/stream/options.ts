@@ -1,25 +1,21 @@
 /** createStream's options: checked once, and its share of EmosigConfig resolved once. */
-import { DEFAULT_CONFIG, resolveConfig, type EmosigConfig } from '../config.js';
+import { configOf, type EmosigConfig } from '../config.js';
 import { EmosigError } from '../errors.js';
-import { MODALITY_ORDER } from '../fusion/index.js';
 import { checkCxOptions } from '../cx/index.js';
 import { checkRate, ENCODINGS } from './input.js';
 import type { StreamOptions } from './types.js';
 
+/** A live stream's windows must hop at least this far (each window costs a fusion and events). */
+const LIVE_MIN_HOP_SEC = 0.25;
+
+/** The options no config field covers (encoding, rate, queue sizes, speaker names for faces and chat, CX). */
 export function checkOptions(o: StreamOptions): void {
   const bad = (m: string) => {
     throw new EmosigError('INVALID_OPTIONS', m, { input: 'createStream' });
   };
   if (!o || typeof o !== 'object') bad('options must be an object');
-  if (o.speakers !== undefined) {
-    if (!Array.isArray(o.speakers) || !o.speakers.length || o.speakers.some((s) => typeof s !== 'string' || !s.trim())) bad('speakers must be a non-empty list of names, e.g. ["customer", "agent"]');
-    if (new Set(o.speakers.map((s) => s.trim().toLowerCase())).size !== o.speakers.length) bad(`speaker names must differ (got ${o.speakers.join(', ')})`);
-  }
   if (o.encoding !== undefined && !ENCODINGS.includes(o.encoding)) bad(`encoding must be one of ${ENCODINGS.join(', ')} (got ${String(o.encoding)})`);
   if (o.sampleRate !== undefined) checkRate(o.sampleRate, 'createStream options.sampleRate');
-  const hop = o.window?.hop ?? DEFAULT_CONFIG.window.hop;
-  if (!(hop >= 0.25)) bad(`window.hop must be at least 0.25 s for a live stream (got ${o.window?.hop})`);
-  for (const m of Object.keys(o.consent ?? {})) if (!(MODALITY_ORDER as string[]).includes(m)) bad(`consent: unknown modality '${m}' (use voice, face or text)`);
   const pos = (k: keyof StreamOptions, v: unknown, max = Infinity) => {
     if (v !== undefined && !(typeof v === 'number' && v > 0 && v <= max)) bad(`${k} must be a number in (0, ${max}] (got ${String(v)})`);
   };
@@ -29,14 +25,14 @@ export function checkOptions(o: StreamOptions): void {
   checkCxOptions(o.cx);
 }
 
-/** The stream's share of EmosigConfig, validated once by resolveConfig (the one place the defaults live). */
+/** The stream's configuration: EmosigConfig with the stream's shorthand options over `config`, validated once. */
 export function streamConfig(o: StreamOptions): EmosigConfig {
-  return resolveConfig(
-    {
-      window: o.window,
-      fusion: { longPauseSec: o.longPauseSec, stressedAt: o.stressedAt, escalationThreshold: o.escalationThreshold },
-      stream: { highWaterMarkSec: o.highWaterMarkSec, maxQueueSec: o.maxQueueSec, maxPendingFrames: o.maxPendingFrames },
-    },
-    'createStream',
-  );
+  const cfg = configOf(o, 'createStream', {
+    stream: { highWaterMarkSec: o.highWaterMarkSec, maxQueueSec: o.maxQueueSec, maxPendingFrames: o.maxPendingFrames },
+    voice: o.vad ? { vad: o.vad } : undefined,
+  });
+  if (cfg.window.hop < LIVE_MIN_HOP_SEC) {
+    throw new EmosigError('INVALID_OPTIONS', `window.hop must be at least ${LIVE_MIN_HOP_SEC} s for a live stream (got ${cfg.window.hop})`, { input: 'createStream' });
+  }
+  return cfg;
 }

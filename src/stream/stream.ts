@@ -94,10 +94,10 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     checkOptions(options);
     this.cfg = streamConfig(options);
     this.o = options;
-    this.speakers = (options.speakers ?? ['customer', 'agent']).map((s) => s.trim());
+    this.speakers = this.cfg.call.speakers;
     this.size = this.cfg.window.size;
     this.hop = this.cfg.window.hop;
-    this.consent = { voice: true, face: true, text: true, ...(options.consent ?? {}) };
+    this.consent = this.cfg.call.consent;
     this.rel = loadReliability(options.reliability);
     this.events = new EventHub((e) => this.emit(e.type as 'window', e as never), () => this.failure, options.maxEventQueue ?? 10_000);
     this.live = new LiveFusion(this.cfg, this.rel, this.speakers, {
@@ -159,7 +159,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       );
     }
     if (!ch) {
-      ch = { index, encoding, voice: new VoiceChannelStream(this.speakers[index], rate, { vad: this.o.vad, nextBoundary: (t) => this.nextBoundary(t) }), arrivals: new Arrivals() };
+      ch = { index, encoding, voice: new VoiceChannelStream(this.speakers[index], rate, { vad: this.cfg.voice.vad, nextBoundary: (t) => this.nextBoundary(t) }), arrivals: new Arrivals() };
       this.channels[index] = ch;
       this.live.speaker(this.speakers[index]).channel = index;
     }
@@ -489,7 +489,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       const m = this.messageQueue.shift()!;
       const [reading] = await scoreMessages(this.textModel!, [{ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) }], {
         explain: false,
-        echo: !!this.o.keepText,
+        echo: this.cfg.text.keepText,
         backend: 'js',
       });
       this.messages.push({ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) });
@@ -528,6 +528,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       this.live.trailingPause(audioEnd);
       const sig = await streamSignature({
         options: this.o,
+        cfg: this.cfg,
         speakers: this.speakers,
         window: { size: this.size, hop: this.hop },
         consent: this.consent,

@@ -5,11 +5,17 @@ import type { VadOptions, VoiceSegment } from '../audio/index.js';
 import type { AnalyzeFacesOptions, FrameReading, RawFrame } from '../vision/index.js';
 import type { TextMessageReading } from '../text/index.js';
 import type { EmotionalSignature, Modality, SignatureMoment, SignatureWindow } from '../signature/schema.js';
+import type { EmosigConfigInput } from '../config.js';
 
 /** How audio bytes are encoded: 16-bit little-endian PCM, 32-bit little-endian float, or G.711 mu-law / A-law. */
 export type StreamEncoding = 'pcm16' | 'float32' | 'mulaw' | 'alaw';
 
 export interface StreamOptions {
+  /**
+   * Any part of EmosigConfig (README, "Configuration"); the shorthand fields below (speakers, consent, window,
+   * keepText, longPauseSec, stressedAt, escalationThreshold, vad, the stream limits) override it. Resolved once.
+   */
+  config?: EmosigConfigInput;
   /** Speaker names in audio-channel order; the first is the customer. Default ['customer', 'agent']. */
   speakers?: string[];
   /** Encoding of audio given as bytes (Buffer / Uint8Array). Default 'pcm16'. Int16Array is always pcm16, Float32Array float32. */
