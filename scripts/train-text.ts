@@ -430,6 +430,7 @@ if (!a.dry) {
   const settings = {
     name: 'emosig-text-emotion',
     version: 2, // 2: customer-language sentiment head, CX outputs, irony (issue 10); 1: GoEmotions-only
+    license: 'research-only, non-commercial: trained on GoEmotions (Apache-2.0), EmoBank and the Emoji Sentiment Ranking (CC BY-SA 4.0), Pattern (PDDL), DailyDialog (CC BY-NC-SA 4.0), USS (no licence stated), TweetEval and dair-ai emotion (research use)',
     featureVersion: FEATURE_VERSION,
     features: cfg,
     outputs: { go: GO_LABELS, ekman: CORE_LABELS, sentiment: SENTIMENT_GROUPS, regression: ['valence', 'arousal'] },

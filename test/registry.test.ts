@@ -7,6 +7,8 @@ import { loadSatisfactionModel } from '../src/cx/satisfaction.js';
 import { loadedModels, loadModel, modelInfo, modelKey } from '../src/runtime/registry.js';
 import { modelPath } from '../src/runtime/paths.js';
 import { EmosigError } from '../src/errors.js';
+import { analyze } from '../src/fusion/index.js';
+import { loadVoiceModel } from '../src/audio/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'emosig-reg-'));
 
@@ -55,4 +57,16 @@ describe('model registry', () => {
     await expect(fail()).rejects.toThrow('boom');
     expect(calls).toBe(2);
   });
+  it("a result's models block is what the registry recorded for the models that produced it", async () => {
+    const sig = await analyze({ audio: 'fixtures/call_stereo.wav', chat: { path: 'fixtures/demo/chat.json' } });
+    const voice = sig.interaction.models.find((m) => m.modality === 'voice')!;
+    const text = sig.interaction.models.find((m) => m.modality === 'text')!;
+    const reg = (n: 'voice' | 'text') => loadedModels().find((m) => m.name === n)!;
+    expect(voice).toMatchObject({ name: reg('voice').model, version: reg('voice').version, license: reg('voice').license, backend: reg('voice').backend });
+    expect(text).toMatchObject({ name: reg('text').model, version: reg('text').version, license: reg('text').license });
+    expect(text.license).toMatch(/non-commercial/);
+    // the loaded model object carries its own record (a custom model's readings name the custom model)
+    const m = await loadVoiceModel();
+    expect(m.info).toMatchObject({ name: 'voice', model: m.card.name, version: m.card.version, license: m.card.license });
+  }, 60_000);
 });

@@ -17,13 +17,15 @@ describe('signature schema', () => {
     expect(SCHEMA_VERSION).toBe('1.1');
   });
 
-  it('the frozen v1 schema (1.0, for old consumers) has no cx block and accepts a 1.1 signature stripped of cx', async () => {
+  it('the frozen v1 schema (1.0, for old consumers) has no cx block and accepts a 1.1 signature stripped of cx and model licences', async () => {
     const v1 = JSON.parse(readFileSync(SCHEMA_FILE_V1, 'utf8'));
     expect(v1.properties.schemaVersion.const).toBe('1.0');
     expect(v1.properties.cx).toBeUndefined();
     const sig = JSON.parse(JSON.stringify(await analyze({ chat: { path: 'fixtures/demo/chat.json' } })));
     expect(sig.cx).toBeDefined();
     const { cx: _cx, ...old } = sig;
+    // 1.1 also added a licence to the models entries
+    for (const m of old.interaction.models) delete m.license;
     const r = z.fromJSONSchema(v1).safeParse({ ...old, schemaVersion: '1.0' });
     expect(r.success, JSON.stringify(r.error?.issues?.slice(0, 3))).toBe(true);
     expect(SignatureSchema.safeParse({ ...old, schemaVersion: '1.0' }).success).toBe(true);

@@ -11,6 +11,7 @@
  *      or given by the caller across files) when there is enough speech, and aggregates.
  */
 import { stat } from 'node:fs/promises';
+import { modelInfo } from '../runtime/registry.js';
 import { DEFAULT_CONFIG } from '../config.js';
 import { EmosigError } from '../errors.js';
 import { CORE_LABELS, emptyEmotions, emotionsFromVector, type Emotions } from '../signature/labels.js';
@@ -448,9 +449,15 @@ export async function scoreVoice(ex: ExtractedVoice, opts: VoiceOptions = {}, mo
     overall,
     bySpeaker,
     noSpeech: segments.length === 0,
-    model: { name: m.card.name, version: m.card.version, backend: m.backend, vad: 'silero-vad-v5 (@ricky0123/vad-web)', ...(m.card.license ? { license: m.card.license } : {}) },
+    model: { name: m.info.model ?? m.card.name, version: m.info.version, backend: m.info.backend ?? m.backend, vad: vadLabel(), ...(m.info.license ? { license: m.info.license } : {}) },
     warnings,
   };
+}
+
+/** The VAD as the registry recorded it (e.g. 'silero-vad v5, MIT'). */
+function vadLabel(): string {
+  const v = modelInfo('vad');
+  return v ? `${v.model} v${v.version}${v.license ? `, ${v.license}` : ''}` : 'silero-vad';
 }
 
 /** Silences between speech (of anyone) of at least `minSec`, with who spoke before and after. */

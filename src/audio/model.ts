@@ -14,7 +14,7 @@ import { readFileSync, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ort, loadOnnx, type OnnxOptions } from '../runtime/onnx.js';
 import { modelPath } from '../runtime/paths.js';
-import { loadModel, recordModel } from '../runtime/registry.js';
+import { loadModel, recordModel, type ModelInfo } from '../runtime/registry.js';
 import { EmosigError } from '../errors.js';
 import { CORE_LABELS } from '../signature/labels.js';
 import { FEATURE_NAMES } from './features.js';
@@ -52,6 +52,8 @@ export interface VoicePrediction {
 
 export interface VoiceModel {
   card: VoiceModelCard;
+  /** What the registry recorded when it was loaded (name, version, licence, backend, path): a reading's `model` block. */
+  info: ModelInfo;
   backend: string;
   /** Folder the model was loaded from. */
   dir: string;
@@ -118,9 +120,10 @@ export function loadVoiceModel(opts: OnnxOptions & { dir?: string } = {}): Promi
         const va = out.va.data as Float32Array;
         return { probs: expanded, va: vectors.map((_, i) => [va[i * 2], va[i * 2 + 1]] as [number, number]) };
       };
-      recordModel({ name: 'voice', model: card.name, version: card.version, license: card.license, backend: clip.backend, path: dir });
+      const info = recordModel({ name: 'voice', model: card.name, version: card.version, license: card.license, backend: clip.backend, path: dir });
       return {
         card,
+        info,
         backend: clip.backend,
         dir,
         predictFull,

@@ -211,7 +211,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   const t = readings.text;
   const kept: { time?: number; speaker: string; text: string }[] = [];
   if (t) {
-    models.push({ modality: 'text', name: t.model.name, version: String(t.model.version), backend: o.backends?.text ?? 'unknown' });
+    models.push({ modality: 'text', name: t.model.name, version: String(t.model.version), backend: o.backends?.text ?? 'unknown', ...(t.model.license ? { license: t.model.license } : {}) });
     for (const is of t.issues) problems.push({ code: is.code, modality: 'text', message: is.message });
     const live = t.messages.filter((m) => !m.flags.includes('empty') && m.confidence > 0);
     const timed = live.filter((m) => typeof m.time === 'number' && Number.isFinite(m.time));

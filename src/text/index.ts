@@ -116,7 +116,8 @@ export interface TextReading {
   bySpeaker: Record<string, SpeakerSummary>;
   /** Input problems that did not stop the rest (bad lines, missing fields, invalid UTF-8). */
   issues: ChatIssue[];
-  model: { name: string; version: number };
+  /** From the model registry: the loaded model's name, version and (when its card states one) licence. */
+  model: { name: string; version: number; license?: string };
 }
 
 export interface AnalyzeTextOptions {
@@ -227,7 +228,7 @@ export function textReading(model: TextModel, readings: TextMessageReading[], is
     messages: readings,
     ...byGroup(summarise(readings)),
     issues,
-    model: { name: model.settings.name, version: model.settings.version },
+    model: { name: model.info.model ?? model.settings.name, version: model.settings.version, ...(model.info.license ? { license: model.info.license } : {}) },
   };
 }
 

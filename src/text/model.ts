@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmosigError } from '../errors.js';
 import { loadOnnx, ort, type LoadedSession } from '../runtime/onnx.js';
-import { loadModel, recordModel } from '../runtime/registry.js';
+import { loadModel, recordModel, type ModelInfo } from '../runtime/registry.js';
 import { modelPath } from '../runtime/paths.js';
 import { CUE_NAMES, FEATURE_VERSION, cueBucket, decodeIdf, featurize, wordBucket, type FeatureConfig, type Features, type Lexicon } from './features.js';
 import { GO_LABELS, SENTIMENT_GROUPS } from './labels.js';
@@ -19,6 +19,8 @@ import { readOnnxInitializers } from './onnx-weights.js';
 export interface TextModelSettings {
   name: string;
   version: number;
+  /** Licence of the trained model (its training data's terms). */
+  license?: string;
   featureVersion: number;
   features: FeatureConfig;
   layout: { K: number; offsets: { go: number; ekman: number; sentiment: number; va: number; cx?: number } };
@@ -74,6 +76,8 @@ export interface MlpWeights {
 
 export interface TextModel {
   dir: string;
+  /** What the registry recorded when it was loaded (name, version, licence, backend, path): a reading's `model` block. */
+  info: ModelInfo;
   settings: TextModelSettings;
   onnxPath: string;
   /** Set for the linear model. */
@@ -173,8 +177,8 @@ export function loadTextModel(dir = defaultTextModelDir()): Promise<TextModel> {
         idf = decodeIdf(new Uint8Array(readFileSync(idfPath)));
         if (idf.length !== settings.features.buckets) throw new EmosigError('MODEL_INVALID', 'idf.bin does not match the hash size in text-model.json', { input: idfPath });
       }
-      recordModel({ name: 'text', model: settings.name, version: String(settings.version), backend: 'onnxruntime-node/cpu', path: dir });
-      return { dir, settings, onnxPath, weights, mlp, known, goThresholds, cueNames, idf };
+      const info = recordModel({ name: 'text', model: settings.name, version: String(settings.version), ...(settings.license ? { license: settings.license } : {}), backend: 'onnxruntime-node/cpu', path: dir });
+      return { dir, info, settings, onnxPath, weights, mlp, known, goThresholds, cueNames, idf };
   });
 }
 
