@@ -14,6 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type * as Ort from 'onnxruntime-common';
 import { MAX_THREADS } from '../limits.js';
 import { EmosigError } from '../errors.js';
+import { loadModel } from './registry.js';
 
 export type OnnxBackendName = 'node' | 'web';
 
@@ -120,9 +121,11 @@ export async function onnxBackend(): Promise<{ backend: OnnxRuntime['label']; fa
   return { backend: r.label, ...(r.fallbackReason ? { fallbackReason: r.fallbackReason } : {}) };
 }
 
-const cache = new Map<string, Promise<LoadedSession>>();
-
-/** Load (once; later calls share the session) an ONNX model from a file path. */
+/**
+ * Load (once; later calls share the session) an ONNX model from a file path. Sessions are cached by the model
+ * registry under the file's path, on-disk version (size, mtime) and session options, so a file replaced on disk
+ * is loaded again; a failed load is not cached.
+ */
 export function loadOnnx(path: string, opts: OnnxOptions = {}, what = 'model'): Promise<LoadedSession> {
   for (const k of ['intraOpThreads', 'interOpThreads'] as const) {
     const n = opts[k];
@@ -130,37 +133,30 @@ export function loadOnnx(path: string, opts: OnnxOptions = {}, what = 'model'): 
       return Promise.reject(new EmosigError('INVALID_OPTIONS', `${k} must be a whole number from 1 to ${MAX_THREADS} (got ${String(n)})`));
     }
   }
-  const key = `${path}|${opts.intraOpThreads ?? 1}|${opts.interOpThreads ?? 1}|${opts.backend ?? ''}`;
-  let p = cache.get(key);
-  if (!p) {
-    p = (async () => {
-      if (!existsSync(path)) {
-        throw new EmosigError(
-          'MODEL_MISSING',
-          `the ${what} file is missing. Reinstall emosig (the file ships in the package) or re-run its training script.`,
-          { input: path },
-        );
-      }
-      const rt = opts.backend ? await runtimeFor(opts.backend) : await onnxRuntime();
-      try {
-        const session = await rt.InferenceSession.create(readFileSync(path), {
-          intraOpNumThreads: opts.intraOpThreads ?? 1,
-          interOpNumThreads: opts.interOpThreads ?? 1,
-          executionProviders: [rt.name === 'node' ? 'cpu' : 'wasm'],
-          graphOptimizationLevel: 'all',
-        });
-        return { session, path, backend: rt.label, Tensor: rt.Tensor };
-      } catch (e) {
-        throw new EmosigError('MODEL_INVALID', `onnxruntime could not load the ${what}: ${(e as Error).message}`, {
-          input: path,
-          cause: e,
-        });
-      }
-    })();
-    cache.set(key, p);
-    p.catch(() => cache.delete(key));
-  }
-  return p;
+  return loadModel({ name: 'onnx-session', path, variant: `${opts.intraOpThreads ?? 1}|${opts.interOpThreads ?? 1}|${opts.backend ?? ''}` }, async () => {
+    if (!existsSync(path)) {
+      throw new EmosigError(
+        'MODEL_MISSING',
+        `the ${what} file is missing. Reinstall emosig (the file ships in the package) or re-run its training script.`,
+        { input: path },
+      );
+    }
+    const rt = opts.backend ? await runtimeFor(opts.backend) : await onnxRuntime();
+    try {
+      const session = await rt.InferenceSession.create(readFileSync(path), {
+        intraOpNumThreads: opts.intraOpThreads ?? 1,
+        interOpNumThreads: opts.interOpThreads ?? 1,
+        executionProviders: [rt.name === 'node' ? 'cpu' : 'wasm'],
+        graphOptimizationLevel: 'all',
+      });
+      return { session, path, backend: rt.label, Tensor: rt.Tensor };
+    } catch (e) {
+      throw new EmosigError('MODEL_INVALID', `onnxruntime could not load the ${what}: ${(e as Error).message}`, {
+        input: path,
+        cause: e,
+      });
+    }
+  });
 }
 
 /**

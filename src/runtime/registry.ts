@@ -32,7 +32,8 @@ export interface ModelInfo {
 }
 
 export interface ModelRef {
-  name: ModelName;
+  /** A model's name, or 'onnx-session' for the ONNX Runtime sessions its files open (src/runtime/onnx.ts). */
+  name: ModelName | 'onnx-session';
   /** File or folder of the model. */
   path: string;
   /** File whose size/mtime is the on-disk version (default: `path`). */
