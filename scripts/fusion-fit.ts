@@ -6,7 +6,9 @@
  * 1. Per-item predictions of each modality on held-out dev data (scripts/lib/fusion-data.ts, cached in .cache/).
  * 2. Per modality: temperature T_m minimising the NLL on its own 'fit' items.
  * 3. Per modality and label: α_{m,l} of the log-linear pool, fitted on balanced pseudo-multimodal 'fit' triples.
- * 4. Incongruence threshold: Youden-optimal on 'fit' triples vs the same triples with one modality's label swapped.
+ * 4. Incongruence threshold: the most sensitive one whose false-alarm rate stays ≤ 30 % on 'fit' triples (vs the same
+ *    triples with one modality's label swapped). Incongruence is a prompt for a person to look, so sensitivity is
+ *    preferred to Youden's balance, which put the threshold above a clear smile over an angry voice.
  * The 'bench' items are never used here (bench/fusion.ts measures on them).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,10 @@ import { bhattacharyya, calibrate, type ReliabilityFile } from '../src/fusion/re
 import { modelPath } from '../src/runtime/paths.js';
 import type { Modality } from '../src/signature/schema.js';
 import { faceDev, modelTag, textDev, voiceDev, type DevSet } from './lib/fusion-data.js';
-import { argmax, evidenceOf, fitAlpha, fusedPred, type Triple, fitTemperature, incongruenceScore, makeTriples, MODS, nll, recallPerLabel, rocAuc, swapTriples, uar, youdenThreshold } from './lib/fusion-triples.js';
+import { argmax, evidenceOf, fitAlpha, fusedPred, type Triple, fitTemperature, incongruenceScore, makeTriples, MODS, nll, recallPerLabel, rocAuc, swapTriples, uar, fprThreshold } from './lib/fusion-triples.js';
+
+/** Largest false-alarm rate of the incongruence flag on the fit triples (fixed before fitting). */
+const MAX_FALSE_ALARMS = 0.3;
 
 export const FIT_TRIPLES_PER_LABEL = 400;
 
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
   };
   const variantAuc = Object.fromEntries(Object.entries(variants).map(([k, f]) => [k, Math.round(rocAuc(swapped.map(f), triples.map(f)) * 1000) / 1000]));
   console.error(`fusion-fit: incongruence variants (fit AUC): ${JSON.stringify(variantAuc)}`);
-  const th = youdenThreshold(pos, neg);
+  const th = fprThreshold(pos, neg, MAX_FALSE_ALARMS);
   rel.incongruence.threshold = th.threshold;
   rel.incongruence.devAuc = Math.round(auc * 1000) / 1000;
   console.error(`fusion-fit: fused dev UAR ${fusedUar.toFixed(3)}; incongruence dev AUC ${auc.toFixed(3)}, threshold ${th.threshold} (TPR ${th.tpr.toFixed(2)}, FPR ${th.fpr.toFixed(2)})`);
@@ -117,8 +122,9 @@ ${rows.join('\n')}
 α is fitted by projected gradient descent (Adam, 3000 steps, L2 1e-3 towards 1, α ≥ 0) on the mean NLL of the fused
 distribution over ${rel.fittedOn}. Fused UAR on those fit triples: ${f3(fusedUar)} (in-sample; see the bench for held-out figures).
 
-**Incongruence**: ${rel.incongruence.score}. Threshold ${rel.incongruence.threshold} maximises Youden's J on the fit triples
-against the same triples with one modality replaced by an item of another label (dev ROC-AUC ${f3(rel.incongruence.devAuc)},
+**Incongruence**: ${rel.incongruence.score}. Threshold ${rel.incongruence.threshold}: the highest true-positive rate with at most
+${MAX_FALSE_ALARMS * 100} % false alarms on the fit triples against the same triples with one modality replaced by an item of another label
+(a flag for a person to look at, so sensitivity is preferred to Youden's balance) (dev ROC-AUC ${f3(rel.incongruence.devAuc)},
 TPR ${th.tpr.toFixed(2)}, FPR ${th.fpr.toFixed(2)}). The score was chosen among these by ROC-AUC on the fit triples:
 ${Object.entries(variantAuc).map(([k, v]) => `- ${k}: ${f3(v)}`).join('\n')}
 

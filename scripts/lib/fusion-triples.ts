@@ -155,13 +155,18 @@ export function rocAuc(pos: number[], neg: number[]): number {
 }
 
 /** Threshold maximising Youden's J (TPR − FPR). */
-export function youdenThreshold(pos: number[], neg: number[]): { threshold: number; tpr: number; fpr: number } {
-  const cands = [...new Set([...pos, ...neg])].sort((a, b) => a - b);
-  let best = { threshold: 0.5, tpr: 0, fpr: 0, j: -1 };
+/**
+ * Neyman–Pearson threshold: the one with the highest true-positive rate whose false-positive rate stays at or
+ * below `maxFpr` (ties: the higher threshold).
+ */
+export function fprThreshold(pos: number[], neg: number[], maxFpr: number): { threshold: number; tpr: number; fpr: number } {
+  const cands = [...new Set([...pos, ...neg])].sort((a, b) => b - a);
+  let best = { threshold: cands[0] ?? 0.5, tpr: 0, fpr: 0 };
   for (const c of cands) {
-    const tpr = pos.filter((s) => s >= c).length / pos.length;
     const fpr = neg.filter((s) => s >= c).length / neg.length;
-    if (tpr - fpr > best.j) best = { threshold: c, tpr, fpr, j: tpr - fpr };
+    if (fpr > maxFpr) break;
+    const tpr = pos.filter((s) => s >= c).length / pos.length;
+    if (tpr > best.tpr) best = { threshold: c, tpr, fpr };
   }
   return { threshold: Math.round(best.threshold * 1000) / 1000, tpr: best.tpr, fpr: best.fpr };
 }
