@@ -105,6 +105,7 @@ async function main(): Promise<number> {
   const single = Object.fromEntries(models.flatMap((name) => [[name, metrics(y, items.map((_, i) => argmax(modelProbs(f, name, i, false)))).accuracy], [`${name}+tta`, metrics(y, items.map((_, i) => argmax(modelProbs(f, name, i, true)))).accuracy]]));
   const out = {
     version: 1,
+    license: 'research use only: the pooling and calibration are fitted on FER2013 (research); the networks are MIT (face-api, @vladmandic/human)',
     classes: ['neutral', 'joy', 'sadness', 'anger', 'fear', 'disgust', 'surprise'],
     models,
     features: best.withHead ? [...models, 'head'] : [...models],

@@ -58,13 +58,17 @@ describe('model registry', () => {
     expect(calls).toBe(2);
   });
   it("a result's models block is what the registry recorded for the models that produced it", async () => {
-    const sig = await analyze({ audio: 'fixtures/call_stereo.wav', chat: { path: 'fixtures/demo/chat.json' } });
+    const sig = await analyze({ audio: 'fixtures/call_stereo.wav', frames: 'fixtures/demo/frames', chat: { path: 'fixtures/demo/chat.json' } });
     const voice = sig.interaction.models.find((m) => m.modality === 'voice')!;
     const text = sig.interaction.models.find((m) => m.modality === 'text')!;
-    const reg = (n: 'voice' | 'text') => loadedModels().find((m) => m.name === n)!;
+    const reg = (n: 'voice' | 'text' | 'face') => loadedModels().find((m) => m.name === n)!;
     expect(voice).toMatchObject({ name: reg('voice').model, version: reg('voice').version, license: reg('voice').license, backend: reg('voice').backend });
     expect(text).toMatchObject({ name: reg('text').model, version: reg('text').version, license: reg('text').license });
     expect(text.license).toMatch(/non-commercial/);
+    const face = sig.interaction.models.find((m) => m.modality === 'face')!;
+    expect(face.version.startsWith(reg('face' as never).version)).toBe(true);
+    expect(face.license).toBe(reg('face' as never).license);
+    expect(face.license).toMatch(/research/);
     // the loaded model object carries its own record (a custom model's readings name the custom model)
     const m = await loadVoiceModel();
     expect(m.info).toMatchObject({ name: 'voice', model: m.card.name, version: m.card.version, license: m.card.license });

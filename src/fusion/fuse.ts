@@ -147,7 +147,7 @@ export function fuseReadings(readings: Readings, rel: ReliabilityFile, o: FuseOp
   const f = readings.face;
   let videoEnd = o.videoDurationSec !== undefined ? o.videoDurationSec + off.face : 0;
   if (f) {
-    models.push({ modality: 'face', name: f.model, version: f.detector ? `detector ${f.detector}` : 'assume-face', backend: f.backend });
+    models.push({ modality: 'face', name: f.model, version: `${f.version ?? 'onnx'}, ${f.detector ? `detector ${f.detector}` : 'assume-face'}`, backend: f.backend, ...(f.license ? { license: f.license } : {}) });
     const lastFrame = f.frames.length ? maxOf(f.frames.map((fr) => fr.time)) : 0;
     if (o.videoDurationSec === undefined) videoEnd = f.frames.length ? lastFrame + off.face : 0;
     else if (f.frames.length && lastFrame < o.videoDurationSec - Math.max(2, 0.1 * o.videoDurationSec)) {

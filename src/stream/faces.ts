@@ -14,6 +14,8 @@ export interface FaceInfo {
   backend: FaceReading['backend'];
   model: string;
   detector: string | null;
+  version?: string;
+  license?: string;
 }
 
 /** What the stream needs from a face analyser. */
@@ -41,7 +43,7 @@ export type FaceReply =
 export async function inProcessFaces(options: FaceOptions): Promise<StreamFaces> {
   const a = await createFaceAnalyzer(options);
   return {
-    info: { backend: a.backend, model: a.model, detector: a.detector },
+    info: { backend: a.backend, model: a.model, detector: a.detector, ...(a.version ? { version: a.version } : {}), ...(a.license ? { license: a.license } : {}) },
     async frame(input, time, source) {
       const img = input.image ?? (await decodeImage(input.encoded!, source));
       return a.frame(img, time, source);

@@ -84,6 +84,8 @@ export async function streamSignature(r: StreamRecord): Promise<EmotionalSignatu
       backend: a.info.backend,
       model: a.info.model,
       detector: a.info.detector,
+      ...(a.info.version ? { version: a.info.version } : {}),
+      ...(a.info.license ? { license: a.info.license } : {}),
     };
     status.face = { source };
   }

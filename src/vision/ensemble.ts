@@ -43,6 +43,8 @@ export interface EnsembleFile {
   calibration: Record<ClassifierName, { T: number; bias: number[] }>;
   fittedOn: string;
   metrics?: Record<string, unknown>;
+  /** Licence of the fitted weights (their training data's terms). */
+  license?: string;
 }
 
 export function ensembleFile(): string {

@@ -18,6 +18,7 @@ import { videoFrames } from './video.js';
 import type { FaceInput, FaceReading, FaceResult, FrameReading, RawFrame, RgbImage } from './types.js';
 import { MAX_FPS, MIN_FPS } from '../limits.js';
 import { check, FaceInputSchema, FaceOptionsSchema } from '../runtime/validate.js';
+import { modelInfo } from '../runtime/registry.js';
 
 export * from './types.js';
 export { extractAudio, probeVideo, videoFrames, findFfmpeg, type VideoInfo, type VideoFrame } from './video.js';
@@ -70,11 +71,20 @@ export interface FaceAnalyzer {
   readonly backend: FaceBackendName;
   readonly model: string;
   readonly detector: string | null;
+  /** Version and licence of the loaded face models (from the model registry). */
+  readonly version?: string;
+  readonly license?: string;
   /** Faces of one decoded frame (no tracking). */
   faces(img: RgbImage): Promise<FaceResult[]>;
   /** Analyse and track one frame. */
   frame(img: RgbImage | RawFrame, time: number, source: string): Promise<FrameReading>;
   tracks(): FaceReading['tracks'];
+}
+
+/** The face models' version and licence as the registry recorded them. */
+function registryCard(): { version?: string; license?: string } {
+  const i = modelInfo('face');
+  return i ? { version: i.version, ...(i.license ? { license: i.license } : {}) } : {};
 }
 
 export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Promise<FaceAnalyzer> {
@@ -111,6 +121,7 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
     backend: m.backend,
     model: model === 'ensemble' ? `ensemble(${ens.pool ? classifiers.map((c) => `${c}^${ens.pool![c]}`).join('·') : ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta && model !== 'faceapi' ? '+tta' : ''}`,
     detector: o.assumeFace ? null : detector,
+    ...registryCard(),
     faces,
     async frame(input, time, source) {
       // validates the size; RGB Uint8Array data is used as is, RGBA is flattened onto mid-gray
@@ -293,5 +304,5 @@ export async function analyzeFaces(input: FaceInput, options: AnalyzeFacesOption
       await emit(await a.frame(rawToRgb(it, `frame[${i}]`), it.time ?? baseTime, `frame[${i}]`));
     }
   }
-  return { frames, tracks: a.tracks(), backend: a.backend, model: a.model, detector: a.detector };
+  return { frames, tracks: a.tracks(), backend: a.backend, model: a.model, detector: a.detector, ...(a.version ? { version: a.version } : {}), ...(a.license ? { license: a.license } : {}) };
 }

@@ -85,17 +85,19 @@ export function loadModels(opts: { dir?: string } = {}): Promise<LoadedModels> {
   const dir = opts.dir ?? modelPath('face');
   return loadModel({ name: 'face', path: dir, versionFile: faceModelPath('human', dir) }, async () => {
     const m = await load();
-    recordModel({ name: 'face', model: 'emosig-face', version: faceVersion(dir), backend: m.backend, path: dir });
+    const card = ensembleCard(dir);
+    recordModel({ name: 'face', model: 'emosig-face', version: card.version, ...(card.license ? { license: card.license } : {}), backend: m.backend, path: dir });
     return m;
   });
 }
 
-/** Version of a face-model folder: "onnx" plus the version of its ensemble.json when present. */
-function faceVersion(dir: string): string {
+/** Version ("onnx" plus the version of its ensemble.json when present) and licence of a face-model folder. */
+function ensembleCard(dir: string): { version: string; license?: string } {
   try {
-    return `onnx/ensemble-${String((JSON.parse(readFileSync(join(dir, 'ensemble.json'), 'utf8')) as { version?: unknown }).version)}`;
+    const e = JSON.parse(readFileSync(join(dir, 'ensemble.json'), 'utf8')) as { version?: unknown; license?: unknown };
+    return { version: `onnx/ensemble-${String(e.version)}`, ...(typeof e.license === 'string' ? { license: e.license } : {}) };
   } catch {
-    return 'onnx';
+    return { version: 'onnx' };
   }
 }
 

@@ -103,4 +103,7 @@ export interface FaceReading {
   backend: FaceBackendName;
   model: string;
   detector: string | null;
+  /** Version and licence of the face models, as the model registry recorded them when they were loaded. */
+  version?: string;
+  license?: string;
 }
