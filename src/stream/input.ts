@@ -1,12 +1,13 @@
 /**
  * Validation and decoding of what is pushed into a live stream: audio chunks (PCM 16, float 32, G.711
- * mu-law / A-law) and chat messages. Every problem is an `EmosigError` with a stable code and a message
+ * mu-law / A-law), video frames and chat messages. Every problem is an `EmosigError` with a stable code and a message
  * that names the input, says what is wrong and what to do.
  */
 import { EmosigError } from '../errors.js';
 import { MAX_TIMELINE_SEC } from '../limits.js';
 import { alawDecode, mulawDecode, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from '../audio/index.js';
-import type { AudioChunk, StreamEncoding, StreamMessage } from './types.js';
+import { rawToRgb, type RawFrame, type RgbImage } from '../vision/index.js';
+import type { AudioChunk, StreamEncoding, StreamFrame, StreamMessage } from './types.js';
 
 export const ENCODINGS: readonly StreamEncoding[] = ['pcm16', 'float32', 'mulaw', 'alaw'];
 
@@ -77,6 +78,25 @@ function clean(x: Float32Array, encoding: StreamEncoding): { samples: Float32Arr
 }
 
 /** Check a chat message; `last`: time of the previous message. */
+/** A pushed frame waiting for the face model: decoded raw pixels or the encoded image. */
+export type PendingFrame = { time: number; image?: RgbImage; encoded?: Uint8Array; source: string };
+
+/** Check a pushed frame and its time (after `last`, the previous frame's): raw pixels are validated, encoded bytes kept. */
+export function checkFrame(frame: StreamFrame, time: number, last: number | undefined): PendingFrame {
+  const what = `frame at ${String(time)} s`;
+  if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) throw new EmosigError('STREAM_BAD_FRAME', `time must be seconds ≥ 0 on the stream's clock (got ${String(time)})`, { input: 'pushFrame' });
+  if (time > MAX_TIMELINE_SEC) throw new EmosigError('STREAM_BAD_FRAME', `time ${time} s is beyond the longest supported call (${MAX_TIMELINE_SEC} s = 24 h); send seconds since the call started`, { input: 'pushFrame' });
+  if (last !== undefined && time <= last) {
+    throw new EmosigError('STREAM_OUT_OF_ORDER', `time ${time} s is not after the previous frame (${last} s); push frames in time order, one per timestamp`, { input: what });
+  }
+  if (frame && typeof frame === 'object' && !(frame instanceof Uint8Array) && 'width' in frame) return { time, image: rawToRgb(frame as RawFrame, what), source: what };
+  if (frame instanceof Uint8Array) {
+    if (frame.length === 0) throw new EmosigError('STREAM_BAD_FRAME', 'the image buffer is empty; push encoded image bytes (JPEG, PNG, WebP…) or { data, width, height }', { input: what });
+    return { time, encoded: frame, source: what };
+  }
+  throw new EmosigError('STREAM_BAD_FRAME', 'expected raw pixels { data, width, height, channels? } or an encoded image Buffer', { input: what });
+}
+
 export function checkMessage(m: unknown, last: number | undefined, index: number): StreamMessage {
   const what = `message ${index}`;
   const bad = (msg: string) => new EmosigError('STREAM_BAD_MESSAGE', msg, { input: what });

@@ -18,15 +18,14 @@ import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { EmosigConfig } from '../config.js';
 import { EmosigError, errorInfo } from '../errors.js';
-import { MAX_TIMELINE_SEC } from '../limits.js';
 import { loadVoiceModel, scoreLive, SileroVad, VoiceChannelStream, type ChannelLane, type ExtractedSegment, type VoiceModel } from '../audio/index.js';
 import { loadTextModel, scoreMessages, type TextMessageReading, type TextModel } from '../text/index.js';
-import { rawToRgb, type FrameReading, type RawFrame, type RgbImage } from '../vision/index.js';
+import type { FrameReading } from '../vision/index.js';
 import { loadReliability, voiceItem, type FusionItem, type ReliabilityFile } from '../fusion/index.js';
 import { r3 } from '../fusion/util.js';
 import type { EmotionalSignature, Modality, SignatureProblem } from '../signature/schema.js';
 import { inProcessFaces, workerFaces, type StreamFaces } from './faces.js';
-import { checkMessage, checkRate, decodeChunk, defaultRate, ENCODINGS } from './input.js';
+import { checkFrame, checkMessage, checkRate, decodeChunk, defaultRate, ENCODINGS, type PendingFrame } from './input.js';
 import { Arrivals } from './clock.js';
 import { EventHub } from './events.js';
 import { LiveFusion } from './live.js';
@@ -41,7 +40,6 @@ interface Channel {
   arrivals: Arrivals;
 }
 
-type PendingFrame = { time: number; image?: RgbImage; encoded?: Uint8Array; source: string };
 
 export class EmotionStream extends EventEmitter<StreamEventMap> implements AsyncIterable<StreamEvent> {
   /** Resolves once the VAD, voice and text models are loaded (pushes before that are queued). */
@@ -206,21 +204,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
    */
   pushFrame(frame: StreamFrame, time: number): boolean {
     this.checkOpen('pushFrame');
-    const what = `frame at ${String(time)} s`;
-    if (typeof time !== 'number' || !Number.isFinite(time) || time < 0) throw new EmosigError('STREAM_BAD_FRAME', `time must be seconds ≥ 0 on the stream's clock (got ${String(time)})`, { input: 'pushFrame' });
-    if (time > MAX_TIMELINE_SEC) throw new EmosigError('STREAM_BAD_FRAME', `time ${time} s is beyond the longest supported call (${MAX_TIMELINE_SEC} s = 24 h); send seconds since the call started`, { input: 'pushFrame' });
-    if (this.lastFrameTime !== undefined && time <= this.lastFrameTime) {
-      throw new EmosigError('STREAM_OUT_OF_ORDER', `time ${time} s is not after the previous frame (${this.lastFrameTime} s); push frames in time order, one per timestamp`, { input: what });
-    }
-    let pending: PendingFrame;
-    if (frame && typeof frame === 'object' && !(frame instanceof Uint8Array) && 'width' in frame) {
-      pending = { time, image: rawToRgb(frame as RawFrame, what), source: what };
-    } else if (frame instanceof Uint8Array) {
-      if (frame.length === 0) throw new EmosigError('STREAM_BAD_FRAME', 'the image buffer is empty; push encoded image bytes (JPEG, PNG, WebP…) or { data, width, height }', { input: what });
-      pending = { time, encoded: frame, source: what };
-    } else {
-      throw new EmosigError('STREAM_BAD_FRAME', 'expected raw pixels { data, width, height, channels? } or an encoded image Buffer', { input: what });
-    }
+    const pending = checkFrame(frame, time, this.lastFrameTime);
     this.lastFrameTime = time;
     this.frameStats.pushed++;
     if (!this.consent.face) {
