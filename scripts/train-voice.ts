@@ -16,6 +16,9 @@
  *    other speakers), each with the configuration chosen for C in step 2.
  * 4. Shipped: the best mean over the corpora X of (outer LOCO →X, mean of X's two inner within-corpus scores),
  *    trained on every clip and variant of the three corpora.
+ * Candidates I and J (scripts/lib/voice-candidates.ts; session 4) were declared before they were run and go through
+ * this rule unchanged: the personal model on plain per-speaker z-scores through an approximate RBF kernel (1,024
+ * random Fourier features, γ = 1/D), on all features (I) or the prosodic subset (J). A choice of H, I or J is 2.2.0.
  * Evaluations are cached in .cache/voice-eval/ (see cachedScore). The README's tables are rewritten between its
  * voice-accuracy markers.
  * Writes models/voice/{voice-clip.onnx, voice-personal.onnx, voice.json, MODEL_CARD.md} and
@@ -230,8 +233,8 @@ async function main(): Promise<void> {
   const finalCfg: BundleConfig = { clip: clipBest.cfg.clip, personal: CANDIDATES.find((c) => c.id === persBest.id)!.cfg.personal };
   const finalIds = { clip: clipBest.id, personal: persBest.id, weight: persBest.w };
   // 2.0.0 was A / C@1 chosen by LOCO alone; any other choice is a new model
-  // candidate H was added for 2.2.0: a choice that uses it is a new model
-  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : [finalIds.clip, finalIds.personal].includes('H') ? '2.2.0' : '2.1.0';
+  // candidates H (session 3), I and J (session 4) were added for 2.2.0: a choice that uses one is a new model
+  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : [finalIds.clip, finalIds.personal].some((id) => ['H', 'I', 'J'].includes(id)) ? '2.2.0' : '2.1.0';
   log(`shipped configuration: clip ${finalIds.clip}, personal ${finalIds.personal} at weight ${finalIds.weight}`);
 
   const summary = {
