@@ -4,6 +4,7 @@
  *
  *   npm run bench:voice                 # everything (accuracy re-trains 5 folds: ~10–20 min on 2 vCPU)
  *   node dist/bench/voice.js --speed    # speed and memory only
+ *   node dist/bench/voice.js --compare OTHER/dist [--label TEXT]   # the 1-hour call, this build against another, interleaved
  * Writes bench/results/voice.json and bench/results/voice.md. Needs ../shared/data/speech.
  */
 import { existsSync, mkdirSync, openSync, writeSync, closeSync, readFileSync, writeFileSync, statSync } from 'node:fs';
@@ -105,9 +106,9 @@ async function speedOnEmodb(): Promise<{ audioSec: number; featuresRtf: number; 
 }
 
 /** Analyse the one-hour call in a child process pinned to one core; report wall time and peak RSS. */
-function callRun(): { wallSec: number; rtf: number; cpuRtf: number; peakRssMb: number; segments: number } {
+function callRun(dist = join(ROOT, 'dist')): { wallSec: number; rtf: number; cpuRtf: number; peakRssMb: number; segments: number } {
   const script = `
-    const { analyzeVoice } = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
+    const { analyzeVoice } = await import(${JSON.stringify(join(dist, 'index.js'))});
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const r = await analyzeVoice(${JSON.stringify(CALL)}, { channels: ['customer', 'agent'] });
@@ -124,7 +125,45 @@ function callRun(): { wallSec: number; rtf: number; cpuRtf: number; peakRssMb: n
   return { wallSec: o.wall, rtf: o.wall / o.duration, cpuRtf: o.cpu / o.duration, peakRssMb: o.rss, segments: o.segments };
 }
 
+/**
+ * `--compare DIR`: the one-hour call analysed alternately by this build and by another build's `dist` folder DIR
+ * (e.g. the previous commit's, built elsewhere), `n` times each, so both see the same machine load.
+ */
+function compareBuilds(other: string, label = other, n = 5): void {
+  synthesiseCall();
+  const rows: { build: string; load: number; cpuRtf: number; wallSec: number; segments: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    for (const [build, dist] of [['other', other], ['this', join(ROOT, 'dist')]] as const) {
+      const load = loadavg()[0];
+      const r = callRun(dist);
+      rows.push({ build, load, cpuRtf: r.cpuRtf, wallSec: r.wallSec, segments: r.segments });
+      console.error(`${build}: CPU RTF ${r.cpuRtf.toFixed(4)} (load ${load.toFixed(1)})`);
+    }
+  }
+  const med = (b: string) => median(rows.filter((r) => r.build === b).map((r) => r.cpuRtf));
+  const l = [
+    `# Voice speed, this build against another (${new Date().toISOString().slice(0, 10)})`,
+    '',
+    `Machine: ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, Node ${process.version}, one core pinned; the other build: ${label}. One-hour 16 kHz stereo call, full pipeline, ${n} runs each, interleaved.`,
+    '',
+    '| build | median RTF by CPU time | runs (CPU RTF @ 1-min load average) |',
+    '|---|---:|---|',
+    ...(['other', 'this'] as const).map((b) => `| ${b} | ${med(b).toFixed(4)} | ${rows.filter((r) => r.build === b).map((r) => `${r.cpuRtf.toFixed(4)} @ ${r.load.toFixed(1)}`).join(', ')} |`),
+    '',
+    `This build's CPU time is ${((1 - med('this') / med('other')) * 100).toFixed(0)} % below the other's; segments ${rows[0].segments} / ${rows[1].segments}.`,
+  ];
+  writeFileSync(join(RESULTS, 'voice-speed-compare.md'), l.join('\n') + '\n');
+  console.log(l.join('\n'));
+}
+
 async function main(): Promise<void> {
+  const cmp = process.argv.indexOf('--compare');
+  if (cmp > 0) {
+    mkdirSync(RESULTS, { recursive: true });
+    const lab = process.argv.indexOf('--label');
+    compareBuilds(process.argv[cmp + 1], lab > 0 ? process.argv[lab + 1] : undefined);
+    return;
+  }
   if (!haveSpeechData(['ravdess', 'emodb', 'turev'])) {
     console.error(`bench:voice needs ${SPEECH_DIR}`);
     process.exit(2);

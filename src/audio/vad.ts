@@ -98,13 +98,9 @@ export class SileroVad {
     // the same frames in the same order, so the probabilities are the same).
     const pos = new Int32Array(B);
     const silent = (a: Float32Array, f: number): boolean => {
-      let peak = 0;
       const e = Math.min(a.length, (f + 1) * VAD_FRAME);
-      for (let i = f * VAD_FRAME; i < e; i++) {
-        const v = a[i] < 0 ? -a[i] : a[i];
-        if (v > peak) peak = v;
-      }
-      return peak < SILENCE_GATE;
+      for (let i = f * VAD_FRAME; i < e; i++) if (a[i] >= SILENCE_GATE || a[i] <= -SILENCE_GATE) return false;
+      return true;
     };
     for (;;) {
       active.length = 0;
