@@ -104,7 +104,9 @@ type Sel = Record<string, number>;
 /** Selection scores on a test set: clip = mean clip UAR; p<w> = mean UAR over the personal protocols at weight w. */
 function selScores(sc: Record<string, Scored>, allowed: number[]): Sel {
   const u = (p: Protocol, w = 1) => mean(TEST_VARIANTS.map((v) => metrics(sc[`${v}/${p}`], allowed, false, w).uar));
-  return { clip: u('clip'), ...Object.fromEntries(WEIGHTS.map((w) => [`p${w}`, mean(PERSONAL.map((p) => u(p, w)))])) };
+  // arousal ρ (clip model; personal model against the speaker's other clips): reported, never used for selection
+  const rho = (p: Protocol) => mean(TEST_VARIANTS.map((v) => metrics(sc[`${v}/${p}`], allowed).arousalRho));
+  return { clip: u('clip'), ...Object.fromEntries(WEIGHTS.map((w) => [`p${w}`, mean(PERSONAL.map((p) => u(p, w)))])), rhoClip: rho('clip'), rhoPersonal: rho('others') };
 }
 const personalKeys = CANDIDATES.flatMap((c) => WEIGHTS.map((w) => ({ id: c.id, w, key: `p${w}` })));
 
@@ -356,7 +358,16 @@ function accuracyMarkdown(s: {
     '|---|' + Object.keys(s.withinAllCandidates).flatMap(() => keys.map(() => '---:')).join('|') + '|',
   );
   for (const c of s.candidates) L.push(`| ${c.id} | ` + Object.values(s.withinAllCandidates).flatMap((v) => keys.map((k) => f3(v[c.id][k]))).join(' | ') + ' |');
-  L.push('', 'Selection score of the shipped model (mean over the three corpora of the mean of the two tables above):', '', '| candidate | ' + keys.join(' | ') + ' |', '|---|' + keys.map(() => '---:').join('|') + '|');
+  L.push(
+    '',
+    "Arousal Spearman ρ of every candidate (not used for selection; mean over the two copies; clip model / personal model against the speaker's other clips), leave one corpus out and within corpora (as above):",
+    '',
+    '| candidate | ' + Object.keys(s.locoAllCandidates).map((c) => `→${c} clip | →${c} personal`).join(' | ') + ' | ' + Object.keys(s.withinAllCandidates).map((c) => `${c} clip | ${c} personal`).join(' | ') + ' |',
+    '|---|' + [...Object.keys(s.locoAllCandidates), ...Object.keys(s.withinAllCandidates)].map(() => '---:|---:').join('|') + '|',
+  );
+  for (const c of s.candidates)
+    L.push(`| ${c.id} | ` + [...Object.values(s.locoAllCandidates), ...Object.values(s.withinAllCandidates)].map((v) => `${f3(v[c.id].rhoClip)} | ${f3(v[c.id].rhoPersonal)}`).join(' | ') + ' |');
+  L.push('', 'Selection score of the shipped model (mean over the three corpora of the mean of the two UAR tables above):', '', '| candidate | ' + keys.join(' | ') + ' |', '|---|' + keys.map(() => '---:').join('|') + '|');
   for (const c of s.candidates) L.push(`| ${c.id} | ` + keys.map((k) => f3(s.shipScores[c.id][k])).join(' | ') + ' |');
   L.push(
     '',
