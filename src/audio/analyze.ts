@@ -197,7 +197,9 @@ function arrayReader(input: Extract<VoiceInput, { samples: unknown }>): WavReade
 
 /** Growable window of one channel's 16 kHz audio: absolute sample `start` is at buf[0]. */
 export class AudioHistory {
-  buf = new Float32Array(VAD_RATE * (KEEP_SEC + VAD_CHUNK_SEC + 2));
+  // starts at 4 s and doubles as needed (a long call settles at ~64 s after four doublings): allocating and
+  // zeroing the full 54 s (3.5 MB) up front cost more than a short file's whole analysis takes in GC
+  buf = new Float32Array(VAD_RATE * 4);
   start = 0;
   len = 0;
   append(x: Float32Array): void {
