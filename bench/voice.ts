@@ -4,6 +4,7 @@
  *
  *   npm run bench:voice                 # everything (accuracy re-trains 5 folds: ~10–20 min on 2 vCPU)
  *   node dist/bench/voice.js --speed    # speed and memory only
+ *   node dist/bench/voice.js --compare OTHER/dist [--label TEXT]   # the 1-hour call, this build against another, interleaved
  * Writes bench/results/voice.json and bench/results/voice.md. Needs ../shared/data/speech.
  */
 import { existsSync, mkdirSync, openSync, writeSync, closeSync, readFileSync, writeFileSync, statSync } from 'node:fs';
@@ -86,28 +87,42 @@ function decodeWavSync(path: string): Float32Array {
   throw new Error(`no data chunk in ${path}`);
 }
 
-async function speedOnEmodb(): Promise<{ audioSec: number; featuresRtf: number; pipelineRtf: number; runs: number }> {
+async function speedOnEmodb(): Promise<{ audioSec: number; featuresRtf: number; pipelineRtf: number; featuresCpuRtf: number; pipelineCpuRtf: number; runs: number }> {
   const files = readCorpus('emodb').map((c) => c.path);
   const audio = await Promise.all(files.map(async (f) => (await decodeWav(f)).channels[0]));
   const audioSec = audio.reduce((s, x) => s + x.length / 16000, 0);
   await loadVoiceModel();
   const feat: number[] = [];
   const full: number[] = [];
+  const featCpu: number[] = [];
+  const fullCpu: number[] = [];
+  const cpuSec = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1e6;
   for (let run = 0; run < 3; run++) {
     let t0 = performance.now();
+    let c0 = process.cpuUsage();
     for (const x of audio) new FeatureAccumulator().add(analyseFrames(x)).vector();
     feat.push((performance.now() - t0) / 1000);
+    featCpu.push(cpuSec(process.cpuUsage(c0)));
     t0 = performance.now();
+    c0 = process.cpuUsage();
     for (const f of files) await analyzeVoice(f);
     full.push((performance.now() - t0) / 1000);
+    fullCpu.push(cpuSec(process.cpuUsage(c0)));
   }
-  return { audioSec, featuresRtf: median(feat) / audioSec, pipelineRtf: median(full) / audioSec, runs: 3 };
+  return {
+    audioSec,
+    featuresRtf: median(feat) / audioSec,
+    pipelineRtf: median(full) / audioSec,
+    featuresCpuRtf: median(featCpu) / audioSec,
+    pipelineCpuRtf: median(fullCpu) / audioSec,
+    runs: 3,
+  };
 }
 
 /** Analyse the one-hour call in a child process pinned to one core; report wall time and peak RSS. */
-function callRun(): { wallSec: number; rtf: number; cpuRtf: number; peakRssMb: number; segments: number } {
+function callRun(dist = join(ROOT, 'dist')): { wallSec: number; rtf: number; cpuRtf: number; peakRssMb: number; segments: number } {
   const script = `
-    const { analyzeVoice } = await import(${JSON.stringify(join(ROOT, 'dist', 'index.js'))});
+    const { analyzeVoice } = await import(${JSON.stringify(join(dist, 'index.js'))});
     const t0 = performance.now();
     const c0 = process.cpuUsage();
     const r = await analyzeVoice(${JSON.stringify(CALL)}, { channels: ['customer', 'agent'] });
@@ -124,7 +139,45 @@ function callRun(): { wallSec: number; rtf: number; cpuRtf: number; peakRssMb: n
   return { wallSec: o.wall, rtf: o.wall / o.duration, cpuRtf: o.cpu / o.duration, peakRssMb: o.rss, segments: o.segments };
 }
 
+/**
+ * `--compare DIR`: the one-hour call analysed alternately by this build and by another build's `dist` folder DIR
+ * (e.g. the previous commit's, built elsewhere), `n` times each, so both see the same machine load.
+ */
+function compareBuilds(other: string, label = other, n = 5): void {
+  synthesiseCall();
+  const rows: { build: string; load: number; cpuRtf: number; wallSec: number; segments: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    for (const [build, dist] of [['other', other], ['this', join(ROOT, 'dist')]] as const) {
+      const load = loadavg()[0];
+      const r = callRun(dist);
+      rows.push({ build, load, cpuRtf: r.cpuRtf, wallSec: r.wallSec, segments: r.segments });
+      console.error(`${build}: CPU RTF ${r.cpuRtf.toFixed(4)} (load ${load.toFixed(1)})`);
+    }
+  }
+  const med = (b: string) => median(rows.filter((r) => r.build === b).map((r) => r.cpuRtf));
+  const l = [
+    `# Voice speed, this build against another (${new Date().toISOString().slice(0, 10)})`,
+    '',
+    `Machine: ${cpus().length} vCPU ${cpus()[0]?.model ?? ''}, Node ${process.version}, one core pinned; the other build: ${label}. One-hour 16 kHz stereo call, full pipeline, ${n} runs each, interleaved.`,
+    '',
+    '| build | median RTF by CPU time | runs (CPU RTF @ 1-min load average) |',
+    '|---|---:|---|',
+    ...(['other', 'this'] as const).map((b) => `| ${b} | ${med(b).toFixed(4)} | ${rows.filter((r) => r.build === b).map((r) => `${r.cpuRtf.toFixed(4)} @ ${r.load.toFixed(1)}`).join(', ')} |`),
+    '',
+    `This build's CPU time is ${((1 - med('this') / med('other')) * 100).toFixed(0)} % below the other's; segments ${rows[0].segments} / ${rows[1].segments}.`,
+  ];
+  writeFileSync(join(RESULTS, 'voice-speed-compare.md'), l.join('\n') + '\n');
+  console.log(l.join('\n'));
+}
+
 async function main(): Promise<void> {
+  const cmp = process.argv.indexOf('--compare');
+  if (cmp > 0) {
+    mkdirSync(RESULTS, { recursive: true });
+    const lab = process.argv.indexOf('--label');
+    compareBuilds(process.argv[cmp + 1], lab > 0 ? process.argv[lab + 1] : undefined);
+    return;
+  }
   if (!haveSpeechData(['ravdess', 'emodb', 'turev'])) {
     console.error(`bench:voice needs ${SPEECH_DIR}`);
     process.exit(2);
@@ -182,8 +235,9 @@ function markdown(o: Record<string, any>): string {
   }
   const s = o.emodbSpeed;
   l.push('## Speed and memory (median of 3 runs)', '', '| what | value |', '|---|---:|');
-  l.push(`| EmoDB set (${s.audioSec.toFixed(0)} s of audio): features only, RTF | ${s.featuresRtf.toFixed(4)} (${(1 / s.featuresRtf).toFixed(0)}× real time) |`);
-  l.push(`| EmoDB set: full pipeline (decode, VAD, features, model), RTF | ${s.pipelineRtf.toFixed(4)} (${(1 / s.pipelineRtf).toFixed(0)}× real time) |`);
+  const cpuNote = (v?: number) => (v === undefined ? '' : `; CPU time ${v.toFixed(4)}`);
+  l.push(`| EmoDB set (${s.audioSec.toFixed(0)} s of audio): features only, RTF (wall clock) | ${s.featuresRtf.toFixed(4)} (${(1 / s.featuresRtf).toFixed(0)}× real time${cpuNote(s.featuresCpuRtf)}) |`);
+  l.push(`| EmoDB set: full pipeline (decode, VAD, features, model; one \`analyzeVoice\` per 2 s file), RTF (wall clock) | ${s.pipelineRtf.toFixed(4)} (${(1 / s.pipelineRtf).toFixed(0)}× real time${cpuNote(s.pipelineCpuRtf)}) |`);
   const c = o.oneHourCall;
   l.push(`| 1-hour stereo call: full pipeline, RTF (wall clock) | ${c.rtf.toFixed(4)} (${(1 / c.rtf).toFixed(0)}× real time, ${c.wallSec.toFixed(1)} s) |`);
   l.push(`| 1-hour stereo call: full pipeline, RTF (CPU time of the process: what one core does, whatever else runs) | ${c.cpuRtf.toFixed(4)} (${(1 / c.cpuRtf).toFixed(0)}× real time) |`);

@@ -16,6 +16,9 @@
  *    other speakers), each with the configuration chosen for C in step 2.
  * 4. Shipped: the best mean over the corpora X of (outer LOCO →X, mean of X's two inner within-corpus scores),
  *    trained on every clip and variant of the three corpora.
+ * Candidates I and J (scripts/lib/voice-candidates.ts; session 4) were declared before they were run and go through
+ * this rule unchanged: the personal model on plain per-speaker z-scores through an approximate RBF kernel (1,024
+ * random Fourier features, γ = 1/D), on all features (I) or the prosodic subset (J). A choice of H, I or J is 2.2.0.
  * Evaluations are cached in .cache/voice-eval/ (see cachedScore). The README's tables are rewritten between its
  * voice-accuracy markers.
  * Writes models/voice/{voice-clip.onnx, voice-personal.onnx, voice.json, MODEL_CARD.md} and
@@ -101,7 +104,9 @@ type Sel = Record<string, number>;
 /** Selection scores on a test set: clip = mean clip UAR; p<w> = mean UAR over the personal protocols at weight w. */
 function selScores(sc: Record<string, Scored>, allowed: number[]): Sel {
   const u = (p: Protocol, w = 1) => mean(TEST_VARIANTS.map((v) => metrics(sc[`${v}/${p}`], allowed, false, w).uar));
-  return { clip: u('clip'), ...Object.fromEntries(WEIGHTS.map((w) => [`p${w}`, mean(PERSONAL.map((p) => u(p, w)))])) };
+  // arousal ρ (clip model; personal model against the speaker's other clips): reported, never used for selection
+  const rho = (p: Protocol) => mean(TEST_VARIANTS.map((v) => metrics(sc[`${v}/${p}`], allowed).arousalRho));
+  return { clip: u('clip'), ...Object.fromEntries(WEIGHTS.map((w) => [`p${w}`, mean(PERSONAL.map((p) => u(p, w)))])), rhoClip: rho('clip'), rhoPersonal: rho('others') };
 }
 const personalKeys = CANDIDATES.flatMap((c) => WEIGHTS.map((w) => ({ id: c.id, w, key: `p${w}` })));
 
@@ -230,8 +235,8 @@ async function main(): Promise<void> {
   const finalCfg: BundleConfig = { clip: clipBest.cfg.clip, personal: CANDIDATES.find((c) => c.id === persBest.id)!.cfg.personal };
   const finalIds = { clip: clipBest.id, personal: persBest.id, weight: persBest.w };
   // 2.0.0 was A / C@1 chosen by LOCO alone; any other choice is a new model
-  // candidate H was added for 2.2.0: a choice that uses it is a new model
-  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : [finalIds.clip, finalIds.personal].includes('H') ? '2.2.0' : '2.1.0';
+  // candidates H (session 3), I and J (session 4) were added for 2.2.0: a choice that uses one is a new model
+  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : [finalIds.clip, finalIds.personal].some((id) => ['H', 'I', 'J'].includes(id)) ? '2.2.0' : '2.1.0';
   log(`shipped configuration: clip ${finalIds.clip}, personal ${finalIds.personal} at weight ${finalIds.weight}`);
 
   const summary = {
@@ -353,7 +358,16 @@ function accuracyMarkdown(s: {
     '|---|' + Object.keys(s.withinAllCandidates).flatMap(() => keys.map(() => '---:')).join('|') + '|',
   );
   for (const c of s.candidates) L.push(`| ${c.id} | ` + Object.values(s.withinAllCandidates).flatMap((v) => keys.map((k) => f3(v[c.id][k]))).join(' | ') + ' |');
-  L.push('', 'Selection score of the shipped model (mean over the three corpora of the mean of the two tables above):', '', '| candidate | ' + keys.join(' | ') + ' |', '|---|' + keys.map(() => '---:').join('|') + '|');
+  L.push(
+    '',
+    "Arousal Spearman ρ of every candidate (not used for selection; mean over the two copies; clip model / personal model against the speaker's other clips), leave one corpus out and within corpora (as above):",
+    '',
+    '| candidate | ' + Object.keys(s.locoAllCandidates).map((c) => `→${c} clip | →${c} personal`).join(' | ') + ' | ' + Object.keys(s.withinAllCandidates).map((c) => `${c} clip | ${c} personal`).join(' | ') + ' |',
+    '|---|' + [...Object.keys(s.locoAllCandidates), ...Object.keys(s.withinAllCandidates)].map(() => '---:|---:').join('|') + '|',
+  );
+  for (const c of s.candidates)
+    L.push(`| ${c.id} | ` + [...Object.values(s.locoAllCandidates), ...Object.values(s.withinAllCandidates)].map((v) => `${f3(v[c.id].rhoClip)} | ${f3(v[c.id].rhoPersonal)}`).join(' | ') + ' |');
+  L.push('', 'Selection score of the shipped model (mean over the three corpora of the mean of the two UAR tables above):', '', '| candidate | ' + keys.join(' | ') + ' |', '|---|' + keys.map(() => '---:').join('|') + '|');
   for (const c of s.candidates) L.push(`| ${c.id} | ` + keys.map((k) => f3(s.shipScores[c.id][k])).join(' | ') + ' |');
   L.push(
     '',

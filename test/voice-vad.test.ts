@@ -43,4 +43,26 @@ describe('Silero VAD v5 (from the @ricky0123/vad-web package)', () => {
     const silent = await vad.probs(new Float32Array(16000 * 3));
     expect(Math.max(...silent)).toBe(0);
   });
+
+  it('gives each lane the probabilities it gets alone, however its digital silences fall against the other lanes', async () => {
+    const vad = await SileroVad.load();
+    const { channels } = await decodeWav(join(__dirname, '..', 'fixtures', 'call_stereo.wav'));
+    const n = 16000 * 6;
+    // three lanes with digital silence at different places (each lane skips its silent frames on its own)
+    const lanes = [0, 1, 2].map((i) => {
+      const a = channels[i % channels.length].slice(i * 8000, i * 8000 + n);
+      a.fill(0, 512 * (20 + 30 * i), 512 * (60 + 30 * i));
+      return a;
+    });
+    const together = await vad.lanes(lanes.map((audio) => ({ audio, warmupFrames: 3 })));
+    for (let i = 0; i < lanes.length; i++) {
+      const [alone] = await vad.lanes([{ audio: lanes[i], warmupFrames: 3 }]);
+      expect(together[i].length).toBe(alone.length);
+      let maxDiff = 0;
+      for (let k = 0; k < alone.length; k++) maxDiff = Math.max(maxDiff, Math.abs(together[i][k] - alone[k]));
+      expect(maxDiff).toBeLessThan(1e-5); // the same frames in the same order (batching only: float rounding)
+      expect(Math.max(...alone.subarray(20 + 30 * i - 3, 60 + 30 * i - 3))).toBe(0); // silent frames: 0, model not run
+    }
+  });
 });
+

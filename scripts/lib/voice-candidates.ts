@@ -65,4 +65,25 @@ export const CANDIDATES: { id: string; cfg: BundleConfig }[] = [
     id: 'H',
     cfg: { clip: { features: 'all', heads: H }, personal: { features: 'all', heads: { ...H, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 1e-6 } },
   },
+  // I and J (declared in session 4, 2026-12-03, before either was run; the selection rule and the other candidates
+  // unchanged): the winning baseline on unseen corpora is per-speaker z-normalisation + an RBF SVM. Both keep
+  // A's linear clip model (so their clip scores equal A's and cannot change the clip choice) and change the personal
+  // model only: the speaker's z-scores (plain z-normalisation, deviation floor ~0 as in H; baseline from all of the
+  // speaker's segments) through an approximate RBF kernel — 1,024 random Fourier features, γ = 1/D (sklearn's
+  // "scale" on standardised inputs), a softmax layer and the A/V heads on top, L2 1e-3, 20 epochs (C's RFF schedule).
+  // I: all 242 features. J: the prosodic/voice-quality subset (closer to eGeMAPS, the baseline's feature set).
+  {
+    id: 'I',
+    cfg: {
+      clip: { features: 'all', heads: H },
+      personal: { features: 'all', heads: { ...H, rff: 1024, gammaScale: 1, epochs: 20, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 1e-6 },
+    },
+  },
+  {
+    id: 'J',
+    cfg: {
+      clip: { features: 'all', heads: H },
+      personal: { features: 'prosodic', heads: { ...H, rff: 1024, gammaScale: 1, epochs: 20, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 1e-6 },
+    },
+  },
 ];

@@ -13,7 +13,7 @@
  * mean |20·log10(Aᵢ / Aᵢ₋₁)| over the cycles within ±30 ms of each frame.
  */
 import FFT from 'fft.js';
-import { resample } from './resample.js';
+import { resample, Resampler } from './resample.js';
 
 export const PITCH_FLOOR = 60;
 export const PITCH_CEILING = 600;
@@ -90,10 +90,25 @@ function acf(buf: Float32Array, maxLag: number, r: Float32Array = new Float32Arr
   return r;
 }
 
-interface Candidate {
-  f0: number; // 0 = unvoiced
-  r: number;
-  strength: number;
+/** Candidate slots per frame: the unvoiced candidate and up to MAX_CANDIDATES peaks. */
+const SLOTS = 1 + MAX_CANDIDATES;
+
+/** Reused 16 → 8 kHz resampler: building one (its WebAssembly memory and kernel instance) per segment cost ~3 % of a call's time. */
+let down: Resampler | undefined;
+/** Segments up to this many samples go through the reused resampler, so the memory it keeps stays small (4 MB). */
+const REUSE_MAX = 60 * 16000;
+
+/** `resample(x, 16000, 8000)`, equal to it sample for sample. */
+function downsample(x: Float32Array): Float32Array {
+  if (x.length > REUSE_MAX) return resample(x, 16000, FS);
+  down ??= new Resampler(16000, FS);
+  const a = down.process(x);
+  const b = down.flush(); // also resets it for the next segment
+  if (b.length === 0) return a;
+  const out = new Float32Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 /**
@@ -107,14 +122,18 @@ export function voiceFrames(x: Float32Array, nFrames: number): VoiceFrames {
   const jitter = new Float32Array(nFrames);
   const shimmer = new Float32Array(nFrames);
   if (nFrames === 0) return { f0, voicing, hnr, jitter, shimmer };
-  const x8 = resample(x, 16000, FS);
+  const x8 = downsample(x);
   let globalPeak = 0;
   for (let i = 0; i < x8.length; i++) globalPeak = Math.max(globalPeak, Math.abs(x8[i]));
   const minLag = Math.floor(FS / PITCH_CEILING);
   const maxLag = Math.min(Math.ceil(FS / PITCH_FLOOR), WIN8 / 2);
   const buf = new Float32Array(NFFT);
   const rBuf = new Float32Array(maxLag + 2);
-  const cands: Candidate[][] = new Array(nFrames);
+  // Candidates in flat arrays (slot 0 of each frame is "unvoiced", f0 = 0), strongest peaks first.
+  const cF0 = new Float64Array(nFrames * SLOTS);
+  const cR = new Float64Array(nFrames * SLOTS);
+  const cStr = new Float64Array(nFrames * SLOTS);
+  const cN = new Uint8Array(nFrames);
   for (let t = 0; t < nFrames; t++) {
     const c = t * HOP8 + HOP8 + 20; // centre: (t·160 + 200) / 2
     const s0 = c - WIN8 / 2;
@@ -139,12 +158,13 @@ export function voiceFrames(x: Float32Array, nFrames: number): VoiceFrames {
     const unvoicedStrength =
       VOICING_THRESHOLD +
       Math.max(0, 2 - (globalPeak > 0 ? localPeak / globalPeak : 0) / (SILENCE_THRESHOLD / (1 + VOICING_THRESHOLD)));
-    const list: Candidate[] = [{ f0: 0, r: 0, strength: unvoicedStrength }];
+    const base = t * SLOTS;
+    cStr[base] = unvoicedStrength;
+    let count = 1;
     // Below 1 % of the peak the unvoiced candidate's strength (≥ 1.96) beats any voiced one whatever the
     // path, so the autocorrelation is not needed there.
     if (localPeak > 0.01 * globalPeak) {
       const r = acf(buf, maxLag + 2, rBuf);
-      const peaks: Candidate[] = [];
       for (let tau = minLag; tau <= maxLag; tau++) {
         const a = r[tau - 1] / windowAcf[tau - 1];
         const b = r[tau] / windowAcf[tau];
@@ -155,52 +175,66 @@ export function voiceFrames(x: Float32Array, nFrames: number): VoiceFrames {
           const lag = tau + Math.max(-0.5, Math.min(0.5, off));
           const peak = Math.min(1, b - 0.25 * (a - d) * off);
           const freq = FS / lag;
-          peaks.push({ f0: freq, r: peak, strength: 0 });
+          // Praat: strength = R − OctaveCost · log2(MinimumPitch / F)  (favours the higher of equal peaks)
+          const strength = peak - OCTAVE_COST * Math.log2(PITCH_FLOOR / freq);
+          // keep the MAX_CANDIDATES strongest, ties in lag order (as a stable sort by strength would)
+          let at = count;
+          while (at > 1 && cStr[base + at - 1] < strength) at--;
+          if (at >= SLOTS) continue;
+          for (let k = Math.min(count, SLOTS - 1); k > at; k--) {
+            cF0[base + k] = cF0[base + k - 1];
+            cR[base + k] = cR[base + k - 1];
+            cStr[base + k] = cStr[base + k - 1];
+          }
+          cF0[base + at] = freq;
+          cR[base + at] = peak;
+          cStr[base + at] = strength;
+          if (count < SLOTS) count++;
         }
       }
-      // Praat: strength = R − OctaveCost · log2(MinimumPitch / F)  (favours the higher of equal peaks)
-      for (const p of peaks) p.strength = p.r - OCTAVE_COST * Math.log2(PITCH_FLOOR / p.f0);
-      peaks.sort((p, q) => q.strength - p.strength);
-      list.push(...peaks.slice(0, MAX_CANDIDATES));
     }
-    cands[t] = list;
+    cN[t] = count;
   }
   // Viterbi: best path through the candidates.
-  const score: Float64Array[] = cands.map((l) => new Float64Array(l.length));
-  const back: Int32Array[] = cands.map((l) => new Int32Array(l.length));
-  cands[0].forEach((c, j) => (score[0][j] = c.strength));
+  const score = new Float64Array(nFrames * SLOTS);
+  const back = new Uint8Array(nFrames * SLOTS);
+  for (let j = 0; j < cN[0]; j++) score[j] = cStr[j];
   for (let t = 1; t < nFrames; t++) {
-    const prev = cands[t - 1];
-    cands[t].forEach((c, j) => {
+    const pb = (t - 1) * SLOTS;
+    const cb = t * SLOTS;
+    const np = cN[t - 1];
+    for (let j = 0; j < cN[t]; j++) {
+      const cf = cF0[cb + j];
       let best = -Infinity;
       let arg = 0;
-      for (let i = 0; i < prev.length; i++) {
-        const p = prev[i];
+      for (let i = 0; i < np; i++) {
+        const pf = cF0[pb + i];
         let cost: number;
-        if (p.f0 === 0 && c.f0 === 0) cost = 0;
-        else if (p.f0 === 0 || c.f0 === 0) cost = VOICED_UNVOICED_COST;
-        else cost = OCTAVE_JUMP_COST * Math.abs(Math.log2(c.f0 / p.f0));
-        const s = score[t - 1][i] - cost;
-        if (s > best) {
-          best = s;
+        if (pf === 0 && cf === 0) cost = 0;
+        else if (pf === 0 || cf === 0) cost = VOICED_UNVOICED_COST;
+        else cost = OCTAVE_JUMP_COST * Math.abs(Math.log2(cf / pf));
+        const sc = score[pb + i] - cost;
+        if (sc > best) {
+          best = sc;
           arg = i;
         }
       }
-      score[t][j] = best + c.strength;
-      back[t][j] = arg;
-    });
+      score[cb + j] = best + cStr[cb + j];
+      back[cb + j] = arg;
+    }
   }
+  const lb = (nFrames - 1) * SLOTS;
   let j = 0;
-  for (let k = 1; k < score[nFrames - 1].length; k++) if (score[nFrames - 1][k] > score[nFrames - 1][j]) j = k;
+  for (let k = 1; k < cN[nFrames - 1]; k++) if (score[lb + k] > score[lb + j]) j = k;
   for (let t = nFrames - 1; t >= 0; t--) {
-    const c = cands[t][j];
-    f0[t] = c.f0;
-    voicing[t] = c.r;
-    if (c.f0 > 0) {
-      const r = Math.min(0.999, Math.max(0.001, periodCorrelation(x, t * 160 + 200, 16000 / c.f0)));
+    const cf = cF0[t * SLOTS + j];
+    f0[t] = cf;
+    voicing[t] = cR[t * SLOTS + j];
+    if (cf > 0) {
+      const r = Math.min(0.999, Math.max(0.001, periodCorrelation(x, t * 160 + 200, 16000 / cf)));
       hnr[t] = 10 * Math.log10(r / (1 - r));
     }
-    j = back[t][j];
+    j = back[t * SLOTS + j];
   }
   medianSmoothVoiced(f0);
   cycleMeasures(x, f0, jitter, shimmer);
@@ -226,21 +260,34 @@ function periodCorrelation(x: Float32Array, centre: number, period: number): num
   const s0 = Math.round(centre - HNR_WIN / 2);
   const T = Math.round(period);
   const buf = hnrBuf;
+  let r0 = 0;
   for (let i = 0; i < HNR_WIN; i++) {
     const idx = s0 + i;
-    buf[i] = idx >= 0 && idx < x.length ? x[idx] * gauss[i] : 0;
+    const v = idx >= 0 && idx < x.length ? Math.fround(x[idx] * gauss[i]) : 0;
+    buf[i] = v;
+    r0 += v * v;
   }
-  let r0 = 0;
-  for (let i = 0; i < HNR_WIN; i++) r0 += buf[i] * buf[i];
   if (!(r0 > 0)) return 0;
-  const r = (lag: number) => {
-    let s = 0;
-    for (let i = 0; i + lag < HNR_WIN; i++) s += buf[i] * buf[i + lag];
-    return s / r0;
-  };
-  const a = r(T - 1);
-  const b = r(T);
-  const d = r(T + 1);
+  // r(T − 1), r(T), r(T + 1) in one pass over the common range, then the one or two products only the
+  // shorter lags have (each sum in the same order as three separate loops would take).
+  let sa = 0;
+  let sb = 0;
+  let sd = 0;
+  const common = HNR_WIN - T - 1;
+  for (let i = 0; i < common; i++) {
+    const v = buf[i];
+    sa += v * buf[i + T - 1];
+    sb += v * buf[i + T];
+    sd += v * buf[i + T + 1];
+  }
+  for (let i = Math.max(0, common); i < HNR_WIN - T + 1; i++) {
+    const v = buf[i];
+    sa += v * buf[i + T - 1];
+    if (i + T < HNR_WIN) sb += v * buf[i + T];
+  }
+  const a = sa / r0;
+  const b = sb / r0;
+  const d = sd / r0;
   const den = a - 2 * b + d;
   if (den < 0 && b >= a && b >= d) return b - 0.25 * (a - d) * ((0.5 * (a - d)) / den);
   return Math.max(a, b, d);
@@ -259,26 +306,27 @@ function medianSmoothVoiced(f0: Float32Array): void {
   }
 }
 
+/** Pearson correlation of x[p, p+lag) with x[p+lag, p+2·lag), in one pass (float64 sums). */
 function pearsonAt(x: Float32Array, p: number, lag: number): number {
-  let ma = 0;
-  let mb = 0;
+  let sa = 0;
+  let sb = 0;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
   for (let i = 0; i < lag; i++) {
-    ma += x[p + i];
-    mb += x[p + lag + i];
+    const a = x[p + i];
+    const b = x[p + lag + i];
+    sa += a;
+    sb += b;
+    sab += a * b;
+    saa += a * a;
+    sbb += b * b;
   }
-  ma /= lag;
-  mb /= lag;
-  let num = 0;
-  let ea = 0;
-  let eb = 0;
-  for (let i = 0; i < lag; i++) {
-    const a = x[p + i] - ma;
-    const b = x[p + lag + i] - mb;
-    num += a * b;
-    ea += a * a;
-    eb += b * b;
-  }
-  return ea > 0 && eb > 0 ? num / Math.sqrt(ea * eb) : 0;
+  const num = sab - (sa * sb) / lag;
+  const ea = saa - (sa * sa) / lag;
+  const eb = sbb - (sb * sb) / lag;
+  // (a constant stretch has no correlation: its variance is 0 up to rounding)
+  return ea > 1e-12 * saa && eb > 1e-12 * sbb ? num / Math.sqrt(ea * eb) : 0;
 }
 
 let ccBuf = new Float64Array(64);

@@ -13,7 +13,9 @@ export const MIN_SEGMENT_SAMPLES = 0.2 * VAD_RATE;
 
 /** Growable window of one channel's 16 kHz audio: absolute sample `start` is at buf[0]. */
 export class AudioHistory {
-  buf = new Float32Array(VAD_RATE * 40);
+  // starts at 4 s and doubles as needed (a long call settles at 64 s): allocating and zeroing a long buffer up
+  // front cost more than a short file's whole analysis takes in GC
+  buf = new Float32Array(VAD_RATE * 4);
   start = 0;
   len = 0;
   append(x: Float32Array): void {

@@ -1,11 +1,12 @@
 /**
  * Spectral low-level descriptors per 10 ms hop / 25 ms Hamming window at 16 kHz.
  *
- * Meyda's pure feature extractors compute RMS, loudness, ZCR, centroid, flatness, rolloff, slope and
- * spread from one FFT per frame (fft.js). Two of Meyda's extractors are too slow for our speed target
+ * RMS, ZCR, centroid, flatness, rolloff, slope and spread follow Meyda's extractors exactly, computed from one
+ * FFT per frame (fft.js) in one fused pass (`meydaSpectral`, equal to Meyda's to the last bit: calling Meyda's
+ * seven extractors per frame cost ~9 % of a call's time). MFCC and spectral kurtosis are too slow in Meyda
  * (MFCC allocates its filter bank products on every call, ~70 µs; spectral kurtosis ~25 µs), so we
  * compute those with the same definitions as Meyda (same mel filter bank, log(x+1), DCT-II with scale 2)
- * on a sparse filter bank; `test/audio-features.test.ts` checks they equal Meyda's to 1e-4.
+ * on a sparse filter bank; `test/voice-features.test.ts` checks all of them against Meyda's own.
  * Meyda 5.6's `spectralFlux` throws, so flux is ours (see `spectralFlux`).
  * Loudness follows eGeMAPS's auditory-spectrum definition (power in 26 Bark-spaced triangular bands,
  * equal-loudness weighting, cube-root compression, summed): Meyda's `loudness` (band magnitude sums to the
@@ -98,8 +99,7 @@ export type LldColumns = Record<string, Float32Array>;
  */
 export function spectralLlds(x: Float32Array, nFrames: number): LldColumns {
   banks ??= meydaBanks();
-  const { barkScale, mel, dct, melCount } = banks;
-  const ex = M.featureExtractors;
+  const { mel, dct, melCount } = banks;
   const fft = new FFT(NFFT);
   const buf = new Float32Array(NFFT);
   const raw = new Float32Array(NFFT);
@@ -109,24 +109,29 @@ export function spectralLlds(x: Float32Array, nFrames: number): LldColumns {
   const melE = new Float32Array(melCount);
   const cols: LldColumns = {};
   for (const name of SPECTRAL_LLD) cols[name] = new Float32Array(nFrames);
-  const args: MeydaArgs = {
-    ampSpectrum: amp,
-    signal: raw,
-    bufferSize: NFFT,
-    sampleRate: SR,
-    barkScale,
-    numberOfBarkBands: 24,
-  };
+  const fused = new Float64Array(7);
   const binHz = SR / NFFT;
   const b50 = Math.round(50 / binHz);
   const b1k = Math.round(1000 / binHz);
   const b2k = Math.round(2000 / binHz);
   const b5k = Math.round(5000 / binHz);
   let havePrev = false;
+  // Column arrays resolved once (not looked up by name per frame); buf/raw beyond WIN stay zero.
+  const cRms = cols.rms;
+  const cZcr = cols.zcr;
+  const cLoud = cols.loudness;
+  const cCentroid = cols.spectralCentroid;
+  const cFlat = cols.spectralFlatness;
+  const cRolloff = cols.spectralRolloff;
+  const cSlope = cols.spectralSlope;
+  const cSpread = cols.spectralSpread;
+  const cKurt = cols.spectralKurtosis;
+  const cFlux = cols.spectralFlux;
+  const cAlpha = cols.alphaRatio;
+  const cHamm = cols.hammarbergIndex;
+  const cMfcc = Array.from({ length: N_MFCC }, (_, k) => cols[`mfcc${k + 1}`]);
   for (let t = 0; t < nFrames; t++) {
     const s0 = t * HOP;
-    raw.fill(0);
-    buf.fill(0);
     for (let i = 0; i < WIN; i++) {
       const idx = s0 + i;
       const v = idx < x.length ? x[idx] : 0;
@@ -142,18 +147,18 @@ export function spectralLlds(x: Float32Array, nFrames: number): LldColumns {
       amp[k] = a;
       sum += a;
     }
-    // Meyda extractors (RMS and ZCR on the unwindowed 25 ms frame, as Meyda's `signal`; the rest on the spectrum).
-    const rawWin = raw.subarray(0, WIN);
-    args.signal = rawWin;
-    cols.rms[t] = ex.rms(args) as number;
-    cols.zcr[t] = ex.zcr(args) as number;
-    cols.loudness[t] = auditoryLoudness(amp);
-    cols.spectralCentroid[t] = finite(ex.spectralCentroid(args) as number);
-    cols.spectralFlatness[t] = finite(ex.spectralFlatness(args) as number);
-    cols.spectralRolloff[t] = finite(ex.spectralRolloff(args) as number);
-    cols.spectralSlope[t] = finite(ex.spectralSlope(args) as number);
-    cols.spectralSpread[t] = finite(ex.spectralSpread(args) as number);
-    cols.spectralKurtosis[t] = spectralKurtosis(amp);
+    // RMS and ZCR on the unwindowed 25 ms frame (Meyda's `signal`); centroid, spread, flatness, rolloff and
+    // slope on the amplitude spectrum, all in one pass (`meydaSpectral`: Meyda's formulas and summation order).
+    meydaSpectral(raw, WIN, amp, fused);
+    cRms[t] = fused[0];
+    cZcr[t] = fused[1];
+    cLoud[t] = auditoryLoudness(amp);
+    cCentroid[t] = finite(fused[2]);
+    cFlat[t] = finite(fused[3]);
+    cRolloff[t] = finite(fused[4]);
+    cSlope[t] = finite(fused[5]);
+    cSpread[t] = finite(fused[6]);
+    cKurt[t] = spectralKurtosis(amp);
     // Spectral flux (ours): squared L2 distance between consecutive L1-normalised magnitude spectra.
     let flux = 0;
     for (let k = 0; k < NBINS; k++) {
@@ -162,7 +167,7 @@ export function spectralLlds(x: Float32Array, nFrames: number): LldColumns {
       prevNorm[k] = n;
     }
     havePrev = true;
-    cols.spectralFlux[t] = flux;
+    cFlux[t] = flux;
     // Alpha ratio (dB of summed magnitude 1–5 kHz over 50 Hz–1 kHz) and Hammarberg index
     // (dB of the strongest magnitude 0–2 kHz over the strongest 2–5 kHz), as in eGeMAPS.
     let lo = 0;
@@ -176,8 +181,8 @@ export function spectralLlds(x: Float32Array, nFrames: number): LldColumns {
       if (k < b2k) max02 = a > max02 ? a : max02;
       else max25 = a > max25 ? a : max25;
     }
-    cols.alphaRatio[t] = 20 * Math.log10((hi + 1e-10) / (lo + 1e-10));
-    cols.hammarbergIndex[t] = 20 * Math.log10((max02 + 1e-10) / (max25 + 1e-10));
+    cAlpha[t] = 20 * Math.log10((hi + 1e-10) / (lo + 1e-10));
+    cHamm[t] = 20 * Math.log10((max02 + 1e-10) / (max25 + 1e-10));
     // MFCC 1–13 with Meyda's definition on a sparse copy of Meyda's mel filter bank.
     for (let m = 0; m < melCount; m++) {
       const { lo: l0, w } = mel[m];
@@ -191,10 +196,83 @@ export function spectralLlds(x: Float32Array, nFrames: number): LldColumns {
     for (let k = 0; k < N_MFCC; k++) {
       let c = 0;
       for (let n = 0; n < melCount; n++) c += melE[n] * dct[k * melCount + n];
-      cols[`mfcc${k + 1}`][t] = c;
+      cMfcc[k][t] = c;
     }
   }
   return cols;
+}
+
+/** Σ f and Σ f² over the bin frequencies (i·SR/NFFT), summed in Meyda's order: constants of `spectralSlope`. */
+const slopeFreqSums = (() => {
+  let freqSum = 0;
+  let powFreqSum = 0;
+  for (let i = 0; i < NBINS; i++) {
+    const f = (i * SR) / NFFT;
+    powFreqSum += f * f;
+    freqSum += f;
+  }
+  return { freqSum, powFreqSum };
+})();
+
+/**
+ * Meyda 5.6's rms and zcr of `signal[0..n)` and its spectralCentroid, spectralFlatness, spectralRolloff,
+ * spectralSlope and spectralSpread of `amp`, written to `out` in that order. One pass instead of Meyda's
+ * seven (its `mu` calls Math.pow per bin, and spread calls `mu` twice); every sum is accumulated in the
+ * same order and with the same operations as Meyda's, so the values are the same to the last bit
+ * (`test/voice-features.test.ts` compares them with Meyda's own extractors).
+ */
+export function meydaSpectral(signal: Float32Array, n: number, amp: Float32Array, out: Float64Array): void {
+  let e = 0;
+  let zc = 0;
+  for (let i = 0; i < n; i++) {
+    const v = signal[i];
+    e += v * v; // exact in float64 for a float32 value, so equal to Meyda's Math.pow(v, 2)
+    if (i > 0) {
+      const u = signal[i - 1];
+      if ((u >= 0 && v < 0) || (u < 0 && v >= 0)) zc++;
+    }
+  }
+  out[0] = Math.sqrt(e / n);
+  out[1] = zc;
+  const len = amp.length;
+  let sum = 0;
+  let m1 = 0;
+  let m2 = 0;
+  let logSum = 0;
+  let ampFreq = 0;
+  for (let k = 0; k < len; k++) {
+    const a = amp[k];
+    const abs = Math.abs(a);
+    sum += a;
+    m1 += k * abs;
+    m2 += k * k * abs;
+    logSum += Math.log(a);
+    ampFreq += ((k * SR) / NFFT) * a;
+  }
+  const mu1 = m1 / sum;
+  const mu2 = m2 / sum;
+  out[2] = mu1;
+  out[3] = (Math.exp(logSum / len) * len) / sum;
+  // rolloff: drop bins from the top until 99 % of the magnitude sum is left
+  let ec = sum;
+  const threshold = 0.99 * ec;
+  let top = len - 1;
+  while (ec > threshold && top >= 0) {
+    ec -= amp[top];
+    --top;
+  }
+  out[4] = (top + 1) * (SR / (2 * (len - 1)));
+  const { freqSum, powFreqSum } = slopeFreqSums;
+  out[5] = (len * ampFreq - freqSum * sum) / (sum * (powFreqSum - Math.pow(freqSum, 2)));
+  out[6] = Math.sqrt(mu2 - Math.pow(mu1, 2));
+}
+
+/** Meyda's own extractors on the same inputs, for the test that `meydaSpectral` equals them. */
+export function meydaSpectralReference(signal: Float32Array, amp: Float32Array): number[] {
+  banks ??= meydaBanks();
+  const ex = M.featureExtractors;
+  const args: MeydaArgs = { ampSpectrum: amp, signal, bufferSize: NFFT, sampleRate: SR };
+  return ['rms', 'zcr', 'spectralCentroid', 'spectralFlatness', 'spectralRolloff', 'spectralSlope', 'spectralSpread'].map((k) => ex[k](args) as number);
 }
 
 interface AudBand {

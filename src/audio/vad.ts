@@ -139,7 +139,6 @@ export class SileroVad {
     const W = CONTEXT + VAD_FRAME;
     const S = 128;
     const nFrames = lanes.map((l) => Math.ceil(l.audio.length / VAD_FRAME));
-    const maxFrames = Math.max(...nFrames);
     const out = lanes.map((l, i) => new Float32Array(Math.max(0, nFrames[i] - l.warmupFrames)));
     // Each lane keeps its own LSTM state ([2][128]); every step batches the lanes that have a frame to run.
     const states = lanes.map((l) => l.state ?? new Float32Array(2 * S));
@@ -147,22 +146,30 @@ export class SileroVad {
     const xAll = new Float32Array(B * W);
     const stAll = new Float32Array(2 * B * S);
     const active: number[] = [];
-    for (let f = 0; f < maxFrames; f++) {
+    const frameOf: number[] = [];
+    // Each lane has its own cursor: digital silence (every sample of the frame below −60 dBFS) is not speech,
+    // the model is not run for it and the lane's state is carried over unchanged, which makes silent channels
+    // nearly free. A lane skips its silent frames on its own, so each batch holds the next non-silent frame
+    // of every lane that has one (fuller batches than stepping all lanes frame by frame; a lane sees exactly
+    // the same frames in the same order, so the probabilities are the same).
+    const pos = new Int32Array(B);
+    const silent = (a: Float32Array, f: number): boolean => {
+      const e = Math.min(a.length, (f + 1) * VAD_FRAME);
+      for (let i = f * VAD_FRAME; i < e; i++) if (a[i] >= SILENCE_GATE || a[i] <= -SILENCE_GATE) return false;
+      return true;
+    };
+    for (;;) {
       active.length = 0;
+      frameOf.length = 0;
       for (let b = 0; b < B; b++) {
-        if (f >= nFrames[b]) continue;
         const a = lanes[b].audio;
-        // Digital silence (every sample of the frame below −60 dBFS) is not speech: the model is not run
-        // for it and the lane's state is carried over unchanged, which makes silent channels nearly free.
-        let peak = 0;
-        const e = Math.min(a.length, (f + 1) * VAD_FRAME);
-        for (let i = f * VAD_FRAME; i < e; i++) {
-          const v = a[i] < 0 ? -a[i] : a[i];
-          if (v > peak) peak = v;
-        }
-        if (peak < SILENCE_GATE) continue;
+        let f = pos[b];
+        while (f < nFrames[b] && silent(a, f)) f++;
+        pos[b] = f;
+        if (f >= nFrames[b]) continue;
         const j = active.length;
         active.push(b);
+        frameOf.push(f);
         const s0 = f * VAD_FRAME - CONTEXT;
         const left = lanes[b].context;
         for (let k = 0; k < W; k++) {
@@ -171,7 +178,7 @@ export class SileroVad {
         }
       }
       const A = active.length;
-      if (A === 0) continue;
+      if (A === 0) break;
       for (let l = 0; l < 2; l++) for (let j = 0; j < A; j++) stAll.set(states[active[j]].subarray(l * S, (l + 1) * S), (l * A + j) * S);
       const res = await this.session.run({
         input: new ort.Tensor('float32', xAll.subarray(0, A * W), [A, W]),
@@ -183,8 +190,9 @@ export class SileroVad {
       for (let j = 0; j < A; j++) {
         const b = active[j];
         for (let l = 0; l < 2; l++) states[b].set(stN.subarray((l * A + j) * S, (l * A + j + 1) * S), l * S);
-        const k = f - lanes[b].warmupFrames;
+        const k = frameOf[j] - lanes[b].warmupFrames;
         if (k >= 0 && k < out[b].length) out[b][k] = p[j];
+        pos[b] = frameOf[j] + 1;
       }
     }
     return out;
