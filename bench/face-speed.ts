@@ -65,7 +65,7 @@ async function main(): Promise<number> {
   }
   const x = detectorInput(frame, 320);
   res['part: detector input (pad + resize to 320, JS)'] = await time(() => detectorInput(frame, 320));
-  res['part: TinyFaceDetector 320 (ORT)'] = await time(() => runNet(m, 'detector', x, [1, 320, 320, 3]));
+  res['part: TinyFaceDetector 320 (ORT)'] = await time(() => runNet(m, 'detector', x, [1, 3, 320, 320]));
   res['part: detection total (input + net + decode + NMS)'] = await time(() => detectFaces(m, frame, { inputSize: 320, minScore: 0.3, landmarks: 'none' }));
   const c112 = boxCrop(frame, det.box, 112);
   res['part: 68-point tiny landmarks (ORT)'] = await time(() => runNet(m, 'landmarksTiny', c112, [1, 112, 112, 3]));

@@ -36,7 +36,14 @@ describe('fast face samplers equal the per-pixel reference bit for bit', () => {
     const imgs = [image(640, 480, r), image(360, 288, r), image(48, 48, r), image(17, 33, r)];
     let n = 0;
     for (const img of imgs) {
-      for (const size of [320, 224, 160]) expect(firstDiff(detectorInput(img, size), refSampleSquare(img, { x: 0, y: 0, w: img.width, h: img.height }, 0, 0, Math.max(img.width, img.height), size))).toBe(-1);
+      for (const size of [320, 224, 160]) {
+        const want = refSampleSquare(img, { x: 0, y: 0, w: img.width, h: img.height }, 0, 0, Math.max(img.width, img.height), size);
+        expect(firstDiff(detectorInput(img, size, undefined, false), want)).toBe(-1);
+        // planar (the detector's NCHW input): the same floats, one plane per channel
+        const planes = new Float32Array(want.length);
+        for (let p = 0; p < size * size; p++) for (let c = 0; c < 3; c++) planes[c * size * size + p] = want[p * 3 + c];
+        expect(firstDiff(detectorInput(img, size, new Float32Array(want.length).fill(NaN)), planes)).toBe(-1);
+      }
       for (let k = 0; k < 40; k++) {
         const box = [r() * img.width - img.width * 0.2, r() * img.height - img.height * 0.2, 4 + r() * img.width, 4 + r() * img.height];
         const rc = clipBox(img, box);

@@ -1,7 +1,7 @@
 /**
  * Face detection (face-api's TinyFaceDetector) and 68-point landmarks on ONNX Runtime, with face-api's
  * own pre- and post-processing re-implemented in JS: the frame is zero-padded to a square (bottom/right)
- * and resized bilinearly (TF.js resizeBilinear, no corner alignment) to `inputSize`; the 5-anchor YOLO
+ * and resized bilinearly (TF.js resizeBilinear, no corner alignment) to `inputSize` (fed planar, NCHW); the 5-anchor YOLO
  * grid is decoded and boxes are merged by non-maximum suppression (IoU 0.4); landmarks come from the
  * detection box, clipped to the image, zero-padded to a centred square and resized to 112×112.
  * Boxes and landmarks are returned in full-frame pixels.
@@ -62,11 +62,14 @@ export function sampleSquare(
   flip = false,
   dst?: Float32Array,
   dstOffset = 0,
+  planar = false,
 ): Float32Array {
   const ch = gray ? 1 : 3;
   const res = dst ?? new Float32Array(out * out * ch);
   const { width: W, data } = img;
   const scale = side / out;
+  // planar (NCHW, RGB only): R, G and B planes of out×out each; else interleaved (NHWC)
+  const plane = planar && !gray ? out * out : 0;
   // Per output column (already in mirrored order when flipping): byte offsets of the two source columns and
   // their weights. A column in the zero padding gets offset 0 and weight 0 — it adds exactly +0, so the sums
   // below are the same floats, bit for bit, as skipping it (test/face-samplers.test.ts).
@@ -105,8 +108,13 @@ export function sampleSquare(
     const wy1 = bok ? fy : 0;
     if (wy0 === 0 && wy1 === 0) {
       // a padding row
-      res.fill(0, o, o + out * ch);
-      o += out * ch;
+      if (plane) {
+        for (let c = 0; c < 3; c++) res.fill(0, o + c * plane, o + c * plane + out);
+        o += out;
+      } else {
+        res.fill(0, o, o + out * ch);
+        o += out * ch;
+      }
     } else if (wy1 === 0 && !twoCols) {
       // integer scale (e.g. 640 → 320): one source pixel per output pixel
       for (let uu = 0; uu < out; uu++) {
@@ -116,7 +124,11 @@ export function sampleSquare(
         const G = data[p + 1] * w00;
         const B = data[p + 2] * w00;
         if (gray) res[o++] = 0.2989 * R + 0.587 * G + 0.114 * B;
-        else {
+        else if (plane) {
+          res[o] = R;
+          res[o + plane] = G;
+          res[o++ + 2 * plane] = B;
+        } else {
           res[o++] = R;
           res[o++] = G;
           res[o++] = B;
@@ -138,7 +150,11 @@ export function sampleSquare(
         const G = data[p00 + 1] * w00 + data[p01 + 1] * w01 + data[p10 + 1] * w10 + data[p11 + 1] * w11;
         const B = data[p00 + 2] * w00 + data[p01 + 2] * w01 + data[p10 + 2] * w10 + data[p11 + 2] * w11;
         if (gray) res[o++] = 0.2989 * R + 0.587 * G + 0.114 * B;
-        else {
+        else if (plane) {
+          res[o] = R;
+          res[o + plane] = G;
+          res[o++ + 2 * plane] = B;
+        } else {
           res[o++] = R;
           res[o++] = G;
           res[o++] = B;
@@ -173,9 +189,13 @@ export function boxCrop(img: RgbImage, box: readonly number[], out: number, gray
   return sampleSquare(img, r, r.w < r.h ? before : 0, r.h < r.w ? before : 0, side, out, gray, flip, dst, dstOffset);
 }
 
-/** The detector's input: the frame zero-padded (bottom/right) to a square and resized to size×size. */
-export function detectorInput(img: RgbImage, size: number, dst?: Float32Array): Float32Array {
-  return sampleSquare(img, { x: 0, y: 0, w: img.width, h: img.height }, 0, 0, Math.max(img.width, img.height), size, false, false, dst);
+/**
+ * The detector's input: the frame zero-padded (bottom/right) to a square and resized to size×size, as planar
+ * RGB (NCHW, 0..255: the detector graph takes NCHW so onnxruntime need not transpose); `planar: false` gives
+ * face-api's interleaved (NHWC) tensor.
+ */
+export function detectorInput(img: RgbImage, size: number, dst?: Float32Array, planar = true): Float32Array {
+  return sampleSquare(img, { x: 0, y: 0, w: img.width, h: img.height }, 0, 0, Math.max(img.width, img.height), size, false, false, dst, 0, planar);
 }
 
 // Detector input buffers (1.2 MB at 320) are reused from frame to frame instead of allocated each time: a
@@ -243,7 +263,7 @@ export async function detectFaces(m: LoadedModels, img: RgbImage, o: DetectOptio
   const input = takeBuffer(size * size * 3);
   let grid: Float32Array;
   try {
-    ({ grid } = await runNet(m, 'detector', detectorInput(img, size, input), [1, size, size, 3]));
+    ({ grid } = await runNet(m, 'detector', detectorInput(img, size, input), [1, 3, size, size]));
   } finally {
     giveBuffer(input);
   }
