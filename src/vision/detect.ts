@@ -7,6 +7,7 @@
  * Boxes and landmarks are returned in full-frame pixels.
  */
 import { ensureNet, runNet, type DetectorName, type LoadedModels } from './models.js';
+import { giveBuffer, takeBuffer } from './buffers.js';
 import type { RgbImage } from './types.js';
 
 export interface Point {
@@ -32,6 +33,11 @@ export interface DetectOptions {
   /** 'tiny' (fast) or 'full' 68-point landmark net, or 'none'. Default 'tiny'. */
   landmarks?: 'tiny' | 'full' | 'none';
   maxFaces?: number;
+  /**
+   * Keep the landmark net's input crops on the detections (`crop112`, views of one reused buffer); the caller
+   * must then hand them back with `releaseCrops` when done. Default false.
+   */
+  keepCrops?: boolean;
 }
 
 const ANCHORS: [number, number][] = [
@@ -198,17 +204,6 @@ export function detectorInput(img: RgbImage, size: number, dst?: Float32Array, p
   return sampleSquare(img, { x: 0, y: 0, w: img.width, h: img.height }, 0, 0, Math.max(img.width, img.height), size, false, false, dst, 0, planar);
 }
 
-// Detector input buffers (1.2 MB at 320) are reused from frame to frame instead of allocated each time: a
-// buffer is taken for one detector run and given back after it, so concurrent calls never share one.
-const spare: Float32Array[] = [];
-function takeBuffer(n: number): Float32Array {
-  const i = spare.findIndex((b) => b.length === n);
-  return i >= 0 ? spare.splice(i, 1)[0] : new Float32Array(n);
-}
-function giveBuffer(b: Float32Array): void {
-  if (spare.length < 4) spare.push(b);
-}
-
 /** Decode TinyFaceDetector's output grid into boxes (image pixels) with scores, then NMS, like face-api. */
 export function decodeGrid(grid: Float32Array, img: { width: number; height: number }, size: number, minScore: number): { box: [number, number, number, number]; score: number }[] {
   const cells = Math.round(Math.sqrt(grid.length / 25));
@@ -260,10 +255,11 @@ export async function detectFaces(m: LoadedModels, img: RgbImage, o: DetectOptio
   if (lm !== 'none') await ensureNet(m, lm === 'tiny' ? 'landmarksTiny' : 'landmarks');
   if (img.width < 8 || img.height < 8) return []; // nothing a detector can find
   const size = Math.max(32, Math.round((o.inputSize ?? 320) / 32) * 32);
+  // reused input buffers (1.2 MB at 320), not a new one per frame (see buffers.ts)
   const input = takeBuffer(size * size * 3);
   let grid: Float32Array;
   try {
-    ({ grid } = await runNet(m, 'detector', detectorInput(img, size, input), [1, 3, size, size]));
+    ({ grid } = await runNet(m, 'detector', detectorInput(img, size, input.subarray(0, size * size * 3)), [1, 3, size, size]));
   } finally {
     giveBuffer(input);
   }
@@ -275,12 +271,20 @@ export async function detectFaces(m: LoadedModels, img: RgbImage, o: DetectOptio
   dets = dets.slice(0, o.maxFaces ?? 20);
   if (lm !== 'none' && dets.length) {
     const per = 112 * 112 * 3;
-    const batch = new Float32Array(per * dets.length);
-    dets.forEach((d, i) => boxCrop(img, d.box, 112, false, false, batch, per * i));
-    const { landmarks } = await runNet(m, lm === 'tiny' ? 'landmarksTiny' : 'landmarks', batch, [dets.length, 112, 112, 3]);
+    const buf = takeBuffer(per * dets.length);
+    const batch = buf.subarray(0, per * dets.length);
+    let landmarks: Float32Array;
+    try {
+      dets.forEach((d, i) => boxCrop(img, d.box, 112, false, false, batch, per * i));
+      ({ landmarks } = await runNet(m, lm === 'tiny' ? 'landmarksTiny' : 'landmarks', batch, [dets.length, 112, 112, 3]));
+    } catch (e) {
+      giveBuffer(buf);
+      throw e;
+    }
+    if (!o.keepCrops) giveBuffer(buf);
     dets.forEach((d, i) => {
       // face-api's expression net takes the same 112×112 box crop: handed on, not cut twice
-      d.crop112 = batch.subarray(per * i, per * (i + 1));
+      if (o.keepCrops) d.crop112 = batch.subarray(per * i, per * (i + 1));
       const r = clipBox(img, d.box);
       const side = Math.max(r.w, r.h);
       const padX = r.w < r.h ? (r.h - r.w) / 2 : 0;
@@ -292,6 +296,13 @@ export async function detectFaces(m: LoadedModels, img: RgbImage, o: DetectOptio
     });
   }
   return dets;
+}
+
+/** Hand back the crops kept by `detectFaces(…, { keepCrops: true })` (the detections lose them). */
+export function releaseCrops(dets: Detection[]): void {
+  const c = dets.find((d) => d.crop112)?.crop112;
+  for (const d of dets) delete d.crop112;
+  if (c) giveBuffer(new Float32Array(c.buffer, 0, c.buffer.byteLength / 4));
 }
 
 /** Eye centres, roll (radians) and a yaw proxy from 68 landmarks. */

@@ -10,7 +10,8 @@ import { dominantLabel, emotionsFromVector } from '../signature/labels.js';
 import { CLASSIFIER_INPUT, classifyEx, loadModels, type ClassifierName, type DetectorName, type FaceBackendName, type LoadedModels } from './models.js';
 import { geoMean, NO_TTA, TTA_VIEWS, warpCrop, wholeImageSpec, type CropSpec } from './crop.js';
 import { checkFile, decodeImage, IMAGE_EXTENSIONS, rawToRgb, VIDEO_EXTENSIONS } from './decode.js';
-import { boxCrop, detectFaces, landmarkGeometry, type Detection } from './detect.js';
+import { boxCrop, detectFaces, landmarkGeometry, releaseCrops, type Detection } from './detect.js';
+import { giveBuffer, takeBuffer } from './buffers.js';
 import { combine, headProbs, loadEnsemble, type EnsembleFile } from './ensemble.js';
 import { faceQuality, laplacianVariance } from './quality.js';
 import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
@@ -96,15 +97,18 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   const tracker = new FaceTracker(o.tracker);
 
   async function faces(img: RgbImage): Promise<FaceResult[]> {
-    let dets: FaceBox[];
     if (o.assumeFace) {
-      dets = [{ box: [0, 0, img.width, img.height], score: 1, spec: wholeImageSpec(img), pose: null }];
-    } else {
-      const raw = await detectFaces(m, img, { detector, inputSize: o.inputSize ?? DEFAULT_INPUT_SIZE, minScore: o.minScore ?? DEFAULT_MIN_SCORE, landmarks: 'tiny', maxFaces: o.maxFaces });
-      dets = raw.map((d) => ({ ...d, ...cropFor(d, align, margin), boxCrop: crop === 'box' }));
+      const dets: FaceBox[] = [{ box: [0, 0, img.width, img.height], score: 1, spec: wholeImageSpec(img), pose: null }];
+      return classifyCrops(m, img, dets, classifiers, tta, model, ens, o.perModel ?? false);
     }
-    if (!dets.length) return [];
-    return classifyCrops(m, img, dets, classifiers, tta, model, ens, o.perModel ?? false);
+    const raw = await detectFaces(m, img, { detector, inputSize: o.inputSize ?? DEFAULT_INPUT_SIZE, minScore: o.minScore ?? DEFAULT_MIN_SCORE, landmarks: 'tiny', maxFaces: o.maxFaces, keepCrops: true });
+    try {
+      const dets: FaceBox[] = raw.map((d) => ({ ...d, ...cropFor(d, align, margin), boxCrop: crop === 'box' }));
+      if (!dets.length) return [];
+      return await classifyCrops(m, img, dets, classifiers, tta, model, ens, o.perModel ?? false);
+    } finally {
+      releaseCrops(raw);
+    }
   }
 
   return {
@@ -175,13 +179,15 @@ async function classifyCrops(
 ): Promise<FaceResult[]> {
   // quality first: the ensemble may gate its pooling weights on the measured blur of the face crop, and a
   // classifier whose weight is 0 for a face is not run on it
+  const qbuf = takeBuffer(64 * 64);
+  const qgray = qbuf.subarray(0, 64 * 64);
   const quality = dets.map((d) => {
-    const qgray = new Float32Array(64 * 64);
     warpCrop(img, d.spec, 64, true, false, qgray);
     const q = faceQuality(qgray, 64, Math.min(d.box[2], d.box[3]), d.pose);
     const lv = model === 'ensemble' && ens.gate ? laplacianVariance(qgray, 64) : undefined;
     return { q, lv };
   });
+  giveBuffer(qbuf);
   const needs = (name: ClassifierName, i: number): boolean => {
     if (perModel || model !== 'ensemble' || !ens.pool) return true;
     const pool = ens.gate && quality[i].lv !== undefined && quality[i].lv! < ens.gate.lapVarBelow ? ens.gate.pool : ens.pool;
@@ -196,7 +202,8 @@ async function classifyCrops(
     const per = size * size * (gray ? 1 : 3);
     const run = dets.map((_, i) => i).filter((i) => needs(name, i));
     if (!run.length) continue;
-    const batch = new Float32Array(per * run.length * nv);
+    const buf = takeBuffer(per * run.length * nv);
+    const batch = buf.subarray(0, per * run.length * nv);
     run.forEach((fi, i) => {
       const d = dets[fi];
       vs.forEach((v, j) => {
@@ -214,7 +221,13 @@ async function classifyCrops(
         } else warpCrop(img, { ...d.spec, side: d.spec.side * v.scale }, size, gray, v.flip, batch, off);
       });
     });
-    const { probs: rows, emb } = await classifyEx(m, name, batch, run.length * nv, wantHead && name === 'faceapi');
+    let out: Awaited<ReturnType<typeof classifyEx>>;
+    try {
+      out = await classifyEx(m, name, batch, run.length * nv, wantHead && name === 'faceapi');
+    } finally {
+      giveBuffer(buf);
+    }
+    const { probs: rows, emb } = out;
     probs[name] = [];
     run.forEach((fi, i) => (probs[name][fi] = geoMean(rows.slice(i * nv, (i + 1) * nv))));
     if (emb) {
