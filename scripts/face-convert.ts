@@ -10,8 +10,9 @@
  *   graph model (model.json); its nodes (_FusedConv2D, DepthwiseConv2dNative, MaxPool, AddV2, Relu, Mean,
  *   Softmax) are translated one by one.
  *
- * Every graph takes NHWC float32 pixels 0..255 (the layout our JS crops already use) and does the
- * model's own normalisation inside. Agreement with the TF.js originals: test/face-onnx.test.ts.
+ * Every graph takes float32 pixels 0..255 and does the model's own normalisation inside: NHWC (the layout
+ * our JS crops use) for the landmark and expression nets, planar NCHW for the detector (its JS resize writes
+ * planes, so onnxruntime need not transpose a 320×320 frame; the normalisation is folded into its first conv). Agreement with the TF.js originals: test/face-onnx.test.ts.
  *
  *   npx tsx scripts/face-convert.ts
  */
@@ -130,21 +131,22 @@ class Net {
   }
 }
 
-/** face-api's denseBlock3 / denseBlock4 (faceFeatureExtractor/denseBlock.ts). */
+/**
+ * face-api's denseBlock3 / denseBlock4 (faceFeatureExtractor/denseBlock.ts): relu(out1 + out2 + … + outk) after
+ * each conv. Summed as a running sum ((out1 + out2) + out3) + …, which onnxruntime fuses into each conv (one
+ * Add per conv instead of k − 1); face-api sums innermost first, out1 + (out2 + (out3 + …)) — the same up to
+ * float rounding (test/face-onnx.test.ts: max |Δp| against the TF.js originals).
+ */
 function denseBlock(n: Net, x: string, prefix: string, convs: number, first: boolean, stride = 2): string {
   const out1 = n.g.node(
     'Relu',
     [first ? n.conv(x, n.get(`${prefix}/conv0/filters`), n.get(`${prefix}/conv0/bias`), stride, 'same') : n.sep(x, `${prefix}/conv0`, stride, 'same')],
   );
-  const outs = [out1];
+  let sum = out1;
   let inp = out1;
   for (let i = 1; i < convs; i++) {
-    const o = n.sep(inp, `${prefix}/conv${i}`, 1, 'same');
-    outs.push(o);
-    // relu(out1 + (out2 + (out3 + ...))) — summed innermost first, like face-api
-    let s = outs[outs.length - 1];
-    for (let j = outs.length - 2; j >= 0; j--) s = n.g.node('Add', [outs[j], s]);
-    inp = n.g.node('Relu', [s]);
+    sum = n.g.node('Add', [n.sep(inp, `${prefix}/conv${i}`, 1, 'same'), sum]);
+    inp = n.g.node('Relu', [sum]);
   }
   return inp;
 }
@@ -192,12 +194,26 @@ function tinyFaceDetector(w: Map<string, T>): GraphBuilder {
     const d = n.depthwise(n.g.node('Pad', [x, n.g.int64(`pad_${p}`, [0, 0, 1, 1, 0, 0, 1, 1])]), n.get(`${p}/depthwise_filter`), 1, 'valid');
     return leaky(n.conv(d, n.get(`${p}/pointwise_filter`), n.get(`${p}/bias`), 1, 'valid'));
   };
-  let x = n.normInput([117.001, 114.697, 97.404]);
-  x = pool(leaky(n.conv(x, n.get('conv0/filters'), n.get('conv0/bias'), 1, 'valid')), 2);
-  for (let i = 1; i <= 4; i++) x = pool(sep(x, `conv${i}`), 2);
-  x = pool(sep(x, 'conv5'), 1);
-  x = n.conv(x, n.get('conv8/filters'), n.get('conv8/bias'), 1, 'valid');
-  n.g.node('Transpose', [x], { perm: [0, 2, 3, 1] }, 'grid');
+  // The frame comes in planar (NCHW) 0..255, written so by our JS resize: no Transpose. face-api's
+  // normalisation (x − mean) / 255 is folded into conv0, a 'valid' conv, so exactly (up to float rounding):
+  // W' = W / 255, b' = b − Σ W · mean / 255.
+  const x = n.g.input('input', 'float', [1, 3, 'H', 'W']);
+  const mean = [117.001, 114.697, 97.404];
+  const f0 = n.get('conv0/filters');
+  const b0 = n.get('conv0/bias');
+  const [kh, kw, ci, co] = f0.shape;
+  const bias = new Float32Array(co);
+  for (let o = 0; o < co; o++) {
+    let acc = b0.data[o];
+    for (let k = 0; k < kh * kw; k++) for (let i = 0; i < ci; i++) acc -= (f0.data[(k * ci + i) * co + o] * mean[i]) / 255;
+    bias[o] = acc;
+  }
+  const w0: T = { shape: f0.shape, data: f0.data.map((v) => v / 255) };
+  let y = pool(leaky(n.conv(x, w0, { shape: b0.shape, data: bias }, 1, 'valid')), 2);
+  for (let i = 1; i <= 4; i++) y = pool(sep(y, `conv${i}`), 2);
+  y = pool(sep(y, 'conv5'), 1);
+  y = n.conv(y, n.get('conv8/filters'), n.get('conv8/bias'), 1, 'valid');
+  n.g.node('Transpose', [y], { perm: [0, 2, 3, 1] }, 'grid');
   n.g.output('grid', 'float', [1, 'S', 'S', 25]);
   return n.g;
 }

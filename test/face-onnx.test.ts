@@ -42,9 +42,9 @@ beforeAll(async () => {
 describe('face ONNX models agree with the TF.js originals (fixtures)', () => {
   it('TinyFaceDetector: same output grid and the same boxes as face-api', async () => {
     for (const img of images) {
-      const x = detectorInput(img, 320);
-      const { grid } = await runNet(m, 'detector', x, [1, 320, 320, 3]);
-      const want = await refDetectorGrid(ref, x, 320);
+      // ours takes planar (NCHW) pixels, face-api interleaved (NHWC): the same resized frame
+      const { grid } = await runNet(m, 'detector', detectorInput(img, 320), [1, 3, 320, 320]);
+      const want = await refDetectorGrid(ref, detectorInput(img, 320, undefined, false), 320);
       expect(maxDiff([grid], [want])).toBeLessThan(1e-3);
       const ours = await detectFaces(m, img, { inputSize: 320, minScore: 0.3, landmarks: 'none' });
       const theirs = await faceapiPipeline(ref, img, 320, 0.3);

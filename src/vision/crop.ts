@@ -13,7 +13,11 @@ export interface CropSpec {
   angle: number;
 }
 
-/** Bilinear sample of an RGB image into an out×out crop; writes RGB (or gray) floats 0..255. */
+/**
+ * Bilinear sample of an RGB image into an out×out crop; writes RGB (or gray) floats 0..255. The products of
+ * the rotation are tabulated per column and row (the same floats as computing them per pixel); an unrotated
+ * crop (angle 0) tabulates the source columns and rows once.
+ */
 export function warpCrop(img: RgbImage, spec: CropSpec, out: number, gray: boolean, flip: boolean, dst?: Float32Array, dstOffset = 0): Float32Array {
   const ch = gray ? 1 : 3;
   const res = dst ?? new Float32Array(out * out * ch);
@@ -22,14 +26,70 @@ export function warpCrop(img: RgbImage, spec: CropSpec, out: number, gray: boole
   const cos = Math.cos(spec.angle) * scale;
   const sin = Math.sin(spec.angle) * scale;
   const half = (out - 1) / 2;
+  // dx · cos and dx · sin per output column (mirrored when flipping), dy · sin and dy · cos per row
+  const xc = new Float64Array(out);
+  const xs = new Float64Array(out);
+  for (let x0 = 0; x0 < out; x0++) {
+    const dx = (flip ? out - 1 - x0 : x0) - half;
+    xc[x0] = dx * cos;
+    xs[x0] = dx * sin;
+  }
   let o = dstOffset;
+  if (sin === 0) {
+    // no rotation: sx depends on the column only, sy on the row only
+    const ix0 = new Int32Array(out);
+    const ix1 = new Int32Array(out);
+    const fxs = new Float64Array(out);
+    for (let x0 = 0; x0 < out; x0++) {
+      let sx = spec.cx + xc[x0];
+      if (sx < 0) sx = 0;
+      else if (sx > W - 1) sx = W - 1;
+      const ix = Math.floor(sx);
+      fxs[x0] = sx - ix;
+      ix0[x0] = ix * 3;
+      ix1[x0] = (ix + 1 < W ? ix + 1 : ix) * 3;
+    }
+    for (let y = 0; y < out; y++) {
+      const dy = y - half;
+      let sy = spec.cy + dy * cos;
+      if (sy < 0) sy = 0;
+      else if (sy > H - 1) sy = H - 1;
+      const iy = Math.floor(sy);
+      const fy = sy - iy;
+      const r0 = iy * W * 3;
+      const r1 = (iy + 1 < H ? iy + 1 : iy) * W * 3;
+      for (let x0 = 0; x0 < out; x0++) {
+        const fx = fxs[x0];
+        const p00 = r0 + ix0[x0];
+        const p01 = r0 + ix1[x0];
+        const p10 = r1 + ix0[x0];
+        const p11 = r1 + ix1[x0];
+        const w00 = (1 - fx) * (1 - fy);
+        const w01 = fx * (1 - fy);
+        const w10 = (1 - fx) * fy;
+        const w11 = fx * fy;
+        const r = data[p00] * w00 + data[p01] * w01 + data[p10] * w10 + data[p11] * w11;
+        const g = data[p00 + 1] * w00 + data[p01 + 1] * w01 + data[p10 + 1] * w10 + data[p11 + 1] * w11;
+        const b = data[p00 + 2] * w00 + data[p01 + 2] * w01 + data[p10 + 2] * w10 + data[p11 + 2] * w11;
+        if (gray) {
+          res[o++] = 0.2989 * r + 0.587 * g + 0.114 * b;
+        } else {
+          res[o++] = r;
+          res[o++] = g;
+          res[o++] = b;
+        }
+      }
+    }
+    return res;
+  }
   for (let y = 0; y < out; y++) {
     const dy = y - half;
+    const ys = dy * sin;
+    const yc = dy * cos;
     for (let x0 = 0; x0 < out; x0++) {
-      const dx = (flip ? out - 1 - x0 : x0) - half;
       // rotate the crop grid by +angle into the image
-      let sx = spec.cx + dx * cos - dy * sin;
-      let sy = spec.cy + dx * sin + dy * cos;
+      let sx = spec.cx + xc[x0] - ys;
+      let sy = spec.cy + xs[x0] + yc;
       // clamp to the border (replicates edge pixels outside the frame)
       if (sx < 0) sx = 0;
       else if (sx > W - 1) sx = W - 1;

@@ -1,12 +1,13 @@
 /**
  * Face detection (face-api's TinyFaceDetector) and 68-point landmarks on ONNX Runtime, with face-api's
  * own pre- and post-processing re-implemented in JS: the frame is zero-padded to a square (bottom/right)
- * and resized bilinearly (TF.js resizeBilinear, no corner alignment) to `inputSize`; the 5-anchor YOLO
+ * and resized bilinearly (TF.js resizeBilinear, no corner alignment) to `inputSize` (fed planar, NCHW); the 5-anchor YOLO
  * grid is decoded and boxes are merged by non-maximum suppression (IoU 0.4); landmarks come from the
  * detection box, clipped to the image, zero-padded to a centred square and resized to 112×112.
  * Boxes and landmarks are returned in full-frame pixels.
  */
 import { ensureNet, runNet, type DetectorName, type LoadedModels } from './models.js';
+import { giveBuffer, takeBuffer } from './buffers.js';
 import type { RgbImage } from './types.js';
 
 export interface Point {
@@ -19,6 +20,8 @@ export interface Detection {
   score: number;
   /** 68 landmarks (iBUG order) in full-frame pixels, when landmarks were requested. */
   landmarks?: Point[];
+  /** The landmark net's input: face-api's 112×112 RGB box crop (`boxCrop(img, box, 112)`), when landmarks ran. */
+  crop112?: Float32Array;
 }
 
 export interface DetectOptions {
@@ -30,6 +33,11 @@ export interface DetectOptions {
   /** 'tiny' (fast) or 'full' 68-point landmark net, or 'none'. Default 'tiny'. */
   landmarks?: 'tiny' | 'full' | 'none';
   maxFaces?: number;
+  /**
+   * Keep the landmark net's input crops on the detections (`crop112`, views of one reused buffer); the caller
+   * must then hand them back with `releaseCrops` when done. Default false.
+   */
+  keepCrops?: boolean;
 }
 
 const ANCHORS: [number, number][] = [
@@ -60,77 +68,103 @@ export function sampleSquare(
   flip = false,
   dst?: Float32Array,
   dstOffset = 0,
+  planar = false,
 ): Float32Array {
   const ch = gray ? 1 : 3;
   const res = dst ?? new Float32Array(out * out * ch);
   const { width: W, data } = img;
   const scale = side / out;
-  // per output column: byte offsets of the two source columns (−1 = zero padding) and the weight
-  const cx0 = new Int32Array(out);
-  const cx1 = new Int32Array(out);
-  const fxs = new Float32Array(out);
-  for (let u = 0; u < out; u++) {
+  // planar (NCHW, RGB only): R, G and B planes of out×out each; else interleaved (NHWC)
+  const plane = planar && !gray ? out * out : 0;
+  // Per output column (already in mirrored order when flipping): byte offsets of the two source columns and
+  // their weights. A column in the zero padding gets offset 0 and weight 0 — it adds exactly +0, so the sums
+  // below are the same floats, bit for bit, as skipping it (test/face-samplers.test.ts).
+  const ca = new Int32Array(out);
+  const cb = new Int32Array(out);
+  const wa = new Float64Array(out);
+  const wb = new Float64Array(out);
+  let twoCols = false;
+  for (let uu = 0; uu < out; uu++) {
+    const u = flip ? out - 1 - uu : uu;
     const s = u * scale;
     const i0 = Math.floor(s);
+    const fx = Math.fround(s - i0); // float32, as TF.js and the earlier per-pixel sampler weighted it
     const a = i0 - offX;
     const b = Math.min(i0 + 1, side - 1) - offX;
-    cx0[u] = a >= 0 && a < region.w ? (region.x + a) * 3 : -1;
-    cx1[u] = b >= 0 && b < region.w ? (region.x + b) * 3 : -1;
-    fxs[u] = s - i0;
+    const aok = a >= 0 && a < region.w;
+    const bok = b >= 0 && b < region.w;
+    ca[uu] = aok ? (region.x + a) * 3 : 0;
+    cb[uu] = bok ? (region.x + b) * 3 : 0;
+    wa[uu] = aok ? 1 - fx : 0;
+    wb[uu] = bok ? fx : 0;
+    if (wb[uu] !== 0) twoCols = true;
   }
-  const row = (r: number) => (r >= 0 && r < region.h ? (region.y + r) * W * 3 : -1);
   let o = dstOffset;
   for (let v = 0; v < out; v++) {
     const s = v * scale;
     const j0 = Math.floor(s);
-    const r0 = row(j0 - offY);
-    const r1 = row(Math.min(j0 + 1, side - 1) - offY);
     const fy = s - j0;
-    for (let uu = 0; uu < out; uu++) {
-      const u = flip ? out - 1 - uu : uu;
-      const a = cx0[u];
-      const b = cx1[u];
-      const fx = fxs[u];
-      const w00 = (1 - fx) * (1 - fy);
-      const w01 = fx * (1 - fy);
-      const w10 = (1 - fx) * fy;
-      const w11 = fx * fy;
-      let R = 0;
-      let G = 0;
-      let B = 0;
-      if (r0 >= 0) {
-        if (a >= 0) {
-          const p = r0 + a;
-          R += data[p] * w00;
-          G += data[p + 1] * w00;
-          B += data[p + 2] * w00;
-        }
-        if (b >= 0) {
-          const p = r0 + b;
-          R += data[p] * w01;
-          G += data[p + 1] * w01;
-          B += data[p + 2] * w01;
+    const ra = j0 - offY;
+    const rb = Math.min(j0 + 1, side - 1) - offY;
+    const aok = ra >= 0 && ra < region.h;
+    const bok = rb >= 0 && rb < region.h;
+    const r0 = aok ? (region.y + ra) * W * 3 : 0;
+    const r1 = bok ? (region.y + rb) * W * 3 : 0;
+    const wy0 = aok ? 1 - fy : 0;
+    const wy1 = bok ? fy : 0;
+    if (wy0 === 0 && wy1 === 0) {
+      // a padding row
+      if (plane) {
+        for (let c = 0; c < 3; c++) res.fill(0, o + c * plane, o + c * plane + out);
+        o += out;
+      } else {
+        res.fill(0, o, o + out * ch);
+        o += out * ch;
+      }
+    } else if (wy1 === 0 && !twoCols) {
+      // integer scale (e.g. 640 → 320): one source pixel per output pixel
+      for (let uu = 0; uu < out; uu++) {
+        const w00 = wa[uu] * wy0;
+        const p = r0 + ca[uu];
+        const R = data[p] * w00;
+        const G = data[p + 1] * w00;
+        const B = data[p + 2] * w00;
+        if (gray) res[o++] = 0.2989 * R + 0.587 * G + 0.114 * B;
+        else if (plane) {
+          res[o] = R;
+          res[o + plane] = G;
+          res[o++ + 2 * plane] = B;
+        } else {
+          res[o++] = R;
+          res[o++] = G;
+          res[o++] = B;
         }
       }
-      if (r1 >= 0) {
-        if (a >= 0) {
-          const p = r1 + a;
-          R += data[p] * w10;
-          G += data[p + 1] * w10;
-          B += data[p + 2] * w10;
+    } else {
+      for (let uu = 0; uu < out; uu++) {
+        const fa = wa[uu];
+        const fb = wb[uu];
+        const w00 = fa * wy0;
+        const w01 = fb * wy0;
+        const w10 = fa * wy1;
+        const w11 = fb * wy1;
+        const p00 = r0 + ca[uu];
+        const p01 = r0 + cb[uu];
+        const p10 = r1 + ca[uu];
+        const p11 = r1 + cb[uu];
+        const R = data[p00] * w00 + data[p01] * w01 + data[p10] * w10 + data[p11] * w11;
+        const G = data[p00 + 1] * w00 + data[p01 + 1] * w01 + data[p10 + 1] * w10 + data[p11 + 1] * w11;
+        const B = data[p00 + 2] * w00 + data[p01 + 2] * w01 + data[p10 + 2] * w10 + data[p11 + 2] * w11;
+        if (gray) res[o++] = 0.2989 * R + 0.587 * G + 0.114 * B;
+        else if (plane) {
+          res[o] = R;
+          res[o + plane] = G;
+          res[o++ + 2 * plane] = B;
+        } else {
+          res[o++] = R;
+          res[o++] = G;
+          res[o++] = B;
         }
-        if (b >= 0) {
-          const p = r1 + b;
-          R += data[p] * w11;
-          G += data[p + 1] * w11;
-          B += data[p + 2] * w11;
-        }
-      }
-      if (gray) res[o++] = 0.2989 * R + 0.587 * G + 0.114 * B;
-      else {
-        res[o++] = R;
-        res[o++] = G;
-        res[o++] = B;
       }
     }
   }
@@ -161,9 +195,13 @@ export function boxCrop(img: RgbImage, box: readonly number[], out: number, gray
   return sampleSquare(img, r, r.w < r.h ? before : 0, r.h < r.w ? before : 0, side, out, gray, flip, dst, dstOffset);
 }
 
-/** The detector's input: the frame zero-padded (bottom/right) to a square and resized to size×size. */
-export function detectorInput(img: RgbImage, size: number): Float32Array {
-  return sampleSquare(img, { x: 0, y: 0, w: img.width, h: img.height }, 0, 0, Math.max(img.width, img.height), size);
+/**
+ * The detector's input: the frame zero-padded (bottom/right) to a square and resized to size×size, as planar
+ * RGB (NCHW, 0..255: the detector graph takes NCHW so onnxruntime need not transpose); `planar: false` gives
+ * face-api's interleaved (NHWC) tensor.
+ */
+export function detectorInput(img: RgbImage, size: number, dst?: Float32Array, planar = true): Float32Array {
+  return sampleSquare(img, { x: 0, y: 0, w: img.width, h: img.height }, 0, 0, Math.max(img.width, img.height), size, false, false, dst, 0, planar);
 }
 
 /** Decode TinyFaceDetector's output grid into boxes (image pixels) with scores, then NMS, like face-api. */
@@ -217,7 +255,14 @@ export async function detectFaces(m: LoadedModels, img: RgbImage, o: DetectOptio
   if (lm !== 'none') await ensureNet(m, lm === 'tiny' ? 'landmarksTiny' : 'landmarks');
   if (img.width < 8 || img.height < 8) return []; // nothing a detector can find
   const size = Math.max(32, Math.round((o.inputSize ?? 320) / 32) * 32);
-  const { grid } = await runNet(m, 'detector', detectorInput(img, size), [1, size, size, 3]);
+  // reused input buffers (1.2 MB at 320), not a new one per frame (see buffers.ts)
+  const input = takeBuffer(size * size * 3);
+  let grid: Float32Array;
+  try {
+    ({ grid } = await runNet(m, 'detector', detectorInput(img, size, input.subarray(0, size * size * 3)), [1, 3, size, size]));
+  } finally {
+    giveBuffer(input);
+  }
   let dets: Detection[] = decodeGrid(grid, img, size, o.minScore ?? 0.5).filter((d) => {
     const r = clipBox(img, d.box);
     return r.w > 0 && r.h > 0;
@@ -226,10 +271,20 @@ export async function detectFaces(m: LoadedModels, img: RgbImage, o: DetectOptio
   dets = dets.slice(0, o.maxFaces ?? 20);
   if (lm !== 'none' && dets.length) {
     const per = 112 * 112 * 3;
-    const batch = new Float32Array(per * dets.length);
-    dets.forEach((d, i) => boxCrop(img, d.box, 112, false, false, batch, per * i));
-    const { landmarks } = await runNet(m, lm === 'tiny' ? 'landmarksTiny' : 'landmarks', batch, [dets.length, 112, 112, 3]);
+    const buf = takeBuffer(per * dets.length);
+    const batch = buf.subarray(0, per * dets.length);
+    let landmarks: Float32Array;
+    try {
+      dets.forEach((d, i) => boxCrop(img, d.box, 112, false, false, batch, per * i));
+      ({ landmarks } = await runNet(m, lm === 'tiny' ? 'landmarksTiny' : 'landmarks', batch, [dets.length, 112, 112, 3]));
+    } catch (e) {
+      giveBuffer(buf);
+      throw e;
+    }
+    if (!o.keepCrops) giveBuffer(buf);
     dets.forEach((d, i) => {
+      // face-api's expression net takes the same 112×112 box crop: handed on, not cut twice
+      if (o.keepCrops) d.crop112 = batch.subarray(per * i, per * (i + 1));
       const r = clipBox(img, d.box);
       const side = Math.max(r.w, r.h);
       const padX = r.w < r.h ? (r.h - r.w) / 2 : 0;
@@ -241,6 +296,13 @@ export async function detectFaces(m: LoadedModels, img: RgbImage, o: DetectOptio
     });
   }
   return dets;
+}
+
+/** Hand back the crops kept by `detectFaces(…, { keepCrops: true })` (the detections lose them). */
+export function releaseCrops(dets: Detection[]): void {
+  const c = dets.find((d) => d.crop112)?.crop112;
+  for (const d of dets) delete d.crop112;
+  if (c) giveBuffer(new Float32Array(c.buffer, 0, c.buffer.byteLength / 4));
 }
 
 /** Eye centres, roll (radians) and a yaw proxy from 68 landmarks. */

@@ -10,7 +10,8 @@ import { dominantLabel, emotionsFromVector } from '../signature/labels.js';
 import { CLASSIFIER_INPUT, classifyEx, loadModels, type ClassifierName, type DetectorName, type FaceBackendName, type LoadedModels } from './models.js';
 import { geoMean, NO_TTA, TTA_VIEWS, warpCrop, wholeImageSpec, type CropSpec } from './crop.js';
 import { checkFile, decodeImage, IMAGE_EXTENSIONS, rawToRgb, VIDEO_EXTENSIONS } from './decode.js';
-import { boxCrop, detectFaces, landmarkGeometry, type Detection } from './detect.js';
+import { boxCrop, detectFaces, landmarkGeometry, releaseCrops, type Detection } from './detect.js';
+import { giveBuffer, takeBuffer } from './buffers.js';
 import { combine, headProbs, loadEnsemble, type EnsembleFile } from './ensemble.js';
 import { faceQuality, laplacianVariance } from './quality.js';
 import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
@@ -106,15 +107,18 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   const tracker = new FaceTracker(o.tracker);
 
   async function faces(img: RgbImage): Promise<FaceResult[]> {
-    let dets: FaceBox[];
     if (o.assumeFace) {
-      dets = [{ box: [0, 0, img.width, img.height], score: 1, spec: wholeImageSpec(img), pose: null }];
-    } else {
-      const raw = await detectFaces(m, img, { detector, inputSize: o.inputSize ?? DEFAULT_INPUT_SIZE, minScore: o.minScore ?? DEFAULT_MIN_SCORE, landmarks: 'tiny', maxFaces: o.maxFaces });
-      dets = raw.map((d) => ({ ...d, ...cropFor(d, align, margin), boxCrop: crop === 'box' }));
+      const dets: FaceBox[] = [{ box: [0, 0, img.width, img.height], score: 1, spec: wholeImageSpec(img), pose: null }];
+      return classifyCrops(m, img, dets, classifiers, tta, model, ens, o.perModel ?? false);
     }
-    if (!dets.length) return [];
-    return classifyCrops(m, img, dets, classifiers, tta, model, ens, o.perModel ?? false);
+    const raw = await detectFaces(m, img, { detector, inputSize: o.inputSize ?? DEFAULT_INPUT_SIZE, minScore: o.minScore ?? DEFAULT_MIN_SCORE, landmarks: 'tiny', maxFaces: o.maxFaces, keepCrops: true });
+    try {
+      const dets: FaceBox[] = raw.map((d) => ({ ...d, ...cropFor(d, align, margin), boxCrop: crop === 'box' }));
+      if (!dets.length) return [];
+      return await classifyCrops(m, img, dets, classifiers, tta, model, ens, o.perModel ?? false);
+    } finally {
+      releaseCrops(raw);
+    }
   }
 
   return {
@@ -184,7 +188,22 @@ async function classifyCrops(
   ens: EnsembleFile,
   perModel: boolean,
 ): Promise<FaceResult[]> {
-  const n = dets.length;
+  // quality first: the ensemble may gate its pooling weights on the measured blur of the face crop, and a
+  // classifier whose weight is 0 for a face is not run on it
+  const qbuf = takeBuffer(64 * 64);
+  const qgray = qbuf.subarray(0, 64 * 64);
+  const quality = dets.map((d) => {
+    warpCrop(img, d.spec, 64, true, false, qgray);
+    const q = faceQuality(qgray, 64, Math.min(d.box[2], d.box[3]), d.pose);
+    const lv = model === 'ensemble' && ens.gate ? laplacianVariance(qgray, 64) : undefined;
+    return { q, lv };
+  });
+  giveBuffer(qbuf);
+  const needs = (name: ClassifierName, i: number): boolean => {
+    if (perModel || model !== 'ensemble' || !ens.pool) return true;
+    const pool = ens.gate && quality[i].lv !== undefined && quality[i].lv! < ens.gate.lapVarBelow ? ens.gate.pool : ens.pool;
+    return (pool[name] ?? 0) > 0;
+  };
   const probs: Record<string, Float32Array[]> = {};
   const wantHead = model === 'ensemble' && !!ens.head;
   for (const name of classifiers) {
@@ -192,35 +211,49 @@ async function classifyCrops(
     const vs = tta ? TTA_VIEWS[name] : NO_TTA;
     const nv = vs.length;
     const per = size * size * (gray ? 1 : 3);
-    const batch = new Float32Array(per * n * nv);
-    dets.forEach((d, i) => {
+    const run = dets.map((_, i) => i).filter((i) => needs(name, i));
+    if (!run.length) continue;
+    const buf = takeBuffer(per * run.length * nv);
+    const batch = buf.subarray(0, per * run.length * nv);
+    run.forEach((fi, i) => {
+      const d = dets[fi];
       vs.forEach((v, j) => {
-        if (d.boxCrop) {
-          const [x, y, w, h] = d.box;
-          const sb = [x + (w * (1 - v.scale)) / 2, y + (h * (1 - v.scale)) / 2, w * v.scale, h * v.scale];
-          boxCrop(img, sb, size, gray, v.flip, batch, per * (i * nv + j));
-        } else warpCrop(img, { ...d.spec, side: d.spec.side * v.scale }, size, gray, v.flip, batch, per * (i * nv + j));
+        const off = per * (i * nv + j);
+        // a mirrored view of a scale already cut is that crop's columns reversed (the same floats)
+        const twin = v.flip ? vs.findIndex((w, jj) => jj < j && !w.flip && w.scale === v.scale) : -1;
+        if (twin >= 0) mirrorInto(batch, per * (i * nv + twin), off, size, gray ? 1 : 3);
+        else if (d.boxCrop) {
+          if (v.scale === 1 && !v.flip && !gray && size === 112 && d.crop112) batch.set(d.crop112, off);
+          else {
+            const [x, y, w, h] = d.box;
+            const sb = [x + (w * (1 - v.scale)) / 2, y + (h * (1 - v.scale)) / 2, w * v.scale, h * v.scale];
+            boxCrop(img, sb, size, gray, v.flip, batch, off);
+          }
+        } else warpCrop(img, { ...d.spec, side: d.spec.side * v.scale }, size, gray, v.flip, batch, off);
       });
     });
-    const { probs: rows, emb } = await classifyEx(m, name, batch, n * nv, wantHead && name === 'faceapi');
-    probs[name] = dets.map((_, i) => geoMean(rows.slice(i * nv, (i + 1) * nv)));
+    let out: Awaited<ReturnType<typeof classifyEx>>;
+    try {
+      out = await classifyEx(m, name, batch, run.length * nv, wantHead && name === 'faceapi');
+    } finally {
+      giveBuffer(buf);
+    }
+    const { probs: rows, emb } = out;
+    probs[name] = [];
+    run.forEach((fi, i) => (probs[name][fi] = geoMean(rows.slice(i * nv, (i + 1) * nv))));
     if (emb) {
-      probs.head = dets.map((_, i) => {
+      probs.head = [];
+      run.forEach((fi, i) => {
         const e = new Float32Array(256);
         for (let v = 0; v < nv; v++) for (let j = 0; j < 256; j++) e[j] += emb[i * nv + v][j] / nv;
-        return headProbs(ens, e);
+        probs.head[fi] = headProbs(ens, e);
       });
     }
   }
-  const qgray = new Float32Array(64 * 64);
   return dets.map((d, i) => {
     // single models: their own probabilities (TTA views combined), uncalibrated — `faceapi` is face-api's pipeline
-    warpCrop(img, d.spec, 64, true, false, qgray);
-    const minSide = Math.min(d.box[2], d.box[3]);
-    const q = faceQuality(qgray, 64, minSide, d.pose);
-    // the ensemble may gate its pooling weights on the measured blur of the face crop
-    const lv = model === 'ensemble' && ens.gate ? laplacianVariance(qgray, 64) : undefined;
-    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).map((c) => [c, probs[c][i]])), lv) : probs[model][i];
+    const { q, lv } = quality[i];
+    const p = model === 'ensemble' ? combine(ens, Object.fromEntries(Object.keys(probs).filter((c) => probs[c][i]).map((c) => [c, probs[c][i]])), lv) : probs[model][i];
     const emotions = roundEmo(emotionsFromVector(p));
     const sorted = Array.from(p).sort((a, b) => b - a);
     const certainty = sorted[0];
@@ -239,6 +272,18 @@ async function classifyCrops(
     if (perModel) face.models = Object.fromEntries(Object.keys(probs).map((c) => [c, roundEmo(emotionsFromVector(probs[c][i]))]));
     return face;
   });
+}
+
+/** Copy a size×size crop (ch channels) at `from` into `to`, mirrored left–right. */
+function mirrorInto(buf: Float32Array, from: number, to: number, size: number, ch: number): void {
+  for (let y = 0; y < size; y++) {
+    const row = y * size * ch;
+    for (let x = 0; x < size; x++) {
+      const a = from + row + (size - 1 - x) * ch;
+      const b = to + row + x * ch;
+      for (let c = 0; c < ch; c++) buf[b + c] = buf[a + c];
+    }
+  }
 }
 
 /** What kind of input a path is. */
