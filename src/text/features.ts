@@ -374,12 +374,13 @@ export function decodeIdf(b: Uint8Array): Float32Array {
   return Float32Array.from(b, (x) => x / IDF_SCALE);
 }
 
-const CUE_BUCKETS = new Map<string, number>();
+const CUE_BUCKETS = new Map<number, Map<string, number>>();
 /** Bucket of a cue feature. */
 export function cueBucket(name: string, buckets: number): number {
-  const key = buckets + name;
-  let b = CUE_BUCKETS.get(key);
-  if (b === undefined) CUE_BUCKETS.set(key, (b = hashString(NS_CUE, name) & (buckets - 1)));
+  let m = CUE_BUCKETS.get(buckets);
+  if (!m) CUE_BUCKETS.set(buckets, (m = new Map()));
+  let b = m.get(name);
+  if (b === undefined) m.set(name, (b = hashString(NS_CUE, name) & (buckets - 1)));
   return b;
 }
 
@@ -483,15 +484,43 @@ class Accumulator {
   }
 }
 
-/** Char n-gram buckets of a word, cached across messages (words repeat a lot); one cache per config. */
-const GRAM_CACHE = new WeakMap<FeatureConfig, Map<string, { grams: Int32Array; msg: number }>>();
+/**
+ * Everything featurize needs about one token form, computed once and cached across messages (words
+ * repeat a lot): its unigram bucket, lexicon facts, char n-gram buckets (words only) and its negated /
+ * after-contrast buckets (computed on first use). One cache per (config, lexicon), bounded.
+ */
+interface FormInfo {
+  wb: number;
+  info: WordInfo;
+  /** A negator (lexicon flag or "…n't"). */
+  neg: boolean;
+  grams: Int32Array | null;
+  /** Last message whose char n-grams included this word (presence features: once per message). */
+  msg: number;
+  negB: number;
+  contrB: number;
+}
+const FORM_CACHE = new WeakMap<FeatureConfig, WeakMap<Lexicon, Map<string, FormInfo>>>();
 const MSG_COUNTER = { n: 0 };
-function charGrams(n: string, cfg: FeatureConfig, mask: number): { grams: Int32Array; msg: number } {
-  let cache = GRAM_CACHE.get(cfg);
-  if (!cache) GRAM_CACHE.set(cfg, (cache = new Map()));
-  const hit = cache.get(n);
-  if (hit) return hit;
-  // n-grams of '<' + n + '>' hashed without building substrings
+const MAX_FORMS = 200_000;
+function formCache(cfg: FeatureConfig, lex: Lexicon): Map<string, FormInfo> {
+  let byLex = FORM_CACHE.get(cfg);
+  if (!byLex) FORM_CACHE.set(cfg, (byLex = new WeakMap()));
+  let c = byLex.get(lex);
+  if (!c) byLex.set(lex, (c = new Map()));
+  return c;
+}
+function formInfo(cache: Map<string, FormInfo>, n: string, cfg: FeatureConfig, maps: { words: Map<string, WordInfo> }, mask: number): FormInfo {
+  let e = cache.get(n);
+  if (e) return e;
+  const info = maps.words.get(n) ?? NO_INFO;
+  e = { wb: hashString(NS_WORD, n) & mask, info, neg: (info.flags & F_NEG) !== 0 || n.endsWith("n't"), grams: null, msg: 0, negB: -1, contrB: -1 };
+  if (cache.size >= MAX_FORMS) cache.clear(); // bounded memory
+  cache.set(n, e);
+  return e;
+}
+/** Char n-gram buckets of '<' + n + '>' (hashed without building substrings). */
+function charGrams(n: string, cfg: FeatureConfig, mask: number): Int32Array {
   const L = n.length + 2;
   const out: number[] = [];
   for (let s = 0; s < L; s++) {
@@ -504,14 +533,25 @@ function charGrams(n: string, cfg: FeatureConfig, mask: number): { grams: Int32A
       out.push(fmix(h) & mask);
     }
   }
-  const e = { grams: Int32Array.from(out), msg: 0 };
-  if (cache.size >= 200_000) cache.clear(); // bounded memory
-  cache.set(n, e);
-  return e;
+  return Int32Array.from(out);
 }
 
 const BUF = { words: new IntPairs(), bigrams: new IntPairs(), chars: new IntPairs(), negs: new IntPairs(), contr: new IntPairs() };
 const SEEN = new StampSet();
+/** Message-level cues of the message being featurised (at most ~25). */
+class CueList {
+  b = new Int32Array(64);
+  v = new Float64Array(64);
+  n = 0;
+  reset(): this {
+    this.n = 0;
+    return this;
+  }
+  push(b: number, v: number): void {
+    if (this.n < this.b.length) (this.b[this.n] = b), (this.v[this.n++] = v);
+  }
+}
+const CUES = new CueList();
 const ACC = new Accumulator();
 const LEXBIN = [0, 1, 2, 3, 4, 5, 6].map((b) => `#lexbin${b}`);
 const NPOS = [0, 1, 2, 3].map((b) => `#npos${b}`);
@@ -543,9 +583,10 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   // per-namespace (bucket, source token) lists in reusable typed buffers
   const words = BUF.words.reset(), bigrams = BUF.bigrams.reset(), chars = BUF.chars.reset();
   const negs = BUF.negs.reset(), contr = BUF.contr.reset();
-  const cues: [number, number, number][] = []; // bucket, value, src
+  const cues = CUES.reset(); // bucket, value (message-level: no source token)
 
   const maps = lexMaps(lex);
+  const forms = formCache(cfg, lex);
   const msgId = ++MSG_COUNTER.n;
   let multiPunct = false;
   let negLeft = 0;
@@ -560,7 +601,8 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const n = t.norm;
-    const wi = t.kind === 'word' ? (maps.words.get(n) ?? NO_INFO) : NO_INFO;
+    const fi = formInfo(forms, n, cfg, maps, mask);
+    const wi = t.kind === 'word' ? fi.info : NO_INFO;
     if (t.kind === 'word') {
       const fl = wi.flags;
       if (fl & F_MARK) markers.push([i, i]);
@@ -581,7 +623,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       if (n.includes('!')) stats.exclaims++;
       if (n.includes('?')) stats.questions++;
     }
-    const wb = hashString(NS_WORD, n) & mask;
+    const wb = fi.wb;
     t.bucket = wb;
     words.push(wb, i);
     if (cfg.wordNgrams >= 2) bigrams.push(hashPair(NS_BIGRAM, prev, n) & mask, prevIdx >= 0 ? prevIdx : i);
@@ -589,11 +631,10 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
     prevIdx = i;
 
     if (t.kind === 'word' && cfg.charMax > 0 && n.length < 40) {
-      const e = charGrams(n, cfg, mask);
       // a word seen earlier in this message adds no new char n-grams (presence features)
-      if (e.msg !== msgId) {
-        e.msg = msgId;
-        const grams = e.grams;
+      if (fi.msg !== msgId) {
+        fi.msg = msgId;
+        const grams = fi.grams ?? (fi.grams = charGrams(n, cfg, mask));
         for (let g = 0; g < grams.length; g++) chars.push(grams[g], i);
       }
     }
@@ -611,7 +652,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       if (pendingIntens) pol *= 1.5;
     }
 
-    const isNeg = t.kind === 'word' && ((wi.flags & F_NEG) !== 0 || n.endsWith("n't"));
+    const isNeg = t.kind === 'word' && fi.neg;
     if (t.kind === 'punct' && n !== ',') {
       negLeft = 0;
       afterContrast = false;
@@ -619,7 +660,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       stats.negations++;
       negLeft = 4;
     } else if (negLeft > 0 && t.kind === 'word') {
-      negs.push(hashString(NS_NEG, n) & mask, i);
+      negs.push(fi.negB >= 0 ? fi.negB : (fi.negB = hashString(NS_NEG, n) & mask), i);
       pol = -pol * 0.5;
       negLeft--;
     }
@@ -628,7 +669,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       afterContrast = true;
       negLeft = 0;
     } else if (afterContrast && t.kind !== 'punct') {
-      contr.push(hashString(NS_CONTRAST, n) & mask, i);
+      contr.push(fi.contrB >= 0 ? fi.contrB : (fi.contrB = hashString(NS_CONTRAST, n) & mask), i);
     }
     stats.lexPolarity += pol;
     if (pol > 0.05) stats.lexPosWords++;
@@ -643,7 +684,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
 
   if (cfg.cues && tokens.length > 0) {
     const cue = (name: string, v: number): void => {
-      if (v !== 0) cues.push([cueBucket(name, cfg.buckets), v, -1]);
+      if (v !== 0) cues.push(cueBucket(name, cfg.buckets), v);
     };
     const capsShare = stats.words > 0 ? stats.capsWords / stats.words : 0;
     cue('#caps', stats.capsWords > 0 ? 1 : 0);
@@ -678,7 +719,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   if (cfg.negation) nsLists.push([negs, cfg.scale.neg]);
   if (cfg.contrast) nsLists.push([contr, cfg.scale.contrast]);
 
-  const acc = ACC.begin(words.n + bigrams.n + chars.n + negs.n + contr.n + cues.length + 1);
+  const acc = ACC.begin(words.n + bigrams.n + chars.n + negs.n + contr.n + cues.n + 1);
   const seen = SEEN;
   for (const [l, scale] of nsLists) {
     if (l.n === 0 || scale === 0) continue;
@@ -697,7 +738,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       for (let j = 0; j < u; j++) acc.add(l.b[j], v, l.s[j]);
     }
   }
-  for (const [b, v, s] of cues) acc.add(b, v * cfg.scale.cue, s);
+  for (let j = 0; j < cues.n; j++) acc.add(cues.b[j], cues.v[j] * cfg.scale.cue, -1);
   const n = acc.count;
   const idx = acc.outIdx.slice(0, n);
   const src = acc.outSrc.slice(0, n);

@@ -11,13 +11,13 @@ import { check, TextInputSchema, TextOptionsSchema } from '../runtime/validate.j
 import { CORE_LABELS, emptyEmotions, type Emotions } from '../signature/labels.js';
 import { parseChat, type ChatFormat, type ChatIssue, type ChatMessage } from './chat.js';
 import { GO_LABELS, type GoLabel } from './labels.js';
-import { contributions, featurizeWith, knownShare, loadTextModel, scoreFeatures, type TextBackend, type TextModel, type RawScores } from './model.js';
+import { applyContext, contributions, featurizeWith, knownShare, loadTextModel, scoreFeatures, TextHistory, type TextBackend, type TextModel, type RawScores } from './model.js';
 import type { Features } from './features.js';
 import { guessLanguage } from './language.js';
 
 export { parseChat, detectChatFormat, parseTime, CHAT_FORMATS, type ChatFormat, type ChatMessage, type ChatIssue, type ParsedChat } from './chat.js';
 export { GO_LABELS, EKMAN_MAPPING, SENTIMENT_GROUPS, CX_LABELS, type GoLabel } from './labels.js';
-export { loadTextModel, type TextModel, type TextBackend } from './model.js';
+export { loadTextModel, TextHistory, type TextModel, type TextBackend } from './model.js';
 export { featurize, normalizeText, tokenize, DEFAULT_FEATURES, COMPLAINT_MARKERS, type FeatureConfig } from './features.js';
 export { guessLanguage, type LanguageGuess, type LanguageCode } from './language.js';
 
@@ -131,6 +131,19 @@ export interface AnalyzeTextOptions {
   backend?: TextBackend;
   /** Folder with text-emotion.onnx, text-model.json, known-words.bin (default: models/text). */
   modelDir?: string;
+  /**
+   * Conversation context: a message's sentiment and core emotions also read the previous messages of the
+   * same conversation (the model's context window, earlier messages only, so a message's reading never
+   * depends on a later one). The messages of one call are one conversation, split where a message's
+   * `conversation` id changes. Default: the model's `onByDefault` (off for the shipped model: it helped on
+   * DailyDialog but not on service dialogues, see the README); `false` reads every message alone.
+   */
+  context?: boolean;
+  /**
+   * The conversation so far, carried from call to call (`scoreMessages` only; the live stream passes one so
+   * that scoring message by message gives what scoring the whole list at once gives). Default: a new one per call.
+   */
+  history?: TextHistory;
 }
 
 /**
@@ -235,6 +248,10 @@ export function textReading(model: TextModel, readings: TextMessageReading[], is
 export async function scoreMessages(model: TextModel, messages: (ChatMessage & { index: number })[], options: AnalyzeTextOptions = {}): Promise<TextMessageReading[]> {
   const explain = options.explain ?? true;
   const B = Math.max(1, options.batchSize ?? 256);
+  if (options.context !== undefined && typeof options.context !== 'boolean') throw new EmosigError('INVALID_OPTIONS', 'context must be true or false');
+  if (options.history !== undefined && !(options.history instanceof TextHistory)) throw new EmosigError('INVALID_OPTIONS', 'history must be a TextHistory (new TextHistory())');
+  const useContext = options.context ?? model.context?.onByDefault ?? false;
+  const history = !useContext || !model.context ? undefined : (options.history ?? new TextHistory());
   const out: TextMessageReading[] = [];
   // chunk by chunk, so features of a long transcript never pile up in memory
   for (let c = 0; c < messages.length; c += B) {
@@ -247,6 +264,14 @@ export async function scoreMessages(model: TextModel, messages: (ChatMessage & {
     const scores = await scoreFeatures(model, live.map((i) => feats[i]), { explain, batchSize: B, backend: options.backend });
     const byMsg: (RawScores | undefined)[] = new Array(chunk.length);
     live.forEach((i, k) => (byMsg[i] = scores[k]));
+    if (history) {
+      // in conversation order; empty messages neither read nor enter the context
+      for (let i = 0; i < chunk.length; i++) {
+        const conv = chunk[i].conversation;
+        if (conv !== history.conversation) history.reset(conv);
+        if (byMsg[i]) applyContext(model, history, feats[i], byMsg[i]!);
+      }
+    }
     for (let i = 0; i < chunk.length; i++) out.push(toReading(model, chunk[i], feats[i], byMsg[i], options.echo ?? false, explain));
   }
   return out;

@@ -87,6 +87,42 @@ export interface TextModel {
   cueNames: Map<number, string>;
   /** Per-bucket IDF when the model was trained with `features.idf`. */
   idf?: Float32Array;
+  /** The conversation-context head (text-context.json), when the folder has one. */
+  context?: TextContextHead;
+}
+
+/**
+ * The conversation-context head (scripts/text-context.ts): message i's logits `outputs` get
+ * Σ_{k=1..window} Σ_d (relu(hidden_{i−k})[d] − mean[d]) · W[k−1][d][o] from the hidden layers of the
+ * previous `window` non-empty messages of the same conversation (causal: never a later message).
+ */
+export interface TextContextHead {
+  window: number;
+  /** Whether `analyzeText` reads context unless told (`context`): set by the held-out rule of scripts/text-context.ts. */
+  onByDefault: boolean;
+  /** Logit indices (into the K outputs) the head adds to. */
+  outputs: number[];
+  /** Mean relu(hidden) of the training messages (inputs are centred on it). */
+  mean: Float32Array;
+  /** [window][D][outputs.length], row-major. */
+  W: Float32Array;
+  settings: Record<string, unknown>;
+}
+
+/**
+ * The previous messages of one conversation, as the context head reads them (their centred hidden
+ * layers, newest last). One per conversation: `scoreMessages` makes a fresh one per call unless one is
+ * passed (`history`), which is how the live stream carries context from message to message.
+ */
+export class TextHistory {
+  /** Centred relu(hidden) of the last non-empty messages, oldest first (at most the head's window). */
+  readonly states: Float32Array[] = [];
+  /** Conversation id of the last message (a message with another id starts a new history). */
+  conversation: string | undefined;
+  reset(conversation?: string): void {
+    this.states.length = 0;
+    this.conversation = conversation;
+  }
 }
 
 export function defaultTextModelDir(): string {
@@ -173,8 +209,9 @@ export function loadTextModel(dir = defaultTextModelDir()): Promise<TextModel> {
         idf = decodeIdf(new Uint8Array(readFileSync(idfPath)));
         if (idf.length !== settings.features.buckets) throw new EmosigError('MODEL_INVALID', 'idf.bin does not match the hash size in text-model.json', { input: idfPath });
       }
+      const context = loadContextHead(dir, settings, mlp);
       recordModel({ name: 'text', model: settings.name, version: String(settings.version), backend: 'onnxruntime-node/cpu', path: dir });
-      return { dir, settings, onnxPath, weights, mlp, known, goThresholds, cueNames, idf };
+      return { dir, settings, onnxPath, weights, mlp, known, goThresholds, cueNames, idf, ...(context ? { context } : {}) };
   });
 }
 
@@ -187,8 +224,12 @@ export interface RawScores {
   cx: Float32Array;
   /** Per-feature contribution to each of the K logits (onnx backend with explain). */
   contrib?: Float32Array; // nnz × K
-  /** Hidden pre-activations of the network (js backend), for explanations. */
+  /** Hidden pre-activations of the network (js backend), for explanations and the context head. */
   hidden?: Float32Array;
+  /** The K raw logits (js backend). */
+  logits?: Float32Array;
+  /** All K outputs (the views above are slices of it; js backend). */
+  all?: Float32Array;
 }
 
 export function featurizeWith(m: TextModel, text: string): Features {
@@ -347,12 +388,17 @@ function scoreMlp(m: TextModel, w: MlpWeights, f: Features): RawScores {
 /** Sigmoid heads and clipped valence/arousal from the K raw logits. */
 function heads(m: TextModel, z: Float64Array, K: number): RawScores {
   const o = m.settings.layout.offsets;
-  const out = new Float32Array(K);
+  // one allocation: the K outputs, then the K raw logits (the context head adds to them)
+  const buf = new Float32Array(2 * K);
+  const out = buf.subarray(0, K);
   for (let k = 0; k < K; k++) {
     const x = z[k];
+    buf[K + k] = x;
     out[k] = k >= o.va && k < o.va + 2 ? (x < -1 ? -1 : x > 1 ? 1 : x) : 1 / (1 + Math.exp(-x));
   }
   return {
+    all: out,
+    logits: buf.subarray(K, 2 * K),
     go: out.subarray(o.go, o.go + 28),
     ekman: out.subarray(o.ekman, o.ekman + 7),
     sentiment: out.subarray(o.sentiment, o.sentiment + 4),
@@ -387,3 +433,101 @@ export function contributions(m: TextModel, f: Features, s: RawScores, col: numb
 }
 
 export const OUTPUT_LABELS = { go: GO_LABELS, ekman: CORE_LABELS, sentiment: SENTIMENT_GROUPS };
+
+/** The context head's file, next to the model (optional: a folder without it reads messages alone). */
+export const CONTEXT_FILE = 'text-context.json';
+
+function loadContextHead(dir: string, settings: TextModelSettings, mlp: MlpWeights | undefined): TextContextHead | undefined {
+  const path = join(dir, CONTEXT_FILE);
+  if (!existsSync(path)) return undefined;
+  let j: { window?: unknown; onByDefault?: unknown; outputs?: unknown; mean?: unknown; W?: unknown; settings?: Record<string, unknown> };
+  try {
+    j = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new EmosigError('MODEL_INVALID', `the text context head is not valid JSON: ${(e as Error).message}`, { input: path, cause: e });
+  }
+  const bad = (what: string): never => {
+    throw new EmosigError('MODEL_INVALID', `the text context head does not match the text model (${what}); re-run scripts/text-context.ts --write`, { input: path });
+  };
+  if (!mlp) bad('the model has no hidden layer');
+  const D = mlp!.D, K = settings.layout.K;
+  const win = j.window, outs = j.outputs, mean = j.mean, W = j.W;
+  if (j.onByDefault !== undefined && typeof j.onByDefault !== 'boolean') bad('onByDefault');
+  if (typeof win !== 'number' || !Number.isInteger(win) || win < 1 || win > 8) bad('window');
+  if (!Array.isArray(outs) || outs.length === 0 || outs.some((o) => !Number.isInteger(o) || o < 0 || o >= K)) bad('outputs');
+  if (!Array.isArray(mean) || mean.length !== D || mean.some((x) => typeof x !== 'number' || !Number.isFinite(x))) bad(`mean of length ${D}`);
+  const O = (outs as number[]).length;
+  if (!Array.isArray(W) || W.length !== (win as number) * D * O || W.some((x) => typeof x !== 'number' || !Number.isFinite(x))) bad(`W of length ${(win as number) * D * O}`);
+  return { window: win as number, onByDefault: j.onByDefault === true, outputs: outs as number[], mean: Float32Array.from(mean as number[]), W: Float32Array.from(W as number[]), settings: j.settings ?? {} };
+}
+
+/** The network's hidden pre-activations for `f` (for messages scored by onnxruntime, which does not return them). */
+export function hiddenOf(m: TextModel, f: Features): Float32Array {
+  const { W, stride, D, Es, b1 } = m.mlp!;
+  const acc = zbuf;
+  gatherSum(W, stride, f.idx, f.val, acc);
+  const pre = new Float32Array(D);
+  for (let d = 0; d < D; d++) pre[d] = acc[d] * Es[d] + b1[d];
+  return pre;
+}
+
+const ctxAdj = new Float64Array(64);
+
+/**
+ * Conversation context, causal: adds the context head's term from the messages already in `h` to the
+ * scores `s` of the next message (in place), then appends that message's own state to `h`. Call it in
+ * conversation order, once per non-empty message.
+ */
+export function applyContext(m: TextModel, h: TextHistory, f: Features, s: RawScores): void {
+  const c = m.context;
+  if (!c || !m.mlp) return;
+  const D = m.mlp.D, O = c.outputs.length;
+  const n = h.states.length;
+  if (n > 0) {
+    const adj = O <= ctxAdj.length ? ctxAdj : new Float64Array(O);
+    adj.fill(0, 0, O);
+    const L = Math.min(n, c.window);
+    for (let k = 1; k <= L; k++) {
+      const x = h.states[n - k];
+      const base = (k - 1) * D * O;
+      for (let d = 0; d < D; d++) {
+        const xd = x[d];
+        const row = base + d * O;
+        for (let o = 0; o < O; o++) adj[o] += xd * c.W[row + o];
+      }
+    }
+    for (let o = 0; o < O; o++) {
+      const at = c.outputs[o];
+      let z: number;
+      if (s.logits) z = s.logits[at] += adj[o];
+      else {
+        const p = Math.min(1 - 1e-7, Math.max(1e-7, outputAt(m, s, at)));
+        z = Math.log(p / (1 - p)) + adj[o];
+      }
+      setOutputAt(m, s, at, 1 / (1 + Math.exp(-z)));
+    }
+  }
+  const hid = s.hidden ?? hiddenOf(m, f);
+  const st = new Float32Array(D);
+  for (let d = 0; d < D; d++) st[d] = (hid[d] > 0 ? hid[d] : 0) - c.mean[d];
+  h.states.push(st);
+  if (h.states.length > c.window) h.states.shift();
+}
+
+/** The output view and position of logit `at` (classification outputs only). */
+function viewOf(m: TextModel, s: RawScores, at: number): [Float32Array, number] {
+  const o = m.settings.layout.offsets;
+  if (at >= o.go && at < o.go + 28) return [s.go, at - o.go];
+  if (at >= o.ekman && at < o.ekman + 7) return [s.ekman, at - o.ekman];
+  if (at >= o.sentiment && at < o.sentiment + 4) return [s.sentiment, at - o.sentiment];
+  if (o.cx !== undefined && at >= o.cx && at < o.cx + s.cx.length) return [s.cx, at - o.cx];
+  throw new EmosigError('MODEL_INVALID', `the text context head adds to output ${at}, which is not a classification output`);
+}
+function outputAt(m: TextModel, s: RawScores, at: number): number {
+  const [v, i] = viewOf(m, s, at);
+  return v[i];
+}
+function setOutputAt(m: TextModel, s: RawScores, at: number, p: number): void {
+  const [v, i] = viewOf(m, s, at);
+  v[i] = p;
+}
