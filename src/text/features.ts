@@ -458,13 +458,15 @@ class StampSet {
 class Accumulator {
   set = new StampSet();
   val = new Float64Array(1 << 12);
+  /** Namespaces that contributed to each slot (bit k: the k-th namespace list). */
+  bits = new Int32Array(1 << 12);
   outIdx = new Int32Array(1 << 12);
   outSrc = new Int32Array(1 << 12);
   slotOf = new Int32Array(1 << 12);
   count = 0;
   begin(maxItems: number): this {
     this.set.begin(maxItems);
-    if (this.val.length < this.set.keys.length) this.val = new Float64Array(this.set.keys.length);
+    if (this.val.length < this.set.keys.length) (this.val = new Float64Array(this.set.keys.length)), (this.bits = new Int32Array(this.set.keys.length));
     if (this.outIdx.length < maxItems) {
       this.outIdx = new Int32Array(maxItems);
       this.outSrc = new Int32Array(maxItems);
@@ -538,6 +540,8 @@ function charGrams(n: string, cfg: FeatureConfig, mask: number): Int32Array {
 
 const BUF = { words: new IntPairs(), bigrams: new IntPairs(), chars: new IntPairs(), negs: new IntPairs(), contr: new IntPairs() };
 const SEEN = new StampSet();
+const NS_UNIQUE = new Int32Array(8);
+const NS_VALUE = new Float64Array(8);
 /** Message-level cues of the message being featurised (at most ~25). */
 class CueList {
   b = new Int32Array(64);
@@ -720,22 +724,59 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   if (cfg.contrast) nsLists.push([contr, cfg.scale.contrast]);
 
   const acc = ACC.begin(words.n + bigrams.n + chars.n + negs.n + contr.n + cues.n + 1);
-  const seen = SEEN;
-  for (const [l, scale] of nsLists) {
-    if (l.n === 0 || scale === 0) continue;
-    // unique within the namespace (presence) …
-    seen.begin(l.n);
-    let u = 0;
-    for (let j = 0; j < l.n; j++) if (seen.insert(l.b[j])) l.b[u] = l.b[j], l.s[u] = l.s[j], u++;
-    // … scaled by 1/sqrt(n), or TF-IDF style: presence × idf, L2-normalised within the namespace
-    if (idf) {
+  if (!idf) {
+    // presence within each namespace, scaled by 1/sqrt(unique count): one probe per feature (a bit per
+    // namespace in the slot), then the values in namespace order (the same sums, in the same order, as
+    // deduplicating each namespace first and adding it)
+    const set = acc.set, bits = acc.bits;
+    const nu = NS_UNIQUE;
+    for (let k = 0; k < nsLists.length; k++) {
+      const [l, scale] = nsLists[k];
+      nu[k] = 0;
+      if (l.n === 0 || scale === 0) continue;
+      const bit = 1 << k;
+      let u = 0;
+      for (let j = 0; j < l.n; j++) {
+        const h = set.slot(l.b[j]);
+        if (set.fresh) {
+          bits[h] = bit;
+          acc.outIdx[acc.count] = l.b[j];
+          acc.outSrc[acc.count] = l.s[j];
+          acc.slotOf[acc.count++] = h;
+          u++;
+        } else if ((bits[h] & bit) === 0) {
+          bits[h] |= bit;
+          u++;
+        }
+      }
+      nu[k] = u;
+    }
+    const vs = NS_VALUE;
+    for (let k = 0; k < nsLists.length; k++) vs[k] = nu[k] > 0 ? nsLists[k][1] / Math.sqrt(nu[k]) : 0;
+    for (let j = 0; j < acc.count; j++) {
+      const h = acc.slotOf[j];
+      const b = bits[h];
+      let x = 0, first = true;
+      for (let k = 0; k < nsLists.length; k++) {
+        if ((b & (1 << k)) === 0) continue;
+        x = first ? vs[k] : x + vs[k];
+        first = false;
+      }
+      acc.val[h] = x;
+    }
+  } else {
+    const seen = SEEN;
+    for (const [l, scale] of nsLists) {
+      if (l.n === 0 || scale === 0) continue;
+      // unique within the namespace (presence) …
+      seen.begin(l.n);
+      let u = 0;
+      for (let j = 0; j < l.n; j++) if (seen.insert(l.b[j])) (l.b[u] = l.b[j]), (l.s[u] = l.s[j]), u++;
+      // … TF-IDF style: presence × idf, L2-normalised within the namespace
       let ss = 0;
       for (let j = 0; j < u; j++) ss += idf[l.b[j]] * idf[l.b[j]];
       const k = scale / Math.sqrt(ss || 1);
       for (let j = 0; j < u; j++) acc.add(l.b[j], idf[l.b[j]] * k, l.s[j]);
-    } else {
-      const v = scale / Math.sqrt(u);
-      for (let j = 0; j < u; j++) acc.add(l.b[j], v, l.s[j]);
     }
   }
   for (let j = 0; j < cues.n; j++) acc.add(cues.b[j], cues.v[j] * cfg.scale.cue, -1);
