@@ -296,7 +296,100 @@ function countLetters(w: string): number {
   return n;
 }
 
+/** The emoticons in the order the token regex tries them (longest first). */
+const EMOTICON_LIST = Object.keys(EMOTICONS).sort((a, b) => b.length - a.length);
+const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** First characters the emoticon alternative accepts (its lookahead). */
+const EMOTICON_START = new Set([':', ';', '=', '(', ')', '<', '>', '^', '-', 'x', 'X', 'D', 'T'].map((c) => c.charCodeAt(0)));
+
+function wordToken(s: string): Token {
+  let norm = s.toLowerCase();
+  const caps = norm !== s && s.length >= 2 && s === s.toUpperCase() && !HAS_DIGIT_OR_UNDERSCORE.test(s);
+  const elongated = norm.length >= 3 && hasTriple(norm) && ELONG.test(norm);
+  if (elongated) norm = norm.replace(ELONG_G, '$1$1');
+  return { norm, surface: s, kind: 'word', caps, elongated };
+}
+function punctToken(p: string): Token {
+  const norm = p[0] === '.' && p.length > 1 ? '...' : p.length > 1 ? (p.includes('?') ? (p.includes('!') ? '?!' : '??') : '!!') : p;
+  return { norm, surface: p, kind: 'punct', caps: false, elongated: false };
+}
+
+/**
+ * The token regex's result for ASCII-only text, without the regex (a scanner that tries the same
+ * alternatives in the same order at each position): placeholder, emoticon, word, punctuation.
+ */
+function tokenizeAscii(text: string): Token[] {
+  const tokens: Token[] = [];
+  const n = text.length;
+  let p = 0;
+  while (p < n) {
+    const c = text.charCodeAt(p);
+    // 1. __placeholder__
+    if (c === 95 && text.charCodeAt(p + 1) === 95) {
+      let q = p + 2;
+      while (q < n && text.charCodeAt(q) >= 97 && text.charCodeAt(q) <= 122) q++;
+      if (q > p + 2 && text.charCodeAt(q) === 95 && text.charCodeAt(q + 1) === 95) {
+        const t = text.slice(p, q + 2);
+        tokens.push({ norm: t, surface: t, kind: 'placeholder', caps: false, elongated: false });
+        p = q + 2;
+        continue;
+      }
+    }
+    // 3. emoticon: not after a letter/digit, not followed by one; the first alternative (longest first) that fits
+    if (EMOTICON_START.has(c) && !(p > 0 && isAlnum(text.charCodeAt(p - 1)))) {
+      let hit = '';
+      for (const e of EMOTICON_LIST) {
+        if (text.startsWith(e, p) && !(p + e.length < n && isAlnum(text.charCodeAt(p + e.length)))) {
+          hit = e;
+          break;
+        }
+      }
+      if (hit) {
+        tokens.push({ norm: hit, surface: hit, kind: 'emoticon', caps: false, elongated: false });
+        p += hit.length;
+        continue;
+      }
+    }
+    // 4. word: [A-Za-z0-9_]+ ('[A-Za-z]+)*
+    if (isAlnum(c) || c === 95) {
+      let q = p + 1;
+      while (q < n && (isAlnum(text.charCodeAt(q)) || text.charCodeAt(q) === 95)) q++;
+      while (q + 1 < n && text.charCodeAt(q) === 39 && isAlpha(text.charCodeAt(q + 1))) {
+        q += 2;
+        while (q < n && isAlpha(text.charCodeAt(q))) q++;
+      }
+      tokens.push(wordToken(text.slice(p, q)));
+      p = q;
+      continue;
+    }
+    // 5. punctuation: [!?]+ | \.{2,} | [.,;:]
+    if (c === 33 || c === 63) {
+      let q = p + 1;
+      while (q < n && (text.charCodeAt(q) === 33 || text.charCodeAt(q) === 63)) q++;
+      tokens.push(punctToken(text.slice(p, q)));
+      p = q;
+      continue;
+    }
+    if (c === 46 && text.charCodeAt(p + 1) === 46) {
+      let q = p + 2;
+      while (q < n && text.charCodeAt(q) === 46) q++;
+      tokens.push(punctToken(text.slice(p, q)));
+      p = q;
+      continue;
+    }
+    if (c === 46 || c === 44 || c === 59 || c === 58) {
+      tokens.push(punctToken(text[p]));
+      p++;
+      continue;
+    }
+    p++;
+  }
+  return tokens;
+}
+
 export function tokenize(text: string): { tokens: Token[] } {
+  if (!NON_ASCII.test(text)) return { tokens: tokenizeAscii(text) };
   const tokens: Token[] = [];
   TOKEN_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
