@@ -228,8 +228,6 @@ export interface RawScores {
   hidden?: Float32Array;
   /** The K raw logits (js backend). */
   logits?: Float32Array;
-  /** All K outputs (the views above are slices of it; js backend). */
-  all?: Float32Array;
 }
 
 export function featurizeWith(m: TextModel, text: string): Features {
@@ -397,7 +395,6 @@ function heads(m: TextModel, z: Float64Array, K: number): RawScores {
     out[k] = k >= o.va && k < o.va + 2 ? (x < -1 ? -1 : x > 1 ? 1 : x) : 1 / (1 + Math.exp(-x));
   }
   return {
-    all: out,
     logits: buf.subarray(K, 2 * K),
     go: out.subarray(o.go, o.go + 28),
     ekman: out.subarray(o.ekman, o.ekman + 7),
