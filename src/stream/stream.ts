@@ -27,7 +27,7 @@ import {
   type VoicePause,
   type VoiceReading,
 } from '../audio/index.js';
-import { loadTextModel, scoreMessages, textReading, type TextMessageReading, type TextModel, type TextReading } from '../text/index.js';
+import { loadTextModel, scoreMessages, textReading, TextHistory, type TextMessageReading, type TextModel, type TextReading } from '../text/index.js';
 import { rawToRgb, type FaceReading, type FrameReading, type RawFrame, type RgbImage } from '../vision/index.js';
 import { inProcessFaces, workerFaces, type StreamFaces } from './faces.js';
 import {
@@ -237,6 +237,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   // text
   private readonly messages: (StreamMessage & { index: number })[] = [];
   private readonly textReadings: TextMessageReading[] = [];
+  /** The chat so far, for the text model's conversation context (message by message = analyze's whole list). */
+  private readonly textHistory = new TextHistory();
   private messageQueue: (StreamMessage & { index: number; wall: number })[] = [];
   private textBusy?: Promise<void>;
   private lastMessageTime?: number;
@@ -800,6 +802,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         explain: false,
         echo: !!this.o.keepText,
         backend: 'js',
+        history: this.textHistory,
       });
       this.messages.push({ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) });
       this.textReadings.push(reading);
