@@ -53,10 +53,12 @@ export interface LinearWeights {
 /** The network read from the ONNX initializers (see scripts/lib/text-export.ts, exportTextMlpOnnx). */
 export interface MlpWeights {
   /**
-   * One int8 row per hash bucket, `stride` bytes apart: the D embedding values, then the Lk weights of
-   * the linear ("wide") layer. (Interleaved at load time so a feature costs one contiguous read.)
+   * One row per hash bucket: the D embedding values, then the Lk weights of the linear ("wide") layer
+   * (interleaved at load time so a feature costs one contiguous read), `stride` int8 weights padded to an
+   * even count, stored two per Int32 as 16-bit lanes of (weight + 128): `stride / 2` ints per row. Summing
+   * rows then costs one integer add per two weights (up to 127 rows before a lane could overflow).
    */
-  W: Int8Array;
+  P: Int32Array;
   stride: number;
   D: number;
   Es: Float32Array;
@@ -179,14 +181,18 @@ export function loadTextModel(dir = defaultTextModelDir()): Promise<TextModel> {
         if (!W2?.floats || W2.floats.length !== D * C || !b2?.floats || !b1?.floats || !Es?.floats) bad('hidden layer');
         if (!L?.raw || L.dims[0] !== H || L.dims[1] !== Lk || Ls?.floats?.length !== Lk || Lb?.floats?.length !== Lk) bad(`expected L_q [${H}, ${Lk}]`);
         const stride = (D + Lk + 7) & ~7;
-        const W = new Int8Array(H * stride);
+        const S2 = stride >> 1;
+        const P = new Int32Array(H * S2);
         const e8 = new Int8Array(E!.raw!.buffer, E!.raw!.byteOffset, E!.raw!.byteLength);
         const l8 = new Int8Array(L!.raw!.buffer, L!.raw!.byteOffset, L!.raw!.byteLength);
+        const row = new Int32Array(stride);
         for (let r = 0; r < H; r++) {
-          W.set(e8.subarray(r * D, r * D + D), r * stride);
-          W.set(l8.subarray(r * Lk, r * Lk + Lk), r * stride + D);
+          row.fill(0);
+          for (let d = 0; d < D; d++) row[d] = e8[r * D + d];
+          for (let i = 0; i < Lk; i++) row[D + i] = l8[r * Lk + i];
+          for (let q = 0; q < S2; q++) P[r * S2 + q] = (row[2 * q] + 128) | ((row[2 * q + 1] + 128) << 16);
         }
-        mlp = { W, stride, D, Es: Es!.floats!, b1: b1!.floats!, W2: W2!.floats!, b2: b2!.floats!, C, Lk, Ls: Ls!.floats!, Lb: Lb!.floats!, Lto };
+        mlp = { P, stride, D, Es: Es!.floats!, b1: b1!.floats!, W2: W2!.floats!, b2: b2!.floats!, C, Lk, Ls: Ls!.floats!, Lb: Lb!.floats!, Lto };
       } else {
         const W = inits.get('W_q'), sc = inits.get('W_scale'), b = inits.get('bias');
         if (!W?.raw || !sc?.floats || !b?.floats || W.dims[0] !== H || W.dims[1] !== K || sc.floats.length !== K || b.floats.length !== K) {
@@ -329,43 +335,67 @@ function scoreJs(m: TextModel, f: Features): RawScores {
 const iacc = new Int32Array(256);
 
 /**
- * Σ_j val_j · W[idx_j] over the interleaved int8 rows into `acc` (length `stride`). Features of one
- * namespace share one value, so rows are summed as integers and multiplied once per run of equal values.
+ * Σ_j val_j · W[idx_j] over the packed rows (see MlpWeights.P) into `acc` (length `stride`). Features of
+ * one namespace share one value, so rows are summed as integers (two 16-bit lanes per add) and multiplied
+ * once per run of equal values; a run is flushed every ≤ 127 rows so no lane overflows.
  */
-function gatherSum(W: Int8Array, stride: number, idx: Int32Array, val: Float32Array, acc: Float64Array): void {
-  const S = stride, ia = iacc;
-  acc.fill(0, 0, S);
-  ia.fill(0, 0, S);
+function gatherSum(P: Int32Array, stride: number, idx: Int32Array, val: Float32Array, acc: Float64Array): void {
+  const S2 = stride >> 1, ia = iacc;
+  acc.fill(0, 0, stride);
+  ia.fill(0, 0, S2);
   const n = idx.length;
   let cur = n > 0 ? val[0] : 0;
+  let cnt = 0;
   let j = 0;
   while (j < n) {
     const v = val[j];
-    if (v !== cur) {
-      for (let d = 0; d < S; d++) (acc[d] += ia[d] * cur), (ia[d] = 0);
+    if (v !== cur || cnt > 119) {
+      if (cnt > 0) {
+        const b = 128 * cnt;
+        for (let q = 0; q < S2; q++) {
+          const x = ia[q];
+          acc[2 * q] += ((x & 0xffff) - b) * cur;
+          acc[2 * q + 1] += ((x >>> 16) - b) * cur;
+          ia[q] = 0;
+        }
+        cnt = 0;
+      }
       cur = v;
     }
     if (j + 7 < n && val[j + 7] === v && val[j + 1] === v && val[j + 2] === v && val[j + 3] === v && val[j + 4] === v && val[j + 5] === v && val[j + 6] === v) {
-      // eight rows per pass: one load/store of ia[d] per eight int8 adds
-      const b0 = idx[j] * S, b1 = idx[j + 1] * S, b2 = idx[j + 2] * S, b3 = idx[j + 3] * S;
-      const b4 = idx[j + 4] * S, b5 = idx[j + 5] * S, b6 = idx[j + 6] * S, b7 = idx[j + 7] * S;
-      for (let d = 0; d < S; d++) ia[d] += W[b0 + d] + W[b1 + d] + W[b2 + d] + W[b3 + d] + W[b4 + d] + W[b5 + d] + W[b6 + d] + W[b7 + d];
+      // eight rows per pass: one load/store of ia[q] per eight adds
+      const b0 = idx[j] * S2, b1 = idx[j + 1] * S2, b2 = idx[j + 2] * S2, b3 = idx[j + 3] * S2;
+      const b4 = idx[j + 4] * S2, b5 = idx[j + 5] * S2, b6 = idx[j + 6] * S2, b7 = idx[j + 7] * S2;
+      for (let q = 0; q < S2; q++) ia[q] += P[b0 + q] + P[b1 + q] + P[b2 + q] + P[b3 + q] + P[b4 + q] + P[b5 + q] + P[b6 + q] + P[b7 + q];
       j += 8;
+      cnt += 8;
     } else {
-      const b0 = idx[j] * S;
-      for (let d = 0; d < S; d++) ia[d] += W[b0 + d];
+      const b0 = idx[j] * S2;
+      for (let q = 0; q < S2; q++) ia[q] += P[b0 + q];
       j++;
+      cnt++;
     }
   }
-  for (let d = 0; d < S; d++) acc[d] += ia[d] * cur;
+  const b = 128 * cnt;
+  for (let q = 0; q < S2; q++) {
+    const x = ia[q];
+    acc[2 * q] += ((x & 0xffff) - b) * cur;
+    acc[2 * q + 1] += ((x >>> 16) - b) * cur;
+  }
+}
+
+/** Weight d of packed row r (see MlpWeights.P). */
+function weightAt(P: Int32Array, S2: number, r: number, d: number): number {
+  const x = P[r * S2 + (d >> 1)];
+  return ((d & 1 ? x >>> 16 : x & 0xffff) & 0xffff) - 128;
 }
 
 /** The network: hidden = (Σ_j v_j E[idx_j]) · Es + b1; logits = relu(hidden) · W2 + b2 + the linear layer. */
 function scoreMlp(m: TextModel, w: MlpWeights, f: Features): RawScores {
-  const { W, stride, D, Es, b1, W2, b2, C, Lk, Ls, Lb, Lto } = w;
+  const { P, stride, D, Es, b1, W2, b2, C, Lk, Ls, Lb, Lto } = w;
   const pre = new Float32Array(D);
   const acc = zbuf;
-  gatherSum(W, stride, f.idx, f.val, acc);
+  gatherSum(P, stride, f.idx, f.val, acc);
   const K = m.settings.layout.K;
   const z = zbuf2;
   z.fill(0, 0, K);
@@ -412,14 +442,15 @@ export function contributions(m: TextModel, f: Features, s: RawScores, col: numb
     for (let j = 0; j < out.length; j++) out[j] = s.contrib[j * K + col];
   } else if (m.mlp) {
     // exact split of a ReLU network's logit for its activation pattern: v_j · Σ_{d active} E[j,d]·Es[d]·W2[d,col]
-    const { W, stride, D, Es, W2, C, Lk, Ls, Lto } = m.mlp;
+    const { P, stride, D, Es, W2, C, Lk, Ls, Lto } = m.mlp;
+    const S2 = stride >> 1;
     const w = new Float32Array(D);
     if (col < C) for (let d = 0; d < D; d++) w[d] = s.hidden && s.hidden[d] > 0 ? Es[d] * W2[d * C + col] : 0;
     for (let j = 0; j < out.length; j++) {
-      const base = f.idx[j] * stride;
+      const r = f.idx[j];
       let a = 0;
-      if (col < C) for (let d = 0; d < D; d++) a += W[base + d] * w[d];
-      for (let i = 0; i < Lk; i++) if (Lto[i] === col) a += W[base + D + i] * Ls[i];
+      if (col < C) for (let d = 0; d < D; d++) if (w[d] !== 0) a += weightAt(P, S2, r, d) * w[d];
+      for (let i = 0; i < Lk; i++) if (Lto[i] === col) a += weightAt(P, S2, r, D + i) * Ls[i];
       out[j] = a * f.val[j];
     }
   } else {
@@ -460,9 +491,9 @@ function loadContextHead(dir: string, settings: TextModelSettings, mlp: MlpWeigh
 
 /** The network's hidden pre-activations for `f` (for messages scored by onnxruntime, which does not return them). */
 export function hiddenOf(m: TextModel, f: Features): Float32Array {
-  const { W, stride, D, Es, b1 } = m.mlp!;
+  const { P, stride, D, Es, b1 } = m.mlp!;
   const acc = zbuf;
-  gatherSum(W, stride, f.idx, f.val, acc);
+  gatherSum(P, stride, f.idx, f.val, acc);
   const pre = new Float32Array(D);
   for (let d = 0; d < D; d++) pre[d] = acc[d] * Es[d] + b1[d];
   return pre;
