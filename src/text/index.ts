@@ -313,15 +313,16 @@ function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Feat
   let sum = 0;
   for (let i = 0; i < 7; i++) sum += ek[i];
   const emotions = emptyEmotions();
-  CORE_LABELS.forEach((l, i) => (emotions[l] = round(sum > 0 ? ek[i] / sum : 1 / 7)));
+  for (let i = 0; i < CORE_LABELS.length; i++) emotions[CORE_LABELS[i]] = round(sum > 0 ? ek[i] / sum : 1 / 7);
 
   const nuances = {} as Record<GoLabel, number>;
   const labels: GoLabel[] = [];
-  GO_LABELS.forEach((l, i) => {
+  for (let i = 0; i < GO_LABELS.length; i++) {
+    const l = GO_LABELS[i];
     nuances[l] = round(s.go[i]);
     if (s.go[i] >= model.goThresholds[i]) labels.push(l);
-  });
-  labels.sort((a, b) => nuances[b] - nuances[a]);
+  }
+  if (labels.length > 1) labels.sort((a, b) => nuances[b] - nuances[a]);
 
   // sentiment: negative / neutral / positive (+ ambiguous) sigmoids
   const [pNeg, pNeu, pPos, pAmb] = s.sentiment;
@@ -351,7 +352,8 @@ function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Feat
   const lengthF = st.words > 0 ? Math.min(1, 0.35 + 0.65 * Math.min(1, st.words / 5)) : st.emoji + st.emoticons > 0 ? 0.45 : 0.1;
   const langF = nonEnglish ? 0.15 : 1;
   const vocabF = 0.25 + 0.75 * knownFrac;
-  const top = Math.max(...CORE_LABELS.map((l) => emotions[l]));
+  let top = -Infinity;
+  for (const l of CORE_LABELS) if (emotions[l] > top) top = emotions[l];
   const certainty = 0.6 + 0.4 * Math.min(1, (top - 1 / 7) / (0.6 - 1 / 7));
   const confidence = round(Math.max(0, Math.min(1, lengthF * langF * vocabF * certainty)), 3);
   const cx = cxOf(model, f, s, probs, explain);
@@ -375,9 +377,10 @@ function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Feat
 const URGENT_WORDS = new Set(['urgent', 'urgently', 'asap', 'immediately', 'emergency', 'hurry', 'deadline', 'quickly', 'now', 'today', 'tonight', 'critical']);
 const URGENT_PAIRS = new Set(['right now', 'right away', 'as soon', 'soon as', 'at once', 'straight away', 'time sensitive', 'by tomorrow', 'this morning', 'end of']);
 const COMPLAINT_AT = 0.5;
+const GO_INDEX = Object.fromEntries(GO_LABELS.map((l, i) => [l, i])) as Record<GoLabel, number>;
 
 function cxOf(model: TextModel, f: Features, s: RawScores, probs: { negative: number; positive: number }, explain: boolean): { values: TextCx; cues: TextCue[] } {
-  const g = (l: GoLabel): number => s.go[GO_LABELS.indexOf(l)];
+  const g = (l: GoLabel): number => s.go[GO_INDEX[l]];
   const cues: TextCue[] = [];
   // urgency: rule
   const urgent: string[] = [];
