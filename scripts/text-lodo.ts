@@ -21,7 +21,7 @@ import { buildLexicon, loadGoEmotions } from './lib/text-data.js';
 import { DOMAINS, SENT3, loadIrony, loadSentimentDomains, type Domain, type SentItem } from './lib/text-domains.js';
 import { classMetrics, confusionMd, type ClassMetrics } from './lib/metrics.js';
 import { MlpModel } from './lib/text-mlp.js';
-import { CLS, OFF, goExample, ironyExample, sentimentTrainItems } from './lib/text-recipe.js';
+import { CLS, OFF, RECIPE, goExample, ironyExample, sentimentTrainItems } from './lib/text-recipe.js';
 import type { Example } from './lib/text-linear.js';
 import { vader2, vader3, vaderCompound } from './lib/text-vader.js';
 
@@ -34,8 +34,11 @@ const { values: a } = parseArgs({
     lex: { type: 'string', default: 'vader' },
     domains: { type: 'string', default: DOMAINS.join(',') },
     out: { type: 'string', default: 'bench/results/text-lodo' },
+    /** Override RECIPE.weakNeutralWeight (a variant of the recipe, compared on these same splits). */
+    'weak-neutral': { type: 'string' },
   },
 });
+if (a['weak-neutral'] !== undefined) RECIPE.weakNeutralWeight = Number(a['weak-neutral']);
 const log = (s: string): void => void process.stderr.write(s + '\n');
 const t0 = performance.now();
 const secs = (): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
@@ -169,7 +172,7 @@ for (const d of held) {
 const md = [
   `# Leave-one-domain-out sentiment (scripts/text-lodo.ts)`,
   ``,
-  `Network D=${D}, lr ${lr}, seed ${seed}, lexicon ${a.lex}; epochs 1–${E}, the epoch for each held-out domain chosen on the other domains only (nested). Each row: trained without any item of that domain. Figures: accuracy / macro-F1 / UAR.`,
+  `Network D=${D}, lr ${lr}, seed ${seed}, lexicon ${a.lex}, weak-neutral weight ${RECIPE.weakNeutralWeight}; epochs 1–${E}, the epoch for each held-out domain chosen on the other domains only (nested). Each row: trained without any item of that domain. Figures: accuracy / macro-F1 / UAR.`,
   ``,
   `| held-out domain | test set | classes | n | epoch | emosig recipe | VADER | emosig − VADER (acc / F1, points) |`,
   `|---|---|---:|---:|---:|---|---|---|`,
@@ -191,5 +194,5 @@ const md = [
 ].join('\n');
 mkdirSync(dirname(a.out!), { recursive: true });
 writeFileSync(`${a.out}.md`, md);
-writeFileSync(`${a.out}.json`, JSON.stringify({ settings: { D, lr, seed, epochs: E, lex: a.lex }, shipEpoch: shipEpoch + 1, rows: json, perSentenceRule: Object.fromEntries([...sentenceRule].map(([set, m]) => [set, { accuracy: m.accuracy, macroF1: m.macroF1, uar: m.uar, confusion: m.confusion }])) }, null, 1) + '\n');
+writeFileSync(`${a.out}.json`, JSON.stringify({ settings: { D, lr, seed, epochs: E, lex: a.lex, weakNeutralWeight: RECIPE.weakNeutralWeight }, shipEpoch: shipEpoch + 1, rows: json, perSentenceRule: Object.fromEntries([...sentenceRule].map(([set, m]) => [set, { accuracy: m.accuracy, macroF1: m.macroF1, uar: m.uar, confusion: m.confusion }])) }, null, 1) + '\n');
 process.stdout.write(md);

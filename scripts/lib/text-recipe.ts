@@ -33,6 +33,12 @@ export const RECIPE = {
   maxClassWeight: 3,
   /** Weight of weak labels (stars, satisfaction, emotion → sentiment) relative to sentiment annotations. */
   weakWeight: 0.8,
+  /**
+   * Extra factor on weak NEUTRAL labels ("no emotion" dialogue turns, 3-star reviews, middling satisfaction,
+   * XED's neutral lines): "no emotion" is not "no opinion", and held out the model calls too much neutral
+   * (long mixed reviews, negative tweets). 1 = no extra factor.
+   */
+  weakNeutralWeight: 1,
   ironyWeight: 1,
 };
 
@@ -79,7 +85,7 @@ export function sentimentTrainItems(items: SentItem[], domains: Domain[], seed: 
     for (const x of pool) n[x.label]++;
     const present = n.filter((c) => c > 0).length;
     const cw = n.map((c) => (c > 0 ? Math.min(RECIPE.maxClassWeight, Math.sqrt(pool.length / present / c)) : 0));
-    for (const x of pool) out.push({ item: x, weight: cw[x.label] * (x.weak ? RECIPE.weakWeight : 1) });
+    for (const x of pool) out.push({ item: x, weight: cw[x.label] * (x.weak ? RECIPE.weakWeight * (x.label === 1 ? RECIPE.weakNeutralWeight : 1) : 1) });
   }
   return out;
 }

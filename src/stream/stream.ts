@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import type { EmosigConfig } from '../config.js';
 import { EmosigError, errorInfo } from '../errors.js';
 import { loadVoiceModel, scoreLive, SileroVad, VoiceChannelStream, type ChannelLane, type ExtractedSegment, type VoiceModel } from '../audio/index.js';
-import { loadTextModel, scoreMessages, type TextMessageReading, type TextModel } from '../text/index.js';
+import { loadTextModel, scoreMessages, TextHistory, type TextMessageReading, type TextModel } from '../text/index.js';
 import type { FrameReading } from '../vision/index.js';
 import { loadReliability, voiceItem, type FusionItem, type ReliabilityFile } from '../fusion/index.js';
 import { r3 } from '../fusion/util.js';
@@ -80,6 +80,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   // text
   private readonly messages: (StreamMessage & { index: number })[] = [];
   private readonly textReadings: TextMessageReading[] = [];
+  /** The chat so far, for the text model's conversation context (message by message = analyze's whole list). */
+  private readonly textHistory = new TextHistory();
   private messageQueue: (StreamMessage & { index: number; wall: number })[] = [];
   private textBusy?: Promise<void>;
   private lastMessageTime?: number;
@@ -475,6 +477,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         explain: false,
         echo: this.cfg.text.keepText,
         backend: 'js',
+        history: this.textHistory,
       });
       this.messages.push({ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) });
       this.textReadings.push(reading);

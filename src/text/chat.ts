@@ -13,6 +13,12 @@ export interface ChatMessage {
   /** Seconds (as given, or seconds since the Unix epoch for ISO-8601 timestamps). */
   time?: number;
   speaker?: string;
+  /**
+   * Conversation id: where it changes, conversation context starts afresh (several conversations in one
+   * transcript). Read from a `conversation`, `conversation_id`, `thread`, `thread_id`, `session_id` or
+   * `dialogue_id` field.
+   */
+  conversation?: string;
   /** 1-based line in the source where the message starts. */
   line?: number;
 }
@@ -35,6 +41,7 @@ export interface ParsedChat {
 
 const TIME_KEYS = ['time', 'ts', 'timestamp', 't', 'start', 'date', 'datetime', 'created_at'];
 const SPEAKER_KEYS = ['speaker', 'role', 'author', 'from', 'sender', 'user', 'name', 'channel'];
+const CONVERSATION_KEYS = ['conversation', 'conversation_id', 'conversationid', 'thread', 'thread_id', 'threadid', 'session_id', 'sessionid', 'dialogue_id', 'dialog_id'];
 const TEXT_KEYS = ['text', 'message', 'content', 'body', 'msg', 'utterance'];
 
 /** Guess the format from the content. */
@@ -242,6 +249,8 @@ function addItem(out: ParsedChat, it: unknown, index: number, line: number | und
   const sp = pick(SPEAKER_KEYS);
   if (typeof sp === 'string' && sp.trim()) msg.speaker = sp.trim();
   else if (typeof sp === 'number') msg.speaker = String(sp);
+  const cv = pick(CONVERSATION_KEYS);
+  if ((typeof cv === 'string' && cv.trim()) || (typeof cv === 'number' && Number.isFinite(cv))) msg.conversation = String(cv).trim().slice(0, 200);
   const tv = pick(TIME_KEYS);
   if (tv !== undefined && tv !== null && tv !== '') {
     const t = parseTime(tv);
@@ -288,7 +297,7 @@ function parseCsv(src: string, input?: string): ParsedChat {
     }
     return -1;
   };
-  const iText = col(TEXT_KEYS), iSp = col(SPEAKER_KEYS), iT = col(TIME_KEYS);
+  const iText = col(TEXT_KEYS), iSp = col(SPEAKER_KEYS), iT = col(TIME_KEYS), iC = col(CONVERSATION_KEYS);
   if (iText < 0) {
     throw new EmosigError(
       'TEXT_PARSE_ERROR',
@@ -314,6 +323,7 @@ function parseCsv(src: string, input?: string): ParsedChat {
     const obj: Record<string, string> = { text: r.fields[iText] };
     if (iSp >= 0) obj.speaker = r.fields[iSp];
     if (iT >= 0) obj.time = r.fields[iT];
+    if (iC >= 0) obj.conversation = r.fields[iC];
     addItem(out, obj, index, r.line);
   });
   return out;

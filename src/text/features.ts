@@ -296,7 +296,100 @@ function countLetters(w: string): number {
   return n;
 }
 
+/** The emoticons in the order the token regex tries them (longest first). */
+const EMOTICON_LIST = Object.keys(EMOTICONS).sort((a, b) => b.length - a.length);
+const isAlnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+/** First characters the emoticon alternative accepts (its lookahead). */
+const EMOTICON_START = new Set([':', ';', '=', '(', ')', '<', '>', '^', '-', 'x', 'X', 'D', 'T'].map((c) => c.charCodeAt(0)));
+
+function wordToken(s: string): Token {
+  let norm = s.toLowerCase();
+  const caps = norm !== s && s.length >= 2 && s === s.toUpperCase() && !HAS_DIGIT_OR_UNDERSCORE.test(s);
+  const elongated = norm.length >= 3 && hasTriple(norm) && ELONG.test(norm);
+  if (elongated) norm = norm.replace(ELONG_G, '$1$1');
+  return { norm, surface: s, kind: 'word', caps, elongated };
+}
+function punctToken(p: string): Token {
+  const norm = p[0] === '.' && p.length > 1 ? '...' : p.length > 1 ? (p.includes('?') ? (p.includes('!') ? '?!' : '??') : '!!') : p;
+  return { norm, surface: p, kind: 'punct', caps: false, elongated: false };
+}
+
+/**
+ * The token regex's result for ASCII-only text, without the regex (a scanner that tries the same
+ * alternatives in the same order at each position): placeholder, emoticon, word, punctuation.
+ */
+function tokenizeAscii(text: string): Token[] {
+  const tokens: Token[] = [];
+  const n = text.length;
+  let p = 0;
+  while (p < n) {
+    const c = text.charCodeAt(p);
+    // 1. __placeholder__
+    if (c === 95 && text.charCodeAt(p + 1) === 95) {
+      let q = p + 2;
+      while (q < n && text.charCodeAt(q) >= 97 && text.charCodeAt(q) <= 122) q++;
+      if (q > p + 2 && text.charCodeAt(q) === 95 && text.charCodeAt(q + 1) === 95) {
+        const t = text.slice(p, q + 2);
+        tokens.push({ norm: t, surface: t, kind: 'placeholder', caps: false, elongated: false });
+        p = q + 2;
+        continue;
+      }
+    }
+    // 3. emoticon: not after a letter/digit, not followed by one; the first alternative (longest first) that fits
+    if (EMOTICON_START.has(c) && !(p > 0 && isAlnum(text.charCodeAt(p - 1)))) {
+      let hit = '';
+      for (const e of EMOTICON_LIST) {
+        if (text.startsWith(e, p) && !(p + e.length < n && isAlnum(text.charCodeAt(p + e.length)))) {
+          hit = e;
+          break;
+        }
+      }
+      if (hit) {
+        tokens.push({ norm: hit, surface: hit, kind: 'emoticon', caps: false, elongated: false });
+        p += hit.length;
+        continue;
+      }
+    }
+    // 4. word: [A-Za-z0-9_]+ ('[A-Za-z]+)*
+    if (isAlnum(c) || c === 95) {
+      let q = p + 1;
+      while (q < n && (isAlnum(text.charCodeAt(q)) || text.charCodeAt(q) === 95)) q++;
+      while (q + 1 < n && text.charCodeAt(q) === 39 && isAlpha(text.charCodeAt(q + 1))) {
+        q += 2;
+        while (q < n && isAlpha(text.charCodeAt(q))) q++;
+      }
+      tokens.push(wordToken(text.slice(p, q)));
+      p = q;
+      continue;
+    }
+    // 5. punctuation: [!?]+ | \.{2,} | [.,;:]
+    if (c === 33 || c === 63) {
+      let q = p + 1;
+      while (q < n && (text.charCodeAt(q) === 33 || text.charCodeAt(q) === 63)) q++;
+      tokens.push(punctToken(text.slice(p, q)));
+      p = q;
+      continue;
+    }
+    if (c === 46 && text.charCodeAt(p + 1) === 46) {
+      let q = p + 2;
+      while (q < n && text.charCodeAt(q) === 46) q++;
+      tokens.push(punctToken(text.slice(p, q)));
+      p = q;
+      continue;
+    }
+    if (c === 46 || c === 44 || c === 59 || c === 58) {
+      tokens.push(punctToken(text[p]));
+      p++;
+      continue;
+    }
+    p++;
+  }
+  return tokens;
+}
+
 export function tokenize(text: string): { tokens: Token[] } {
+  if (!NON_ASCII.test(text)) return { tokens: tokenizeAscii(text) };
   const tokens: Token[] = [];
   TOKEN_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -374,12 +467,13 @@ export function decodeIdf(b: Uint8Array): Float32Array {
   return Float32Array.from(b, (x) => x / IDF_SCALE);
 }
 
-const CUE_BUCKETS = new Map<string, number>();
+const CUE_BUCKETS = new Map<number, Map<string, number>>();
 /** Bucket of a cue feature. */
 export function cueBucket(name: string, buckets: number): number {
-  const key = buckets + name;
-  let b = CUE_BUCKETS.get(key);
-  if (b === undefined) CUE_BUCKETS.set(key, (b = hashString(NS_CUE, name) & (buckets - 1)));
+  let m = CUE_BUCKETS.get(buckets);
+  if (!m) CUE_BUCKETS.set(buckets, (m = new Map()));
+  let b = m.get(name);
+  if (b === undefined) m.set(name, (b = hashString(NS_CUE, name) & (buckets - 1)));
   return b;
 }
 
@@ -457,13 +551,15 @@ class StampSet {
 class Accumulator {
   set = new StampSet();
   val = new Float64Array(1 << 12);
+  /** Namespaces that contributed to each slot (bit k: the k-th namespace list). */
+  bits = new Int32Array(1 << 12);
   outIdx = new Int32Array(1 << 12);
   outSrc = new Int32Array(1 << 12);
   slotOf = new Int32Array(1 << 12);
   count = 0;
   begin(maxItems: number): this {
     this.set.begin(maxItems);
-    if (this.val.length < this.set.keys.length) this.val = new Float64Array(this.set.keys.length);
+    if (this.val.length < this.set.keys.length) (this.val = new Float64Array(this.set.keys.length)), (this.bits = new Int32Array(this.set.keys.length));
     if (this.outIdx.length < maxItems) {
       this.outIdx = new Int32Array(maxItems);
       this.outSrc = new Int32Array(maxItems);
@@ -483,15 +579,43 @@ class Accumulator {
   }
 }
 
-/** Char n-gram buckets of a word, cached across messages (words repeat a lot); one cache per config. */
-const GRAM_CACHE = new WeakMap<FeatureConfig, Map<string, { grams: Int32Array; msg: number }>>();
+/**
+ * Everything featurize needs about one token form, computed once and cached across messages (words
+ * repeat a lot): its unigram bucket, lexicon facts, char n-gram buckets (words only) and its negated /
+ * after-contrast buckets (computed on first use). One cache per (config, lexicon), bounded.
+ */
+interface FormInfo {
+  wb: number;
+  info: WordInfo;
+  /** A negator (lexicon flag or "…n't"). */
+  neg: boolean;
+  grams: Int32Array | null;
+  /** Last message whose char n-grams included this word (presence features: once per message). */
+  msg: number;
+  negB: number;
+  contrB: number;
+}
+const FORM_CACHE = new WeakMap<FeatureConfig, WeakMap<Lexicon, Map<string, FormInfo>>>();
 const MSG_COUNTER = { n: 0 };
-function charGrams(n: string, cfg: FeatureConfig, mask: number): { grams: Int32Array; msg: number } {
-  let cache = GRAM_CACHE.get(cfg);
-  if (!cache) GRAM_CACHE.set(cfg, (cache = new Map()));
-  const hit = cache.get(n);
-  if (hit) return hit;
-  // n-grams of '<' + n + '>' hashed without building substrings
+const MAX_FORMS = 200_000;
+function formCache(cfg: FeatureConfig, lex: Lexicon): Map<string, FormInfo> {
+  let byLex = FORM_CACHE.get(cfg);
+  if (!byLex) FORM_CACHE.set(cfg, (byLex = new WeakMap()));
+  let c = byLex.get(lex);
+  if (!c) byLex.set(lex, (c = new Map()));
+  return c;
+}
+function formInfo(cache: Map<string, FormInfo>, n: string, cfg: FeatureConfig, maps: { words: Map<string, WordInfo> }, mask: number): FormInfo {
+  let e = cache.get(n);
+  if (e) return e;
+  const info = maps.words.get(n) ?? NO_INFO;
+  e = { wb: hashString(NS_WORD, n) & mask, info, neg: (info.flags & F_NEG) !== 0 || n.endsWith("n't"), grams: null, msg: 0, negB: -1, contrB: -1 };
+  if (cache.size >= MAX_FORMS) cache.clear(); // bounded memory
+  cache.set(n, e);
+  return e;
+}
+/** Char n-gram buckets of '<' + n + '>' (hashed without building substrings). */
+function charGrams(n: string, cfg: FeatureConfig, mask: number): Int32Array {
   const L = n.length + 2;
   const out: number[] = [];
   for (let s = 0; s < L; s++) {
@@ -504,14 +628,27 @@ function charGrams(n: string, cfg: FeatureConfig, mask: number): { grams: Int32A
       out.push(fmix(h) & mask);
     }
   }
-  const e = { grams: Int32Array.from(out), msg: 0 };
-  if (cache.size >= 200_000) cache.clear(); // bounded memory
-  cache.set(n, e);
-  return e;
+  return Int32Array.from(out);
 }
 
 const BUF = { words: new IntPairs(), bigrams: new IntPairs(), chars: new IntPairs(), negs: new IntPairs(), contr: new IntPairs() };
 const SEEN = new StampSet();
+const NS_UNIQUE = new Int32Array(8);
+const NS_VALUE = new Float64Array(8);
+/** Message-level cues of the message being featurised (at most ~25). */
+class CueList {
+  b = new Int32Array(64);
+  v = new Float64Array(64);
+  n = 0;
+  reset(): this {
+    this.n = 0;
+    return this;
+  }
+  push(b: number, v: number): void {
+    if (this.n < this.b.length) (this.b[this.n] = b), (this.v[this.n++] = v);
+  }
+}
+const CUES = new CueList();
 const ACC = new Accumulator();
 const LEXBIN = [0, 1, 2, 3, 4, 5, 6].map((b) => `#lexbin${b}`);
 const NPOS = [0, 1, 2, 3].map((b) => `#npos${b}`);
@@ -543,9 +680,10 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   // per-namespace (bucket, source token) lists in reusable typed buffers
   const words = BUF.words.reset(), bigrams = BUF.bigrams.reset(), chars = BUF.chars.reset();
   const negs = BUF.negs.reset(), contr = BUF.contr.reset();
-  const cues: [number, number, number][] = []; // bucket, value, src
+  const cues = CUES.reset(); // bucket, value (message-level: no source token)
 
   const maps = lexMaps(lex);
+  const forms = formCache(cfg, lex);
   const msgId = ++MSG_COUNTER.n;
   let multiPunct = false;
   let negLeft = 0;
@@ -560,7 +698,8 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     const n = t.norm;
-    const wi = t.kind === 'word' ? (maps.words.get(n) ?? NO_INFO) : NO_INFO;
+    const fi = formInfo(forms, n, cfg, maps, mask);
+    const wi = t.kind === 'word' ? fi.info : NO_INFO;
     if (t.kind === 'word') {
       const fl = wi.flags;
       if (fl & F_MARK) markers.push([i, i]);
@@ -581,7 +720,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       if (n.includes('!')) stats.exclaims++;
       if (n.includes('?')) stats.questions++;
     }
-    const wb = hashString(NS_WORD, n) & mask;
+    const wb = fi.wb;
     t.bucket = wb;
     words.push(wb, i);
     if (cfg.wordNgrams >= 2) bigrams.push(hashPair(NS_BIGRAM, prev, n) & mask, prevIdx >= 0 ? prevIdx : i);
@@ -589,11 +728,10 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
     prevIdx = i;
 
     if (t.kind === 'word' && cfg.charMax > 0 && n.length < 40) {
-      const e = charGrams(n, cfg, mask);
       // a word seen earlier in this message adds no new char n-grams (presence features)
-      if (e.msg !== msgId) {
-        e.msg = msgId;
-        const grams = e.grams;
+      if (fi.msg !== msgId) {
+        fi.msg = msgId;
+        const grams = fi.grams ?? (fi.grams = charGrams(n, cfg, mask));
         for (let g = 0; g < grams.length; g++) chars.push(grams[g], i);
       }
     }
@@ -611,7 +749,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       if (pendingIntens) pol *= 1.5;
     }
 
-    const isNeg = t.kind === 'word' && ((wi.flags & F_NEG) !== 0 || n.endsWith("n't"));
+    const isNeg = t.kind === 'word' && fi.neg;
     if (t.kind === 'punct' && n !== ',') {
       negLeft = 0;
       afterContrast = false;
@@ -619,7 +757,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       stats.negations++;
       negLeft = 4;
     } else if (negLeft > 0 && t.kind === 'word') {
-      negs.push(hashString(NS_NEG, n) & mask, i);
+      negs.push(fi.negB >= 0 ? fi.negB : (fi.negB = hashString(NS_NEG, n) & mask), i);
       pol = -pol * 0.5;
       negLeft--;
     }
@@ -628,7 +766,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
       afterContrast = true;
       negLeft = 0;
     } else if (afterContrast && t.kind !== 'punct') {
-      contr.push(hashString(NS_CONTRAST, n) & mask, i);
+      contr.push(fi.contrB >= 0 ? fi.contrB : (fi.contrB = hashString(NS_CONTRAST, n) & mask), i);
     }
     stats.lexPolarity += pol;
     if (pol > 0.05) stats.lexPosWords++;
@@ -643,7 +781,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
 
   if (cfg.cues && tokens.length > 0) {
     const cue = (name: string, v: number): void => {
-      if (v !== 0) cues.push([cueBucket(name, cfg.buckets), v, -1]);
+      if (v !== 0) cues.push(cueBucket(name, cfg.buckets), v);
     };
     const capsShare = stats.words > 0 ? stats.capsWords / stats.words : 0;
     cue('#caps', stats.capsWords > 0 ? 1 : 0);
@@ -678,26 +816,63 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
   if (cfg.negation) nsLists.push([negs, cfg.scale.neg]);
   if (cfg.contrast) nsLists.push([contr, cfg.scale.contrast]);
 
-  const acc = ACC.begin(words.n + bigrams.n + chars.n + negs.n + contr.n + cues.length + 1);
-  const seen = SEEN;
-  for (const [l, scale] of nsLists) {
-    if (l.n === 0 || scale === 0) continue;
-    // unique within the namespace (presence) …
-    seen.begin(l.n);
-    let u = 0;
-    for (let j = 0; j < l.n; j++) if (seen.insert(l.b[j])) l.b[u] = l.b[j], l.s[u] = l.s[j], u++;
-    // … scaled by 1/sqrt(n), or TF-IDF style: presence × idf, L2-normalised within the namespace
-    if (idf) {
+  const acc = ACC.begin(words.n + bigrams.n + chars.n + negs.n + contr.n + cues.n + 1);
+  if (!idf) {
+    // presence within each namespace, scaled by 1/sqrt(unique count): one probe per feature (a bit per
+    // namespace in the slot), then the values in namespace order (the same sums, in the same order, as
+    // deduplicating each namespace first and adding it)
+    const set = acc.set, bits = acc.bits;
+    const nu = NS_UNIQUE;
+    for (let k = 0; k < nsLists.length; k++) {
+      const [l, scale] = nsLists[k];
+      nu[k] = 0;
+      if (l.n === 0 || scale === 0) continue;
+      const bit = 1 << k;
+      let u = 0;
+      for (let j = 0; j < l.n; j++) {
+        const h = set.slot(l.b[j]);
+        if (set.fresh) {
+          bits[h] = bit;
+          acc.outIdx[acc.count] = l.b[j];
+          acc.outSrc[acc.count] = l.s[j];
+          acc.slotOf[acc.count++] = h;
+          u++;
+        } else if ((bits[h] & bit) === 0) {
+          bits[h] |= bit;
+          u++;
+        }
+      }
+      nu[k] = u;
+    }
+    const vs = NS_VALUE;
+    for (let k = 0; k < nsLists.length; k++) vs[k] = nu[k] > 0 ? nsLists[k][1] / Math.sqrt(nu[k]) : 0;
+    for (let j = 0; j < acc.count; j++) {
+      const h = acc.slotOf[j];
+      const b = bits[h];
+      let x = 0, first = true;
+      for (let k = 0; k < nsLists.length; k++) {
+        if ((b & (1 << k)) === 0) continue;
+        x = first ? vs[k] : x + vs[k];
+        first = false;
+      }
+      acc.val[h] = x;
+    }
+  } else {
+    const seen = SEEN;
+    for (const [l, scale] of nsLists) {
+      if (l.n === 0 || scale === 0) continue;
+      // unique within the namespace (presence) …
+      seen.begin(l.n);
+      let u = 0;
+      for (let j = 0; j < l.n; j++) if (seen.insert(l.b[j])) (l.b[u] = l.b[j]), (l.s[u] = l.s[j]), u++;
+      // … TF-IDF style: presence × idf, L2-normalised within the namespace
       let ss = 0;
       for (let j = 0; j < u; j++) ss += idf[l.b[j]] * idf[l.b[j]];
       const k = scale / Math.sqrt(ss || 1);
       for (let j = 0; j < u; j++) acc.add(l.b[j], idf[l.b[j]] * k, l.s[j]);
-    } else {
-      const v = scale / Math.sqrt(u);
-      for (let j = 0; j < u; j++) acc.add(l.b[j], v, l.s[j]);
     }
   }
-  for (const [b, v, s] of cues) acc.add(b, v * cfg.scale.cue, s);
+  for (let j = 0; j < cues.n; j++) acc.add(cues.b[j], cues.v[j] * cfg.scale.cue, -1);
   const n = acc.count;
   const idx = acc.outIdx.slice(0, n);
   const src = acc.outSrc.slice(0, n);

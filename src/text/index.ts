@@ -11,13 +11,13 @@ import { check, TextInputSchema, TextOptionsSchema } from '../runtime/validate.j
 import { CORE_LABELS, emptyEmotions, type Emotions } from '../signature/labels.js';
 import { parseChat, type ChatFormat, type ChatIssue, type ChatMessage } from './chat.js';
 import { GO_LABELS, type GoLabel } from './labels.js';
-import { contributions, featurizeWith, knownShare, loadTextModel, scoreFeatures, type TextBackend, type TextModel, type RawScores } from './model.js';
+import { applyContext, contributions, featurizeWith, knownShare, loadTextModel, scoreFeatures, TextHistory, type TextBackend, type TextModel, type RawScores } from './model.js';
 import type { Features } from './features.js';
 import { guessLanguage } from './language.js';
 
 export { parseChat, detectChatFormat, parseTime, CHAT_FORMATS, type ChatFormat, type ChatMessage, type ChatIssue, type ParsedChat } from './chat.js';
 export { GO_LABELS, EKMAN_MAPPING, SENTIMENT_GROUPS, CX_LABELS, type GoLabel } from './labels.js';
-export { loadTextModel, type TextModel, type TextBackend } from './model.js';
+export { loadTextModel, TextHistory, type TextModel, type TextBackend } from './model.js';
 export { featurize, normalizeText, tokenize, DEFAULT_FEATURES, COMPLAINT_MARKERS, type FeatureConfig } from './features.js';
 export { guessLanguage, type LanguageGuess, type LanguageCode } from './language.js';
 
@@ -132,6 +132,19 @@ export interface AnalyzeTextOptions {
   backend?: TextBackend;
   /** Folder with text-emotion.onnx, text-model.json, known-words.bin (default: models/text). */
   modelDir?: string;
+  /**
+   * Conversation context: a message's sentiment and core emotions also read the previous messages of the
+   * same conversation (the model's context window, earlier messages only, so a message's reading never
+   * depends on a later one). The messages of one call are one conversation, split where a message's
+   * `conversation` id changes. Default: the model's `onByDefault` (off for the shipped model: it helped on
+   * DailyDialog but not on service dialogues, see the README); `false` reads every message alone.
+   */
+  context?: boolean;
+  /**
+   * The conversation so far, carried from call to call (`scoreMessages` only; the live stream passes one so
+   * that scoring message by message gives what scoring the whole list at once gives). Default: a new one per call.
+   */
+  history?: TextHistory;
 }
 
 /**
@@ -236,6 +249,10 @@ export function textReading(model: TextModel, readings: TextMessageReading[], is
 export async function scoreMessages(model: TextModel, messages: (ChatMessage & { index: number })[], options: AnalyzeTextOptions = {}): Promise<TextMessageReading[]> {
   const explain = options.explain ?? true;
   const B = Math.max(1, options.batchSize ?? 256);
+  if (options.context !== undefined && typeof options.context !== 'boolean') throw new EmosigError('INVALID_OPTIONS', 'context must be true or false');
+  if (options.history !== undefined && !(options.history instanceof TextHistory)) throw new EmosigError('INVALID_OPTIONS', 'history must be a TextHistory (new TextHistory())');
+  const useContext = options.context ?? model.context?.onByDefault ?? false;
+  const history = !useContext || !model.context ? undefined : (options.history ?? new TextHistory());
   const out: TextMessageReading[] = [];
   // chunk by chunk, so features of a long transcript never pile up in memory
   for (let c = 0; c < messages.length; c += B) {
@@ -248,6 +265,14 @@ export async function scoreMessages(model: TextModel, messages: (ChatMessage & {
     const scores = await scoreFeatures(model, live.map((i) => feats[i]), { explain, batchSize: B, backend: options.backend });
     const byMsg: (RawScores | undefined)[] = new Array(chunk.length);
     live.forEach((i, k) => (byMsg[i] = scores[k]));
+    if (history) {
+      // in conversation order; empty messages neither read nor enter the context
+      for (let i = 0; i < chunk.length; i++) {
+        const conv = chunk[i].conversation;
+        if (conv !== history.conversation) history.reset(conv);
+        if (byMsg[i]) applyContext(model, history, feats[i], byMsg[i]!);
+      }
+    }
     for (let i = 0; i < chunk.length; i++) out.push(toReading(model, chunk[i], feats[i], byMsg[i], options.echo ?? false, explain));
   }
   return out;
@@ -289,15 +314,16 @@ function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Feat
   let sum = 0;
   for (let i = 0; i < 7; i++) sum += ek[i];
   const emotions = emptyEmotions();
-  CORE_LABELS.forEach((l, i) => (emotions[l] = round(sum > 0 ? ek[i] / sum : 1 / 7)));
+  for (let i = 0; i < CORE_LABELS.length; i++) emotions[CORE_LABELS[i]] = round(sum > 0 ? ek[i] / sum : 1 / 7);
 
   const nuances = {} as Record<GoLabel, number>;
   const labels: GoLabel[] = [];
-  GO_LABELS.forEach((l, i) => {
+  for (let i = 0; i < GO_LABELS.length; i++) {
+    const l = GO_LABELS[i];
     nuances[l] = round(s.go[i]);
     if (s.go[i] >= model.goThresholds[i]) labels.push(l);
-  });
-  labels.sort((a, b) => nuances[b] - nuances[a]);
+  }
+  if (labels.length > 1) labels.sort((a, b) => nuances[b] - nuances[a]);
 
   // sentiment: negative / neutral / positive (+ ambiguous) sigmoids
   const [pNeg, pNeu, pPos, pAmb] = s.sentiment;
@@ -327,7 +353,8 @@ function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Feat
   const lengthF = st.words > 0 ? Math.min(1, 0.35 + 0.65 * Math.min(1, st.words / 5)) : st.emoji + st.emoticons > 0 ? 0.45 : 0.1;
   const langF = nonEnglish ? 0.15 : 1;
   const vocabF = 0.25 + 0.75 * knownFrac;
-  const top = Math.max(...CORE_LABELS.map((l) => emotions[l]));
+  let top = -Infinity;
+  for (const l of CORE_LABELS) if (emotions[l] > top) top = emotions[l];
   const certainty = 0.6 + 0.4 * Math.min(1, (top - 1 / 7) / (0.6 - 1 / 7));
   const confidence = round(Math.max(0, Math.min(1, lengthF * langF * vocabF * certainty)), 3);
   const cx = cxOf(model, f, s, probs, explain);
@@ -351,9 +378,10 @@ function toReading(model: TextModel, m: ChatMessage & { index: number }, f: Feat
 const URGENT_WORDS = new Set(['urgent', 'urgently', 'asap', 'immediately', 'emergency', 'hurry', 'deadline', 'quickly', 'now', 'today', 'tonight', 'critical']);
 const URGENT_PAIRS = new Set(['right now', 'right away', 'as soon', 'soon as', 'at once', 'straight away', 'time sensitive', 'by tomorrow', 'this morning', 'end of']);
 const COMPLAINT_AT = 0.5;
+const GO_INDEX = Object.fromEntries(GO_LABELS.map((l, i) => [l, i])) as Record<GoLabel, number>;
 
 function cxOf(model: TextModel, f: Features, s: RawScores, probs: { negative: number; positive: number }, explain: boolean): { values: TextCx; cues: TextCue[] } {
-  const g = (l: GoLabel): number => s.go[GO_LABELS.indexOf(l)];
+  const g = (l: GoLabel): number => s.go[GO_INDEX[l]];
   const cues: TextCue[] = [];
   // urgency: rule
   const urgent: string[] = [];

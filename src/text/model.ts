@@ -55,10 +55,12 @@ export interface LinearWeights {
 /** The network read from the ONNX initializers (see scripts/lib/text-export.ts, exportTextMlpOnnx). */
 export interface MlpWeights {
   /**
-   * One int8 row per hash bucket, `stride` bytes apart: the D embedding values, then the Lk weights of
-   * the linear ("wide") layer. (Interleaved at load time so a feature costs one contiguous read.)
+   * One row per hash bucket: the D embedding values, then the Lk weights of the linear ("wide") layer
+   * (interleaved at load time so a feature costs one contiguous read), `stride` int8 weights padded to an
+   * even count, stored two per Int32 as 16-bit lanes of (weight + 128): `stride / 2` ints per row. Summing
+   * rows then costs one integer add per two weights (up to 127 rows before a lane could overflow).
    */
-  W: Int8Array;
+  P: Int32Array;
   stride: number;
   D: number;
   Es: Float32Array;
@@ -91,6 +93,42 @@ export interface TextModel {
   cueNames: Map<number, string>;
   /** Per-bucket IDF when the model was trained with `features.idf`. */
   idf?: Float32Array;
+  /** The conversation-context head (text-context.json), when the folder has one. */
+  context?: TextContextHead;
+}
+
+/**
+ * The conversation-context head (scripts/text-context.ts): message i's logits `outputs` get
+ * Σ_{k=1..window} Σ_d (relu(hidden_{i−k})[d] − mean[d]) · W[k−1][d][o] from the hidden layers of the
+ * previous `window` non-empty messages of the same conversation (causal: never a later message).
+ */
+export interface TextContextHead {
+  window: number;
+  /** Whether `analyzeText` reads context unless told (`context`): set by the held-out rule of scripts/text-context.ts. */
+  onByDefault: boolean;
+  /** Logit indices (into the K outputs) the head adds to. */
+  outputs: number[];
+  /** Mean relu(hidden) of the training messages (inputs are centred on it). */
+  mean: Float32Array;
+  /** [window][D][outputs.length], row-major. */
+  W: Float32Array;
+  settings: Record<string, unknown>;
+}
+
+/**
+ * The previous messages of one conversation, as the context head reads them (their centred hidden
+ * layers, newest last). One per conversation: `scoreMessages` makes a fresh one per call unless one is
+ * passed (`history`), which is how the live stream carries context from message to message.
+ */
+export class TextHistory {
+  /** Centred relu(hidden) of the last non-empty messages, oldest first (at most the head's window). */
+  readonly states: Float32Array[] = [];
+  /** Conversation id of the last message (a message with another id starts a new history). */
+  conversation: string | undefined;
+  reset(conversation?: string): void {
+    this.states.length = 0;
+    this.conversation = conversation;
+  }
 }
 
 export function defaultTextModelDir(): string {
@@ -147,14 +185,18 @@ export function loadTextModel(dir = defaultTextModelDir()): Promise<TextModel> {
         if (!W2?.floats || W2.floats.length !== D * C || !b2?.floats || !b1?.floats || !Es?.floats) bad('hidden layer');
         if (!L?.raw || L.dims[0] !== H || L.dims[1] !== Lk || Ls?.floats?.length !== Lk || Lb?.floats?.length !== Lk) bad(`expected L_q [${H}, ${Lk}]`);
         const stride = (D + Lk + 7) & ~7;
-        const W = new Int8Array(H * stride);
+        const S2 = stride >> 1;
+        const P = new Int32Array(H * S2);
         const e8 = new Int8Array(E!.raw!.buffer, E!.raw!.byteOffset, E!.raw!.byteLength);
         const l8 = new Int8Array(L!.raw!.buffer, L!.raw!.byteOffset, L!.raw!.byteLength);
+        const row = new Int32Array(stride);
         for (let r = 0; r < H; r++) {
-          W.set(e8.subarray(r * D, r * D + D), r * stride);
-          W.set(l8.subarray(r * Lk, r * Lk + Lk), r * stride + D);
+          row.fill(0);
+          for (let d = 0; d < D; d++) row[d] = e8[r * D + d];
+          for (let i = 0; i < Lk; i++) row[D + i] = l8[r * Lk + i];
+          for (let q = 0; q < S2; q++) P[r * S2 + q] = (row[2 * q] + 128) | ((row[2 * q + 1] + 128) << 16);
         }
-        mlp = { W, stride, D, Es: Es!.floats!, b1: b1!.floats!, W2: W2!.floats!, b2: b2!.floats!, C, Lk, Ls: Ls!.floats!, Lb: Lb!.floats!, Lto };
+        mlp = { P, stride, D, Es: Es!.floats!, b1: b1!.floats!, W2: W2!.floats!, b2: b2!.floats!, C, Lk, Ls: Ls!.floats!, Lb: Lb!.floats!, Lto };
       } else {
         const W = inits.get('W_q'), sc = inits.get('W_scale'), b = inits.get('bias');
         if (!W?.raw || !sc?.floats || !b?.floats || W.dims[0] !== H || W.dims[1] !== K || sc.floats.length !== K || b.floats.length !== K) {
@@ -177,8 +219,9 @@ export function loadTextModel(dir = defaultTextModelDir()): Promise<TextModel> {
         idf = decodeIdf(new Uint8Array(readFileSync(idfPath)));
         if (idf.length !== settings.features.buckets) throw new EmosigError('MODEL_INVALID', 'idf.bin does not match the hash size in text-model.json', { input: idfPath });
       }
+      const context = loadContextHead(dir, settings, mlp);
       const info = recordModel({ name: 'text', model: settings.name, version: String(settings.version), ...(settings.license ? { license: settings.license } : {}), backend: 'onnxruntime-node/cpu', path: dir });
-      return { dir, info, settings, onnxPath, weights, mlp, known, goThresholds, cueNames, idf };
+      return { dir, info, settings, onnxPath, weights, mlp, known, goThresholds, cueNames, idf, ...(context ? { context } : {}) };
   });
 }
 
@@ -191,8 +234,10 @@ export interface RawScores {
   cx: Float32Array;
   /** Per-feature contribution to each of the K logits (onnx backend with explain). */
   contrib?: Float32Array; // nnz × K
-  /** Hidden pre-activations of the network (js backend), for explanations. */
+  /** Hidden pre-activations of the network (js backend), for explanations and the context head. */
   hidden?: Float32Array;
+  /** The K raw logits (js backend). */
+  logits?: Float32Array;
 }
 
 export function featurizeWith(m: TextModel, text: string): Features {
@@ -294,43 +339,67 @@ function scoreJs(m: TextModel, f: Features): RawScores {
 const iacc = new Int32Array(256);
 
 /**
- * Σ_j val_j · W[idx_j] over the interleaved int8 rows into `acc` (length `stride`). Features of one
- * namespace share one value, so rows are summed as integers and multiplied once per run of equal values.
+ * Σ_j val_j · W[idx_j] over the packed rows (see MlpWeights.P) into `acc` (length `stride`). Features of
+ * one namespace share one value, so rows are summed as integers (two 16-bit lanes per add) and multiplied
+ * once per run of equal values; a run is flushed every ≤ 127 rows so no lane overflows.
  */
-function gatherSum(W: Int8Array, stride: number, idx: Int32Array, val: Float32Array, acc: Float64Array): void {
-  const S = stride, ia = iacc;
-  acc.fill(0, 0, S);
-  ia.fill(0, 0, S);
+function gatherSum(P: Int32Array, stride: number, idx: Int32Array, val: Float32Array, acc: Float64Array): void {
+  const S2 = stride >> 1, ia = iacc;
+  acc.fill(0, 0, stride);
+  ia.fill(0, 0, S2);
   const n = idx.length;
   let cur = n > 0 ? val[0] : 0;
+  let cnt = 0;
   let j = 0;
   while (j < n) {
     const v = val[j];
-    if (v !== cur) {
-      for (let d = 0; d < S; d++) (acc[d] += ia[d] * cur), (ia[d] = 0);
+    if (v !== cur || cnt > 119) {
+      if (cnt > 0) {
+        const b = 128 * cnt;
+        for (let q = 0; q < S2; q++) {
+          const x = ia[q];
+          acc[2 * q] += ((x & 0xffff) - b) * cur;
+          acc[2 * q + 1] += ((x >>> 16) - b) * cur;
+          ia[q] = 0;
+        }
+        cnt = 0;
+      }
       cur = v;
     }
     if (j + 7 < n && val[j + 7] === v && val[j + 1] === v && val[j + 2] === v && val[j + 3] === v && val[j + 4] === v && val[j + 5] === v && val[j + 6] === v) {
-      // eight rows per pass: one load/store of ia[d] per eight int8 adds
-      const b0 = idx[j] * S, b1 = idx[j + 1] * S, b2 = idx[j + 2] * S, b3 = idx[j + 3] * S;
-      const b4 = idx[j + 4] * S, b5 = idx[j + 5] * S, b6 = idx[j + 6] * S, b7 = idx[j + 7] * S;
-      for (let d = 0; d < S; d++) ia[d] += W[b0 + d] + W[b1 + d] + W[b2 + d] + W[b3 + d] + W[b4 + d] + W[b5 + d] + W[b6 + d] + W[b7 + d];
+      // eight rows per pass: one load/store of ia[q] per eight adds
+      const b0 = idx[j] * S2, b1 = idx[j + 1] * S2, b2 = idx[j + 2] * S2, b3 = idx[j + 3] * S2;
+      const b4 = idx[j + 4] * S2, b5 = idx[j + 5] * S2, b6 = idx[j + 6] * S2, b7 = idx[j + 7] * S2;
+      for (let q = 0; q < S2; q++) ia[q] += P[b0 + q] + P[b1 + q] + P[b2 + q] + P[b3 + q] + P[b4 + q] + P[b5 + q] + P[b6 + q] + P[b7 + q];
       j += 8;
+      cnt += 8;
     } else {
-      const b0 = idx[j] * S;
-      for (let d = 0; d < S; d++) ia[d] += W[b0 + d];
+      const b0 = idx[j] * S2;
+      for (let q = 0; q < S2; q++) ia[q] += P[b0 + q];
       j++;
+      cnt++;
     }
   }
-  for (let d = 0; d < S; d++) acc[d] += ia[d] * cur;
+  const b = 128 * cnt;
+  for (let q = 0; q < S2; q++) {
+    const x = ia[q];
+    acc[2 * q] += ((x & 0xffff) - b) * cur;
+    acc[2 * q + 1] += ((x >>> 16) - b) * cur;
+  }
+}
+
+/** Weight d of packed row r (see MlpWeights.P). */
+function weightAt(P: Int32Array, S2: number, r: number, d: number): number {
+  const x = P[r * S2 + (d >> 1)];
+  return ((d & 1 ? x >>> 16 : x & 0xffff) & 0xffff) - 128;
 }
 
 /** The network: hidden = (Σ_j v_j E[idx_j]) · Es + b1; logits = relu(hidden) · W2 + b2 + the linear layer. */
 function scoreMlp(m: TextModel, w: MlpWeights, f: Features): RawScores {
-  const { W, stride, D, Es, b1, W2, b2, C, Lk, Ls, Lb, Lto } = w;
+  const { P, stride, D, Es, b1, W2, b2, C, Lk, Ls, Lb, Lto } = w;
   const pre = new Float32Array(D);
   const acc = zbuf;
-  gatherSum(W, stride, f.idx, f.val, acc);
+  gatherSum(P, stride, f.idx, f.val, acc);
   const K = m.settings.layout.K;
   const z = zbuf2;
   z.fill(0, 0, K);
@@ -351,12 +420,16 @@ function scoreMlp(m: TextModel, w: MlpWeights, f: Features): RawScores {
 /** Sigmoid heads and clipped valence/arousal from the K raw logits. */
 function heads(m: TextModel, z: Float64Array, K: number): RawScores {
   const o = m.settings.layout.offsets;
-  const out = new Float32Array(K);
+  // one allocation: the K outputs, then the K raw logits (the context head adds to them)
+  const buf = new Float32Array(2 * K);
+  const out = buf.subarray(0, K);
   for (let k = 0; k < K; k++) {
     const x = z[k];
+    buf[K + k] = x;
     out[k] = k >= o.va && k < o.va + 2 ? (x < -1 ? -1 : x > 1 ? 1 : x) : 1 / (1 + Math.exp(-x));
   }
   return {
+    logits: buf.subarray(K, 2 * K),
     go: out.subarray(o.go, o.go + 28),
     ekman: out.subarray(o.ekman, o.ekman + 7),
     sentiment: out.subarray(o.sentiment, o.sentiment + 4),
@@ -373,14 +446,15 @@ export function contributions(m: TextModel, f: Features, s: RawScores, col: numb
     for (let j = 0; j < out.length; j++) out[j] = s.contrib[j * K + col];
   } else if (m.mlp) {
     // exact split of a ReLU network's logit for its activation pattern: v_j · Σ_{d active} E[j,d]·Es[d]·W2[d,col]
-    const { W, stride, D, Es, W2, C, Lk, Ls, Lto } = m.mlp;
+    const { P, stride, D, Es, W2, C, Lk, Ls, Lto } = m.mlp;
+    const S2 = stride >> 1;
     const w = new Float32Array(D);
     if (col < C) for (let d = 0; d < D; d++) w[d] = s.hidden && s.hidden[d] > 0 ? Es[d] * W2[d * C + col] : 0;
     for (let j = 0; j < out.length; j++) {
-      const base = f.idx[j] * stride;
+      const r = f.idx[j];
       let a = 0;
-      if (col < C) for (let d = 0; d < D; d++) a += W[base + d] * w[d];
-      for (let i = 0; i < Lk; i++) if (Lto[i] === col) a += W[base + D + i] * Ls[i];
+      if (col < C) for (let d = 0; d < D; d++) if (w[d] !== 0) a += weightAt(P, S2, r, d) * w[d];
+      for (let i = 0; i < Lk; i++) if (Lto[i] === col) a += weightAt(P, S2, r, D + i) * Ls[i];
       out[j] = a * f.val[j];
     }
   } else {
@@ -391,3 +465,101 @@ export function contributions(m: TextModel, f: Features, s: RawScores, col: numb
 }
 
 export const OUTPUT_LABELS = { go: GO_LABELS, ekman: CORE_LABELS, sentiment: SENTIMENT_GROUPS };
+
+/** The context head's file, next to the model (optional: a folder without it reads messages alone). */
+export const CONTEXT_FILE = 'text-context.json';
+
+function loadContextHead(dir: string, settings: TextModelSettings, mlp: MlpWeights | undefined): TextContextHead | undefined {
+  const path = join(dir, CONTEXT_FILE);
+  if (!existsSync(path)) return undefined;
+  let j: { window?: unknown; onByDefault?: unknown; outputs?: unknown; mean?: unknown; W?: unknown; settings?: Record<string, unknown> };
+  try {
+    j = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new EmosigError('MODEL_INVALID', `the text context head is not valid JSON: ${(e as Error).message}`, { input: path, cause: e });
+  }
+  const bad = (what: string): never => {
+    throw new EmosigError('MODEL_INVALID', `the text context head does not match the text model (${what}); re-run scripts/text-context.ts --write`, { input: path });
+  };
+  if (!mlp) bad('the model has no hidden layer');
+  const D = mlp!.D, K = settings.layout.K;
+  const win = j.window, outs = j.outputs, mean = j.mean, W = j.W;
+  if (j.onByDefault !== undefined && typeof j.onByDefault !== 'boolean') bad('onByDefault');
+  if (typeof win !== 'number' || !Number.isInteger(win) || win < 1 || win > 8) bad('window');
+  if (!Array.isArray(outs) || outs.length === 0 || outs.some((o) => !Number.isInteger(o) || o < 0 || o >= K)) bad('outputs');
+  if (!Array.isArray(mean) || mean.length !== D || mean.some((x) => typeof x !== 'number' || !Number.isFinite(x))) bad(`mean of length ${D}`);
+  const O = (outs as number[]).length;
+  if (!Array.isArray(W) || W.length !== (win as number) * D * O || W.some((x) => typeof x !== 'number' || !Number.isFinite(x))) bad(`W of length ${(win as number) * D * O}`);
+  return { window: win as number, onByDefault: j.onByDefault === true, outputs: outs as number[], mean: Float32Array.from(mean as number[]), W: Float32Array.from(W as number[]), settings: j.settings ?? {} };
+}
+
+/** The network's hidden pre-activations for `f` (for messages scored by onnxruntime, which does not return them). */
+export function hiddenOf(m: TextModel, f: Features): Float32Array {
+  const { P, stride, D, Es, b1 } = m.mlp!;
+  const acc = zbuf;
+  gatherSum(P, stride, f.idx, f.val, acc);
+  const pre = new Float32Array(D);
+  for (let d = 0; d < D; d++) pre[d] = acc[d] * Es[d] + b1[d];
+  return pre;
+}
+
+const ctxAdj = new Float64Array(64);
+
+/**
+ * Conversation context, causal: adds the context head's term from the messages already in `h` to the
+ * scores `s` of the next message (in place), then appends that message's own state to `h`. Call it in
+ * conversation order, once per non-empty message.
+ */
+export function applyContext(m: TextModel, h: TextHistory, f: Features, s: RawScores): void {
+  const c = m.context;
+  if (!c || !m.mlp) return;
+  const D = m.mlp.D, O = c.outputs.length;
+  const n = h.states.length;
+  if (n > 0) {
+    const adj = O <= ctxAdj.length ? ctxAdj : new Float64Array(O);
+    adj.fill(0, 0, O);
+    const L = Math.min(n, c.window);
+    for (let k = 1; k <= L; k++) {
+      const x = h.states[n - k];
+      const base = (k - 1) * D * O;
+      for (let d = 0; d < D; d++) {
+        const xd = x[d];
+        const row = base + d * O;
+        for (let o = 0; o < O; o++) adj[o] += xd * c.W[row + o];
+      }
+    }
+    for (let o = 0; o < O; o++) {
+      const at = c.outputs[o];
+      let z: number;
+      if (s.logits) z = s.logits[at] += adj[o];
+      else {
+        const p = Math.min(1 - 1e-7, Math.max(1e-7, outputAt(m, s, at)));
+        z = Math.log(p / (1 - p)) + adj[o];
+      }
+      setOutputAt(m, s, at, 1 / (1 + Math.exp(-z)));
+    }
+  }
+  const hid = s.hidden ?? hiddenOf(m, f);
+  const st = new Float32Array(D);
+  for (let d = 0; d < D; d++) st[d] = (hid[d] > 0 ? hid[d] : 0) - c.mean[d];
+  h.states.push(st);
+  if (h.states.length > c.window) h.states.shift();
+}
+
+/** The output view and position of logit `at` (classification outputs only). */
+function viewOf(m: TextModel, s: RawScores, at: number): [Float32Array, number] {
+  const o = m.settings.layout.offsets;
+  if (at >= o.go && at < o.go + 28) return [s.go, at - o.go];
+  if (at >= o.ekman && at < o.ekman + 7) return [s.ekman, at - o.ekman];
+  if (at >= o.sentiment && at < o.sentiment + 4) return [s.sentiment, at - o.sentiment];
+  if (o.cx !== undefined && at >= o.cx && at < o.cx + s.cx.length) return [s.cx, at - o.cx];
+  throw new EmosigError('MODEL_INVALID', `the text context head adds to output ${at}, which is not a classification output`);
+}
+function outputAt(m: TextModel, s: RawScores, at: number): number {
+  const [v, i] = viewOf(m, s, at);
+  return v[i];
+}
+function setOutputAt(m: TextModel, s: RawScores, at: number, p: number): void {
+  const [v, i] = viewOf(m, s, at);
+  v[i] = p;
+}
