@@ -61,6 +61,7 @@ export const EmosigConfigSchema = z
     text: z
       .object({
         keepText: z.boolean().default(false).describe('Keep chat message text in the signature (audio and frames are never kept).'),
+        context: z.boolean().optional().describe("Read each message with the previous two of its conversation (unset: the text model's own default, off for v2)."),
       })
       .strict()
       .prefault({})

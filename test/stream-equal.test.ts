@@ -39,6 +39,16 @@ describe('stream = analyze', () => {
     );
   }, 60_000);
 
+  it('with conversation context on (config text.context), the chat stream still equals analyze, and context changes readings', async () => {
+    const config = { text: { context: true } };
+    const ref = await analyze({ chat: { path: 'fixtures/demo/chat.json' }, speakers: ['customer', 'agent'], config });
+    const off = await analyze({ chat: { path: 'fixtures/demo/chat.json' }, speakers: ['customer', 'agent'] });
+    expect(ref.timeline).not.toEqual(off.timeline);
+    const s = createStream({ speakers: ['customer', 'agent'], config });
+    for (const m of CHAT) s.pushMessage(m);
+    expect(core(await s.end())).toEqual(core(ref));
+  }, 60_000);
+
   it('audio and chat pushed in random chunk sizes give analyze’s signature (timeline, moments, speakers, nuances)', async () => {
     const wav = await decodeWav(STEREO);
     const run = async (chunks: number[]) => {

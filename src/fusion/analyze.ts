@@ -232,7 +232,7 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
     const src = label(input.chat);
     try {
       // the text stays in memory (CX cues); the signature keeps it only with keepText
-      readings.text = await analyzeText(input.chat, { explain: false, echo: true, backend: 'js' });
+      readings.text = await analyzeText(input.chat, { explain: false, echo: true, backend: 'js', ...(cfg.text.context !== undefined ? { context: cfg.text.context } : {}) });
       status.text = src ? { source: src } : {};
     } catch (e) {
       failed('text', e, src);

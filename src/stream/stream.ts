@@ -478,6 +478,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         echo: this.cfg.text.keepText,
         backend: 'js',
         history: this.textHistory,
+        ...(this.cfg.text.context !== undefined ? { context: this.cfg.text.context } : {}),
       });
       this.messages.push({ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) });
       this.textReadings.push(reading);
