@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { analyzeText, loadTextModel, parseChat, scoreMessages, TextHistory, type TextMessageReading } from '../src/text/index.js';
+import { streamTranscript } from '../src/text/stream.js';
 import { EmosigError } from '../src/errors.js';
 
 const CHAT = [
@@ -64,6 +65,15 @@ describe('conversation context', () => {
     // onnxruntime computes the same network: same readings within rounding
     const ort = await scoreMessages(m, msgs(CHAT), { context: true, backend: 'onnx' });
     ort.forEach((r, i) => expect(Math.abs(r.sentiment.score - all[i].sentiment.score)).toBeLessThan(2e-3));
+  });
+
+  it('a streamed JSONL transcript (emosig text --jsonl) reads as the whole one, batch after batch', async () => {
+    const m = await loadTextModel();
+    const all = await scoreMessages(m, msgs(CHAT), { context: true });
+    const lines = CHAT.map((c) => JSON.stringify(c) + '\n');
+    const got: TextMessageReading[] = [];
+    for await (const item of streamTranscript(lines, 'jsonl', { context: true, batchSize: 2 })) if ('reading' in item) got.push(item.reading);
+    expect(got.map(scores)).toEqual(all.map(scores));
   });
 
   it('starts afresh where the conversation id changes, and empty messages do not enter the context', async () => {

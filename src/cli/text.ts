@@ -22,6 +22,8 @@ emotions, GoEmotions nuances, sentiment, valence/arousal, confidence and cue wor
   --jsonl                  one JSON line per message: index, time, speaker, ... (errors as { index, line, error })
   --echo                   include each message's text and its cue words (off by default: privacy)
   --no-cues                with --echo, skip cue words (faster)
+  --context                read each message with the previous two of its conversation (default: the text
+                           model's own choice, off for v2: it helped DailyDialog but not every held-out set)
   -h, --help
 `;
 
@@ -139,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
       jsonl: { type: 'boolean', default: false },
       echo: { type: 'boolean', default: false },
       'no-cues': { type: 'boolean', default: false },
+      context: { type: 'boolean' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -158,7 +161,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const file = positionals[0] ?? '-';
   // cue words are words taken from the messages: user content, shown only with --echo
-  const opts = { format: o.format as ChatFormat | undefined, echo: o.echo, explain: o.echo && !o['no-cues'] };
+  const opts = { format: o.format as ChatFormat | undefined, echo: o.echo, explain: o.echo && !o['no-cues'], ...(o.context !== undefined ? { context: o.context } : {}) };
   if (o.jsonl) return streamJsonl(file, opts);
   let r: TextReading;
   try {

@@ -5,7 +5,7 @@
  */
 import { EmosigError } from '../errors.js';
 import { detectChatFormat, parseChat, type ChatFormat, type ChatIssue, type ChatMessage } from './chat.js';
-import { loadTextModel } from './model.js';
+import { loadTextModel, TextHistory } from './model.js';
 import { scoreMessages, type AnalyzeTextOptions, type TextMessageReading } from './index.js';
 
 /** Longest line read (bytes); a longer one is skipped as an issue, without being held in memory. */
@@ -67,6 +67,8 @@ export function streamFormat(firstLine: string, given?: ChatFormat): ChatFormat 
  */
 export async function* streamTranscript(src: AsyncIterable<Buffer | string>, format: 'jsonl' | 'lines', options: AnalyzeTextOptions & { name?: string } = {}): AsyncGenerator<StreamedItem> {
   const model = await loadTextModel(options.modelDir);
+  // one conversation history across batches, so a streamed transcript reads as the whole one would
+  options = { ...options, history: options.history ?? new TextHistory() };
   const B = Math.max(1, Math.min(4096, options.batchSize ?? 256));
   let index = 0;
   let pending: (ChatMessage & { index: number })[] = [];
