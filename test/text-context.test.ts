@@ -70,7 +70,9 @@ describe('conversation context', () => {
   it('a streamed JSONL transcript (emosig text --jsonl) reads as the whole one, batch after batch', async () => {
     const m = await loadTextModel();
     const all = await scoreMessages(m, msgs(CHAT), { context: true });
-    const lines = CHAT.map((c) => JSON.stringify(c) + '\n');
+    const lines = (async function* () {
+      for (const c of CHAT) yield JSON.stringify(c) + '\n';
+    })();
     const got: TextMessageReading[] = [];
     for await (const item of streamTranscript(lines, 'jsonl', { context: true, batchSize: 2 })) if ('reading' in item) got.push(item.reading);
     expect(got.map(scores)).toEqual(all.map(scores));
