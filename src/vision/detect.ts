@@ -20,7 +20,7 @@ export interface Detection {
   score: number;
   /** 68 landmarks (iBUG order) in full-frame pixels, when landmarks were requested. */
   landmarks?: Point[];
-  /** The landmark net's input: face-api's 112×112 RGB box crop (`boxCrop(img, box, 112)`), when landmarks ran. */
+  /** The landmark net's input: face-api's 112×112 RGB box crop (`boxCrop(img, box, 112)`), with `keepCrops`. */
   crop112?: Float32Array;
 }
 
