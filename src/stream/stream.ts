@@ -11,21 +11,23 @@
  * oldest waiting frame is dropped and counted. `end()` rescores the voice segments against each speaker's whole-call
  * baseline and fuses everything with `fuseReadings`, exactly as `analyze` does.
  *
- * This file is the input pump; the stages after it: live.ts (windows, moments, escalation as input comes),
- * final.ts (the signature at `end()`), events.ts (listeners, iterators, back-pressure), clock.ts (latencies).
+ * This file is the input pump (video and chat lanes in frames.ts and chat.ts); the stages after it: live.ts
+ * (windows, moments, escalation as input comes), final.ts (the signature at `end()`), events.ts (listeners,
+ * iterators, back-pressure), clock.ts (latencies).
  */
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { EmosigConfig } from '../config.js';
 import { EmosigError, errorInfo } from '../errors.js';
 import { loadVoiceModel, scoreLive, SileroVad, VoiceChannelStream, type ChannelLane, type ExtractedSegment, type VoiceModel } from '../audio/index.js';
-import { loadTextModel, scoreMessages, TextHistory, type TextMessageReading, type TextModel } from '../text/index.js';
+import { loadTextModel, type TextMessageReading, type TextModel } from '../text/index.js';
 import type { FrameReading } from '../vision/index.js';
 import { loadReliability, voiceItem, type FusionItem, type ReliabilityFile } from '../fusion/index.js';
 import { r3 } from '../fusion/util.js';
 import type { EmotionalSignature, Modality, SignatureProblem } from '../signature/schema.js';
-import { inProcessFaces, workerFaces, type StreamFaces } from './faces.js';
-import { checkFrame, checkMessage, checkRate, decodeChunk, defaultRate, ENCODINGS, type PendingFrame } from './input.js';
+import { FrameLane } from './frames.js';
+import { checkRate, decodeChunk, defaultRate, ENCODINGS } from './input.js';
+import { ChatLane } from './chat.js';
 import { Arrivals } from './clock.js';
 import { EventHub } from './events.js';
 import { LiveFusion } from './live.js';
@@ -54,7 +56,6 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private vad?: SileroVad;
   private voiceModel?: VoiceModel;
   private textModel?: TextModel;
-  private faceAnalyzer?: Promise<StreamFaces>;
   private readonly channels: (Channel | undefined)[] = [];
   private readonly live: LiveFusion;
   private readonly extracted: ExtractedSegment[] = [];
@@ -70,22 +71,9 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private invalidSamples = 0;
   private ignoredAudioSec = 0;
   // faces
-  private faceBusy?: Promise<void>;
-  private pendingFrames: PendingFrame[] = [];
-  private lastFrameTime?: number;
-  private lastFaceTime?: number;
-  private readonly frameTimes: number[] = [];
-  private readonly frameStats = { pushed: 0, analysed: 0, dropped: 0, failed: 0, ignored: 0 };
-  private faceError?: unknown;
+  private readonly frames: FrameLane;
   // text
-  private readonly messages: (StreamMessage & { index: number })[] = [];
-  private readonly textReadings: TextMessageReading[] = [];
-  /** The chat so far, for the text model's conversation context (message by message = analyze's whole list). */
-  private readonly textHistory = new TextHistory();
-  private messageQueue: (StreamMessage & { index: number; wall: number })[] = [];
-  private textBusy?: Promise<void>;
-  private lastMessageTime?: number;
-  private ignoredMessages = 0;
+  private readonly chat: ChatLane;
   private readonly problems: SignatureProblem[] = [];
   private readonly events: EventHub;
 
@@ -118,7 +106,22 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       this.textModel = tm;
     })();
     this.ready.catch((e) => this.fail(e));
-    if (options.preloadFace && this.consent.face) void this.faces().catch(() => undefined);
+    this.frames = new FrameLane(options, this.cfg.stream.maxPendingFrames, {
+      failed: () => !!this.failure,
+      guarded: (body, done) => this.guarded(body, done),
+      warn: (code, message) => this.warn(code, 'face', message),
+      onReading: (reading, time, dt) => this.onFrame(reading, time, dt),
+    });
+    this.chat = new ChatLane(this.cfg, options.maxPendingMessages ?? 256, {
+      failed: () => !!this.failure,
+      guarded: (body, done) => this.guarded(body, done),
+      model: async () => {
+        await this.ready;
+        return this.textModel!;
+      },
+      onReading: (message, reading, wall) => this.onMessage(message, reading, wall),
+    });
+    if (options.preloadFace && this.consent.face) void this.frames.faces().catch(() => undefined);
   }
 
   // ------------------------------------------------------------------ input
@@ -206,43 +209,16 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
    */
   pushFrame(frame: StreamFrame, time: number): boolean {
     this.checkOpen('pushFrame');
-    const pending = checkFrame(frame, time, this.lastFrameTime);
-    this.lastFrameTime = time;
-    this.frameStats.pushed++;
-    if (!this.consent.face) {
-      this.frameStats.ignored++;
-      return true;
-    }
-    this.global.mark(time, performance.now());
-    let dropped = false;
-    this.pendingFrames.push(pending);
-    while (this.pendingFrames.length > this.cfg.stream.maxPendingFrames) {
-      this.pendingFrames.shift();
-      this.frameStats.dropped++;
-      dropped = true;
-    }
-    if (!this.faceBusy) this.faceBusy = this.guarded(() => this.runFaces(), () => (this.faceBusy = undefined));
+    const { queued, dropped } = this.frames.push(frame, time, this.consent.face);
+    if (queued) this.global.mark(time, performance.now());
     return !dropped;
   }
 
   /** Push a chat message `{ time, speaker?, text }` (times must not go back); it is scored at once and emitted as a 'reading'. */
   pushMessage(message: StreamMessage): void {
     this.checkOpen('pushMessage');
-    const index = this.messages.length + this.ignoredMessages + this.messageQueue.length;
-    const m = checkMessage(message, this.lastMessageTime, index);
-    if (!this.consent.text) {
-      this.ignoredMessages++;
-      return;
-    }
-    const max = this.o.maxPendingMessages ?? 256;
-    if (this.messageQueue.length >= max) {
-      throw new EmosigError('STREAM_OVERFLOW', `${this.messageQueue.length} messages are already waiting to be scored (maxPendingMessages ${max}); the message was not taken — push it again shortly`, { input: `message ${index}` });
-    }
-    this.lastMessageTime = m.time;
-    const now = performance.now();
-    this.global.mark(m.time, now);
-    this.messageQueue.push({ ...m, index, wall: now });
-    if (!this.textBusy) this.textBusy = this.guarded(() => this.runText(), () => (this.textBusy = undefined));
+    const m = this.chat.push(message, this.consent.text);
+    if (m) this.global.mark(m.time, performance.now());
   }
 
   /** Flush everything, emit the remaining events and return the final signature (same schema as `analyze`). */
@@ -264,8 +240,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         c ? [{ channel: c.index, speaker: c.voice.name, sampleRate: c.voice.inputRate, receivedSec: r3(c.voice.receivedSec), processedSec: r3(c.voice.clock), queuedSec: r3(c.voice.queuedSec) }] : [],
       ),
       maxQueuedSec: r3(this.maxQueued),
-      frames: { ...this.frameStats },
-      messages: { pushed: this.messages.length + this.messageQueue.length + this.ignoredMessages, analysed: this.textReadings.length, ignored: this.ignoredMessages },
+      frames: { ...this.frames.stats },
+      messages: { pushed: this.chat.messages.length + this.chat.waiting + this.chat.ignored, analysed: this.chat.readings.length, ignored: this.chat.ignored },
       events: { ...this.events.counts },
       held: {
         audioSec: this.channels.flatMap((c) => (c ? [r3(c.voice.heldSec.audio)] : [])),
@@ -274,8 +250,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         arrivalMarks: this.global.size + this.channels.reduce((a, c) => a + (c ? c.arrivals.size : 0), 0),
         segments: this.extracted.length,
         windows: [...this.live.all()].reduce((a, s) => a + s.summary.windows, 0),
-        frames: this.frameTimes.length,
-        messages: this.messages.length,
+        frames: this.frames.times.length,
+        messages: this.chat.messages.length,
       },
       latency: this.events.latencies(),
     };
@@ -300,15 +276,9 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       .finally(done);
   }
 
-  private async closeFaces(): Promise<void> {
-    const f = this.faceAnalyzer;
-    this.faceAnalyzer = undefined;
-    if (f) await f.then((a) => a.close()).catch(() => undefined);
-  }
-
   private fail(e: unknown): void {
     if (this.failure) return;
-    void this.closeFaces();
+    void this.frames.close();
     this.failure = e instanceof Error ? e : new Error(String(e));
     this.closed = true;
     this.events.wakeReaders();
@@ -426,67 +396,22 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
 
   // ------------------------------------------------------------------ faces
 
-  private faces(): Promise<StreamFaces> {
-    this.faceAnalyzer ??= (this.o.faceThread === false ? inProcessFaces : workerFaces)(this.o.face ?? {});
-    return this.faceAnalyzer;
-  }
-
-  private async runFaces(): Promise<void> {
-    let analyzer: StreamFaces;
-    try {
-      analyzer = await this.faces();
-    } catch (e) {
-      // the face models cannot run here: the stream goes on without faces
-      this.faceError ??= e;
-      const n = this.pendingFrames.length;
-      this.pendingFrames = [];
-      this.frameStats.failed += n;
-      if (n) this.warn(errorInfo(e).code, 'face', `the face analyser could not start (${errorInfo(e).message}); frames are not analysed`);
-      return;
-    }
-    while (this.pendingFrames.length && !this.failure) {
-      const f = this.pendingFrames.shift()!;
-      let reading: FrameReading;
-      try {
-        reading = await analyzer.frame({ image: f.image, encoded: f.encoded }, f.time, f.source);
-      } catch (e) {
-        // an undecodable image: this frame is skipped, the stream goes on
-        this.frameStats.failed++;
-        const info = errorInfo(e);
-        this.warn(info.code, 'face', `${f.source}: ${info.message} (frame skipped)`);
-        continue;
-      }
-      this.frameStats.analysed++;
-      this.frameTimes.push(f.time);
-      const spk = this.live.speaker(this.live.nameOf(this.o.faceSpeaker ?? this.speakers[0]));
-      const dt = this.lastFaceTime !== undefined ? Math.min(1, f.time - this.lastFaceTime) : 0.2;
-      this.lastFaceTime = f.time;
-      this.live.face(spk, reading, f.time, dt);
-      this.events.send({ type: 'reading', modality: 'face', speaker: spk.name, reading, time: f.time, latencyMs: this.latencyOf(f.time) }, 'reading');
-      await this.followInput(f.time);
-    }
+  /** An analysed frame: its best face enters the face speaker's windows. */
+  private async onFrame(reading: FrameReading, time: number, dt: number): Promise<void> {
+    const spk = this.live.speaker(this.live.nameOf(this.o.faceSpeaker ?? this.speakers[0]));
+    this.live.face(spk, reading, time, dt);
+    this.events.send({ type: 'reading', modality: 'face', speaker: spk.name, reading, time, latencyMs: this.latencyOf(time) }, 'reading');
+    await this.followInput(time);
   }
 
   // ------------------------------------------------------------------ text
 
-  private async runText(): Promise<void> {
-    await this.ready;
-    while (this.messageQueue.length && !this.failure) {
-      const m = this.messageQueue.shift()!;
-      const [reading] = await scoreMessages(this.textModel!, [{ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) }], {
-        explain: false,
-        echo: this.cfg.text.keepText,
-        backend: 'js',
-        history: this.textHistory,
-        ...(this.cfg.text.context !== undefined ? { context: this.cfg.text.context } : {}),
-      });
-      this.messages.push({ index: m.index, time: m.time, text: m.text, ...(m.speaker ? { speaker: m.speaker } : {}) });
-      this.textReadings.push(reading);
-      const spk = this.live.speaker(this.live.nameOf(m.speaker ?? this.o.chatSpeaker ?? this.speakers[0]));
-      this.live.text(spk, reading, m.time);
-      this.events.send({ type: 'reading', modality: 'text', speaker: spk.name, reading, time: m.time, latencyMs: r3(performance.now() - m.wall) }, 'reading');
-      await this.followInput(m.time);
-    }
+  /** A scored chat message: it enters its speaker's windows. */
+  private async onMessage(m: StreamMessage, reading: TextMessageReading, wall: number): Promise<void> {
+    const spk = this.live.speaker(this.live.nameOf(m.speaker ?? this.o.chatSpeaker ?? this.speakers[0]));
+    this.live.text(spk, reading, m.time);
+    this.events.send({ type: 'reading', modality: 'text', speaker: spk.name, reading, time: m.time, latencyMs: r3(performance.now() - wall) }, 'reading');
+    await this.followInput(m.time);
   }
 
   // ------------------------------------------------------------------ end
@@ -504,13 +429,14 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
           await this.pump;
         }
       }
-      while (this.faceBusy || this.textBusy) await Promise.all([this.faceBusy, this.textBusy]);
+      while (this.frames.busy || this.chat.busy) await Promise.all([this.frames.busy, this.chat.busy]);
       if (this.failure) throw this.failure;
       // the remaining (partial) windows
       const audioEnd = Math.max(0, ...this.channels.map((c) => (c ? c.voice.receivedSec : 0)));
-      const faceEnd = this.frameTimes.length ? this.frameTimes[this.frameTimes.length - 1] + 0.2 : 0;
+      const faceEnd = this.frames.end;
       let duration = Math.max(audioEnd, faceEnd);
-      if (duration === 0 && this.messages.length) duration = this.messages[this.messages.length - 1].time + this.size;
+      const msgs = this.chat.messages;
+      if (duration === 0 && msgs.length) duration = msgs[msgs.length - 1].time + this.size;
       for (const s of this.live.all()) await this.live.windows(s, duration, true);
       this.live.flush(duration);
       this.live.trailingPause(audioEnd);
@@ -527,13 +453,13 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         voiceModel: this.voiceModel,
         invalidSamples: this.invalidSamples,
         ignoredAudioSec: this.ignoredAudioSec,
-        frames: { ...this.frameStats, times: this.frameTimes, error: this.faceError, analyzer: () => this.faces() },
-        messages: this.messages,
+        frames: { ...this.frames.stats, times: this.frames.times, error: this.frames.error, analyzer: () => this.frames.faces() },
+        messages: this.chat.messages,
         textModel: this.textModel,
-        textReadings: this.textReadings,
-        ignoredMessages: this.ignoredMessages,
+        textReadings: this.chat.readings,
+        ignoredMessages: this.chat.ignored,
       });
-      await this.closeFaces();
+      await this.frames.close();
       this.emit('end', sig);
       return sig;
     } catch (e) {
