@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_FPS } from '../src/signature/time.js';
 import { decodeWav } from '../src/audio/index.js';
 import { createStream } from '../src/stream/index.js';
 import { analyze, loadReliability, speakerSummary, SpeakerMoments, SummaryAccumulator } from '../src/fusion/index.js';
@@ -13,6 +15,7 @@ import type { EmotionalSignature, SignatureMoment } from '../src/signature/schem
 
 const CHAT = JSON.parse(readFileSync('fixtures/demo/chat.json', 'utf8')) as { time: number; speaker: string; text: string }[];
 const STEREO = 'fixtures/call_stereo.wav';
+const FRAMES = 'fixtures/demo/frames';
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 /** What must be equal between two signatures of the same interaction (the interaction block names its sources). */
@@ -72,6 +75,29 @@ describe('stream = analyze', () => {
       }),
       { numRuns: 3, seed: 13 },
     );
+  }, 120_000);
+});
+
+describe('stream = analyze with all three modalities', () => {
+  it('the demo call, its camera frames (at the frame folder clock, none dropped) and its chat give analyze’s signature', async () => {
+    const frames = readdirSync(FRAMES).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+    const at = (f: string) => Number(f.match(/\d+/)![0]) / DEFAULT_FPS; // the frame folder's clock
+    const wav = await decodeWav(STEREO);
+    const s = createStream({ speakers: ['customer', 'agent'], sampleRate: wav.info.sampleRate, maxPendingFrames: 100 });
+    const n = Math.round(0.5 * wav.info.sampleRate);
+    let m = 0;
+    let k = 0;
+    for (let i = 0; i < wav.info.frames; i += n) {
+      for (let c = 0; c < 2; c++) if (!s.pushAudio(wav.channels[c].slice(i, i + n), { channel: c })) await s.whenDrained();
+      const t = Math.min(i + n, wav.info.frames) / wav.info.sampleRate;
+      while (k < frames.length && at(frames[k]) <= t) s.pushFrame(readFileSync(join(FRAMES, frames[k])), at(frames[k++]));
+      while (m < CHAT.length && CHAT[m].time <= t) s.pushMessage(CHAT[m++]);
+    }
+    const sig = await s.end();
+    expect(s.stats().frames.dropped).toBe(0);
+    const ref = await analyze({ audio: STEREO, frames: FRAMES, chat: { path: 'fixtures/demo/chat.json' }, speakers: ['customer', 'agent'] });
+    expect(ref.interaction.modalities.face.present).toBe(true);
+    expect(core(sig)).toEqual(core(ref));
   }, 120_000);
 });
 
