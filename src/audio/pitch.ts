@@ -440,17 +440,10 @@ function cycleMeasures(x: Float32Array, f0: Float32Array, jitter: Float32Array, 
     }
   }
   const minCnt = 2;
-  let lastJ = 0;
-  let lastS = 0;
   for (let f = 0; f < n; f++) {
-    if (f0[f] <= 0) {
-      lastJ = 0;
-      lastS = 0;
-      continue;
-    }
-    if (cnt[f] >= minCnt) {
-      jitter[f] = lastJ = sumDT[f] / sumT[f];
-      shimmer[f] = lastS = sumDA[f] / cnt[f];
+    if (f0[f] > 0 && cnt[f] >= minCnt) {
+      jitter[f] = sumDT[f] / sumT[f];
+      shimmer[f] = sumDA[f] / cnt[f];
     }
   }
 }

@@ -10,7 +10,6 @@ import { createFaceAnalyzer, inputKind, listFrames, type AnalyzeFacesOptions, ty
 import { decodeImage } from '../vision/decode.js';
 import { videoFrames } from '../vision/video.js';
 import type { DetectorName } from '../vision/models.js';
-import { MAX_FPS, MIN_FPS } from '../limits.js';
 
 const HELP = `Usage: emosig face INPUT... [options]
 

@@ -10,7 +10,6 @@ import type { TextReading } from '../text/index.js';
 import { dominantLabel, type Emotions } from '../signature/labels.js';
 import {
   SCHEMA_VERSION,
-  type Contribution,
   type EmotionalSignature,
   type Modality,
   type ModalityStatus,

@@ -17,7 +17,6 @@ import { faceQuality, laplacianVariance } from './quality.js';
 import { FaceTracker, roundEmo, va, type TrackerOptions } from './tracker.js';
 import { videoFrames } from './video.js';
 import type { FaceInput, FaceReading, FaceResult, FrameReading, RawFrame, RgbImage } from './types.js';
-import { MAX_FPS, MIN_FPS } from '../limits.js';
 import { check, FaceInputSchema, FaceOptionsSchema } from '../runtime/validate.js';
 import { modelInfo } from '../runtime/registry.js';
 
