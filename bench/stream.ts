@@ -80,6 +80,9 @@ interface ModeResult {
   maxQueuedSec: number;
   rssMB: { atMinute: number[]; peak: number; firstTenth: number; lastTenth: number };
   heapMB: { atMinute: number[]; peak: number };
+  /** The main thread's committed V8 heap and the memory outside it (Buffers, typed arrays, native), each minute: where RSS growth lives. */
+  heapTotalMB: number[];
+  externalMB: number[];
   held: StreamStats['held'];
   signature: { valid: boolean; timeline: number; moments: number; dominant: Record<string, string> };
   /** Process CPU per emitted window over the first and the last sixth of the stream (10 min of 60): flat = no quadratic work. */
@@ -93,6 +96,8 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
   s.on('window', (e) => lat.push({ t: e.window.end, ms: e.latencyMs }));
   const rss: number[] = [];
   const heap: number[] = [];
+  const heapTotal: number[] = [];
+  const external: number[] = [];
   let peakRss = 0;
   let peakHeap = 0;
   const sample = () => {
@@ -153,6 +158,8 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
       const m = sample();
       rss.push(mb(m.rss));
       heap.push(mb(m.heapUsed));
+      heapTotal.push(mb(m.heapTotal));
+      external.push(mb(m.external));
       const cu = process.cpuUsage(cpu0);
       cpuAt.push((cu.user + cu.system) / 1e3);
       winAt.push(lat.length);
@@ -211,6 +218,8 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
       lastTenth: r1(rss.slice(-tenth).reduce((a, b) => a + b, 0) / Math.max(1, Math.min(tenth, rss.length))),
     },
     heapMB: { atMinute: heap, peak: mb(peakHeap) },
+    heapTotalMB: heapTotal,
+    externalMB: external,
     held: st.held,
     cpuPerWindowMs: { first: r3(cpuFirst), last: r3(cpuLast), ratio: r3(cpuFirst > 0 ? cpuLast / cpuFirst : 0), spanSec: sixth * 60 },
     signature: { valid, timeline: sig.timeline.length, moments: sig.moments.length, dominant: Object.fromEntries(Object.entries(sig.speakers).map(([k, v]) => [k, v.dominant])) },
@@ -241,7 +250,7 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
         `**${r.mode}, CPU per window**: ${r.cpuPerWindowMs.first} ms over the first ${r.cpuPerWindowMs.spanSec} s of stream, ${r.cpuPerWindowMs.last} ms over the last ${r.cpuPerWindowMs.spanSec} s (last / first = ${r.cpuPerWindowMs.ratio}; process CPU, all threads, divided by the windows emitted in that span).`,
         '',
       );
-    lines.push(`**${r.mode}**: ${r.keptUpNote}. RSS each minute (MB): ${r.rssMB.atMinute.join(', ') || '—'}. Heap used each minute (MB): ${r.heapMB.atMinute.join(', ') || '—'}. Held at the end: ${JSON.stringify(r.held)}.`);
+    lines.push(`**${r.mode}**: ${r.keptUpNote}. RSS each minute (MB): ${r.rssMB.atMinute.join(', ') || '—'}. Heap used each minute (MB): ${r.heapMB.atMinute.join(', ') || '—'}. Heap committed each minute (MB): ${r.heapTotalMB.join(', ') || '—'}. External (Buffers, typed arrays, native) each minute (MB): ${r.externalMB.join(', ') || '—'}. Held at the end: ${JSON.stringify(r.held)}.`);
     lines.push('');
   }
   lines.push(
