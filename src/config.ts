@@ -151,23 +151,25 @@ export interface ConfigShorthand {
 }
 
 export function configOf(o: ConfigShorthand, origin: string, extra: EmosigConfigInput = {}): EmosigConfig {
-  const c = (o.config ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  const x = extra as Record<string, Record<string, unknown> | undefined>;
-  const defined = (r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
-  const group = (g: string, over: Record<string, unknown>) => ({ ...(c[g] ?? {}), ...defined(x[g] ?? {}), ...defined(over) });
-  const call = group('call', { speakers: o.speakers });
-  if (o.consent !== undefined || (c.call as { consent?: object } | undefined)?.consent) call.consent = { ...((c.call?.consent as object) ?? {}), ...(o.consent ?? {}) };
-  const input = {
-    ...c,
-    call,
-    window: o.window !== undefined ? { ...(c.window ?? {}), ...defined(o.window) } : c.window,
-    fusion: group('fusion', { longPauseSec: o.longPauseSec, stressedAt: o.stressedAt, escalationThreshold: o.escalationThreshold }),
-    face: group('face', { fps: o.fps }),
-    text: group('text', { keepText: o.keepText }),
-    ...(x.stream || c.stream ? { stream: group('stream', {}) } : {}),
-    ...(x.voice || c.voice ? { voice: group('voice', {}) } : {}),
+  const shorthand = {
+    call: { speakers: o.speakers, consent: o.consent },
+    window: o.window,
+    fusion: { longPauseSec: o.longPauseSec, stressedAt: o.stressedAt, escalationThreshold: o.escalationThreshold },
+    face: { fps: o.fps },
+    text: { keepText: o.keepText },
   };
-  return resolveConfig(input as EmosigConfigInput, origin);
+  return resolveConfig(mergeConfigs(o.config, extra, shorthand as EmosigConfigInput), origin);
+}
+
+/** Partial configurations laid over each other, later over earlier, field by field (undefined fields do not count). */
+export function mergeConfigs(...layers: (EmosigConfigInput | undefined)[]): EmosigConfigInput {
+  const plain = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
+  const merge = (a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> => {
+    const out = { ...a };
+    for (const [k, v] of Object.entries(b)) if (v !== undefined) out[k] = plain(v) && plain(out[k]) ? merge(out[k] as Record<string, unknown>, v) : v;
+    return out;
+  };
+  return layers.reduce<Record<string, unknown>>((acc, l) => (plain(l) ? merge(acc, l) : acc), {}) as EmosigConfigInput;
 }
 
 function unwrap(s: z.ZodType): z.ZodType {

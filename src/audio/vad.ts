@@ -87,9 +87,9 @@ export function pieceLanes(audio: Float32Array, pos: number, before: Float32Arra
     const abs = pos + k;
     const body = audio.subarray(k, Math.min(audio.length, k + PIECE - (abs % PIECE)));
     if (abs % PIECE !== 0 || abs === 0) {
-      // the piece in progress (or the channel's first): carried state, the real audio before as context
-      const context = k >= CONTEXT ? audio.subarray(k - CONTEXT, k) : joinTail(before, audio.subarray(0, k), CONTEXT);
-      out.push({ audio: body, body, warmupFrames: 0, state: k === 0 ? state : new Float32Array(VAD_STATE_SIZE), context });
+      // the piece in progress (or the channel's first; only the first lane can be either): carried state, the
+      // real audio before as context
+      out.push({ audio: body, body, warmupFrames: 0, state, context: before.subarray(Math.max(0, before.length - CONTEXT)) });
     } else {
       const warm = k >= WARM ? audio.subarray(k - WARM, k) : joinTail(before, audio.subarray(0, k), WARM);
       const wf = Math.floor(warm.length / VAD_FRAME);

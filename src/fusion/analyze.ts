@@ -3,7 +3,7 @@
  * readings into one `EmotionalSignature`. A modality that fails is listed as absent with the problem stated;
  * only when nothing usable is left does `analyze` throw (`NOTHING_USABLE`).
  */
-import { configOf, type EmosigConfig, type EmosigConfigInput } from '../config.js';
+import { configOf, mergeConfigs, type EmosigConfig, type EmosigConfigInput } from '../config.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeVoice, loadVoiceModel, type VoiceReading } from '../audio/index.js';
@@ -139,7 +139,7 @@ export async function createAnalyzer(options: AnalyzerOptions = {}): Promise<Ana
           longPauseSec: input.longPauseSec ?? options.longPauseSec,
           keepText: input.keepText ?? options.keepText,
           cx: input.cx ?? options.cx,
-          config: mergeConfig(options.config, input.config),
+          config: mergeConfigs(options.config, input.config),
         },
         reliability,
       ),
@@ -150,14 +150,6 @@ export async function createAnalyzer(options: AnalyzerOptions = {}): Promise<Ana
 export async function analyze(input: AnalyzeInput, options: Pick<AnalyzerOptions, 'reliability'> = {}): Promise<EmotionalSignature> {
   checkOptions(input);
   return runAnalysis(input, loadReliability(options.reliability));
-}
-
-/** `b`'s groups over `a`'s (a createAnalyzer config under an analysis's own). */
-function mergeConfig(a?: EmosigConfigInput, b?: EmosigConfigInput): EmosigConfigInput | undefined {
-  if (!a || !b) return a ?? b;
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) out[k] = v && typeof v === 'object' && !Array.isArray(v) ? { ...((a as Record<string, object>)[k] ?? {}), ...v } : v;
-  return out as EmosigConfigInput;
 }
 
 /** A file name to report as `source` — never content (a string is always a path; messages have no name). */
@@ -255,14 +247,28 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
     version: version(),
     backends: { text: 'js' },
   });
-  const present = MODALITY_ORDER.filter((m) => sig.interaction.modalities[m].present);
-  if (!present.length) {
+  return completeSignature(sig, readings, input.cx, readings.text?.messages.map((m) => m.text), 'nothing usable to analyse');
+}
+
+/**
+ * The last step of `analyze` and of a stream's `end()`: NOTHING_USABLE (naming each modality's reason) when no
+ * modality is present, else the CX block unless it was turned off.
+ */
+export async function completeSignature(
+  sig: EmotionalSignature,
+  readings: { voice?: VoiceReading; face?: FaceReading; text?: TextReading },
+  cx: CxOptions | undefined,
+  texts: (string | undefined)[] | undefined,
+  nothing: string,
+  source?: string,
+): Promise<EmotionalSignature> {
+  if (!MODALITY_ORDER.some((m) => sig.interaction.modalities[m].present)) {
     const why = MODALITY_ORDER.map((m) => {
       const s = sig.interaction.modalities[m];
-      return `${m}: ${s.reason}${s.detail ? ` (${s.detail})` : ''}`;
+      return `${m}: ${s.reason ?? 'absent'}${s.detail ? ` (${s.detail})` : ''}`;
     }).join('; ');
-    throw new EmosigError('NOTHING_USABLE', `nothing usable to analyse — ${why}`);
+    throw new EmosigError('NOTHING_USABLE', `${nothing} — ${why}`, source ? { input: source } : {});
   }
-  if (input.cx?.enabled !== false) sig.cx = await computeCx(sig, readings, input.cx, readings.text?.messages.map((m) => m.text));
+  if (cx?.enabled !== false) sig.cx = await computeCx(sig, readings, cx, texts);
   return sig;
 }

@@ -1,7 +1,7 @@
 /**
  * Fusion: voice, face and chat readings → one time-aligned emotional signature (src/signature/schema.ts).
  */
-export { analyze, createAnalyzer, version as packageVersion, type AnalyzeInput, type AnalyzerOptions, type Analyzer } from './analyze.js';
+export { analyze, createAnalyzer, completeSignature, version as packageVersion, type AnalyzeInput, type AnalyzerOptions, type Analyzer } from './analyze.js';
 export { fuseReadings, fuseWindow, voiceItem, faceItem, textItem, speakerSummary, pauseMoment, incongruenceHit, confidentWindow, describeEvidence, MODALITY_ORDER, type FuseOptions, type Readings, type FusionItem } from './fuse.js';
 export {
   SpeakerMoments,

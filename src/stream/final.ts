@@ -4,12 +4,11 @@
  * options, plus the CX block.
  */
 import type { EmosigConfig } from '../config.js';
-import { EmosigError, errorInfo } from '../errors.js';
+import { errorInfo } from '../errors.js';
 import { scoreVoice, type ExtractedSegment, type VoiceChannelStream, type VoiceModel, type VoiceReading } from '../audio/index.js';
 import { textReading, type TextMessageReading, type TextModel, type TextReading } from '../text/index.js';
 import type { FaceReading } from '../vision/index.js';
-import { fuseReadings, MODALITY_ORDER, packageVersion, type ReliabilityFile } from '../fusion/index.js';
-import { computeCx } from '../cx/index.js';
+import { completeSignature, fuseReadings, packageVersion, type ReliabilityFile } from '../fusion/index.js';
 import type { EmotionalSignature, Modality, ModalityStatus, SignatureProblem } from '../signature/schema.js';
 import type { StreamFaces } from './faces.js';
 import type { StreamEncoding, StreamMessage, StreamOptions } from './types.js';
@@ -117,10 +116,5 @@ export async function streamSignature(r: StreamRecord): Promise<EmotionalSignatu
     version: packageVersion(),
     backends: { text: 'js' },
   });
-  if (!MODALITY_ORDER.some((m) => sig.interaction.modalities[m].present)) {
-    const why = MODALITY_ORDER.map((m) => `${m}: ${sig.interaction.modalities[m].reason ?? 'absent'}`).join('; ');
-    throw new EmosigError('NOTHING_USABLE', `nothing usable in the stream — ${why}`, { input: source });
-  }
-  if (o.cx?.enabled !== false) sig.cx = await computeCx(sig, readings, o.cx, r.messages.map((m) => m.text));
-  return sig;
+  return completeSignature(sig, readings, o.cx, r.messages.map((m) => m.text), 'nothing usable in the stream', source);
 }
