@@ -10,7 +10,9 @@
  * whether it kept up (queued audio, frames dropped), and RSS over time (sampled each minute of stream time).
  * Writes bench/results/stream.json and bench/results/stream.md.
  *
- *   node --expose-gc dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME]
+ *   node --expose-gc dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME] [--gc-minute]
+ *   (--gc-minute: a full GC of the main thread before each minute's memory sample, so the heap figures are what the
+ *   stream retains rather than garbage not yet collected)
  *   node dist/bench/stream.js --render bench/results/stream.json      (rewrite the Markdown of a run)
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -33,6 +35,7 @@ function arg(name: string, def: string): string {
 const DURATION = Number(arg('duration', '3600'));
 const MODES = arg('modes', 'realtime,fast').split(',') as ('realtime' | 'fast')[];
 const FPS = Number(arg('fps', '5'));
+const GC_MINUTE = process.argv.includes('--gc-minute');
 const CHUNK_MS = Number(arg('chunk-ms', '20'));
 const TAG = arg('tag', '');
 
@@ -155,6 +158,7 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
       }
     }
     if (t >= nextMinute) {
+      if (GC_MINUTE) (globalThis as { gc?: () => void }).gc?.();
       const m = sample();
       rss.push(mb(m.rss));
       heap.push(mb(m.heapUsed));
@@ -233,7 +237,7 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
     '',
     `Measured ${res.date} by \`bench/stream.ts\` on ${m.cpu} (${m.cores} vCPU, ${m.memGB} GB, ${m.os}, Node ${m.node}); process CPU affinity: ${m.affinity ?? 'not pinned'}; load average at start ${m.loadStart}, at end ${m.loadEnd} (the machine is shared with other jobs, so treat the speed figures as conservative).`,
     '',
-    `Input: the demo call (\`fixtures/call_stereo.wav\`) as 8 kHz G.711 mu-law per channel, looped to ${res.settings.durationSec} s, ${res.settings.chunkMs} ms chunks per channel; ${res.settings.fps} fps raw RGB frames (the demo's 360×288 camera frames, cycled); the demo chat every loop. Windows ${res.settings.window}.`,
+    `Input: the demo call (\`fixtures/call_stereo.wav\`) as 8 kHz G.711 mu-law per channel, looped to ${res.settings.durationSec} s, ${res.settings.chunkMs} ms chunks per channel; ${res.settings.fps} fps raw RGB frames (the demo's 360×288 camera frames, cycled); the demo chat every loop. Windows ${res.settings.window}.${res.settings.gcEachMinute ? ' Memory is sampled once a minute right after a forced full GC of the main thread (`--gc-minute`), so heap figures are what is retained, not garbage awaiting collection.' : ''}`,
     '',
     '| mode | stream | wall | processing / stream time | kept up | window latency median / p95 / max (ms) | last 10 %: median / p95 | windows | frames analysed / dropped | peak RSS | RSS first → last 10 % | signature |',
     '|---|---:|---:|---:|---|---|---|---:|---|---:|---|---|',
@@ -290,7 +294,7 @@ async function main(): Promise<void> {
     const res = {
       date: new Date().toISOString(),
       machine: { ...machine, affinity },
-      settings: { durationSec: DURATION, fps: FPS, chunkMs: CHUNK_MS, encoding: 'mulaw 8 kHz, 2 channels', window: '2 s, hop 1 s' },
+      settings: { durationSec: DURATION, fps: FPS, chunkMs: CHUNK_MS, gcEachMinute: GC_MINUTE, encoding: 'mulaw 8 kHz, 2 channels', window: '2 s, hop 1 s' },
       modes,
     };
     if (!existsSync(RESULTS)) mkdirSync(RESULTS, { recursive: true });
