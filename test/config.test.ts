@@ -5,6 +5,9 @@ import { EmosigError } from '../src/errors.js';
 import { createStream } from '../src/stream/index.js';
 import { analyze } from '../src/fusion/index.js';
 import { main as analyzeCli } from '../src/cli/analyze.js';
+import { main as voiceCli } from '../src/cli/voice.js';
+import { main as textCli } from '../src/cli/text.js';
+import { main as faceCli } from '../src/cli/face.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +98,48 @@ describe('EmosigConfig', () => {
       std.mockRestore();
     }
   }, 60_000);
+
+  it('emosig voice / text / face read their fields of --config FILE; flags override it; a bad file is exit 2', async () => {
+    const out: string[] = [];
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const std = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (out.push(String(c)), true));
+    const json = () => JSON.parse(out.splice(0).join(''));
+    const cfg = join(tmp, 'modality.json');
+    try {
+      expect(await voiceCli(['fixtures/call_stereo.wav', '--json'])).toBe(0);
+      const plain = json();
+      writeFileSync(cfg, JSON.stringify({ call: { speakers: ['caller', 'rep'] }, voice: { vad: { minSilenceMs: 4000, maxSegmentSec: 60 } } }));
+      expect(await voiceCli(['fixtures/call_stereo.wav', '--json', '--config', cfg])).toBe(0);
+      const merged = json();
+      expect(merged.speakers).toEqual(['caller', 'rep']);
+      expect(merged.segments.length).toBeLessThan(plain.segments.length);
+      expect(await voiceCli(['fixtures/call_stereo.wav', '--json', '--config', cfg, '--speakers', 'a,b'])).toBe(0);
+      expect(json().speakers).toEqual(['a', 'b']);
+
+      writeFileSync(cfg, JSON.stringify({ text: { keepText: true } }));
+      expect(await textCli(['fixtures/demo/chat.json', '--json'])).toBe(0);
+      expect(json().messages[0].text).toBeUndefined();
+      expect(await textCli(['fixtures/demo/chat.json', '--json', '--config', cfg])).toBe(0);
+      expect(typeof json().messages[0].text).toBe('string');
+
+      writeFileSync(cfg, JSON.stringify({ face: { fps: 2 } }));
+      // a frame folder's clock: frame_0005.jpg is at 5 / fps seconds
+      expect(await faceCli(['fixtures/face/frames', '--json', '--config', cfg])).toBe(0);
+      expect(json().frames.map((f: { time: number }) => f.time).slice(0, 2)).toEqual([2.5, 3]);
+      expect(await faceCli(['fixtures/face/frames', '--json', '--config', cfg, '--fps', '1'])).toBe(0);
+      expect(json().frames.map((f: { time: number }) => f.time).slice(0, 2)).toEqual([5, 6]);
+
+      writeFileSync(cfg, '{"voice": {"vad": {"threshold": 3}}}');
+      for (const run of [() => voiceCli(['fixtures/call_stereo.wav', '--config', cfg]), () => textCli(['fixtures/demo/chat.json', '--config', cfg]), () => faceCli(['fixtures/face/happy.jpg', '--config', cfg])]) {
+        err.mockClear();
+        expect(await run()).toBe(2);
+        expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/INVALID_OPTIONS[\s\S]*voice\.vad\.threshold/);
+      }
+    } finally {
+      err.mockRestore();
+      std.mockRestore();
+    }
+  }, 120_000);
 
   it('the README table lists every field with its default (regenerate: npx tsx scripts/config-table.ts)', () => {
     const readme = readFileSync('README.md', 'utf8');

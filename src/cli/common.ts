@@ -99,7 +99,7 @@ export function parseCommand<T extends ParseArgsConfig>(name: string, help: stri
   return a;
 }
 
-/** Help line of `--config FILE` (analyze, report, batch, worker). */
+/** Help line of `--config FILE` (analyze, report, batch, worker, voice, text, face). */
 export const CONFIG_HELP = `  --config FILE            an EmosigConfig JSON file: any subset of the fields in the README's
                            Configuration table, e.g. {"voice":{"vad":{"minSilenceMs":500}}}; flags override it`;
 
@@ -114,4 +114,19 @@ export function readConfigFile(path: string): EmosigConfig {
   }
   if (!data || typeof data !== 'object' || Array.isArray(data)) throw new EmosigError('INVALID_OPTIONS', 'must hold one JSON object of configuration groups (call, voice, face, text, window, fusion, stream)', { input: path });
   return resolveConfig(data as object, path);
+}
+
+/**
+ * `--config FILE` of a one-modality command (voice, text, face): `{ config }` (none without the flag), or the
+ * bad-usage exit code 2 after printing the typed error that names the file and the field.
+ */
+export function commandConfig(name: string, path: string | undefined): { config?: EmosigConfig } | number {
+  if (path === undefined) return {};
+  try {
+    return { config: readConfigFile(path) };
+  } catch (e) {
+    const err = errorInfo(e);
+    process.stderr.write(`emosig ${name}: ${err.code}: ${err.message}\n`);
+    return 2;
+  }
 }

@@ -5,7 +5,7 @@
  */
 import { DEFAULT_FPS, checkFps } from '../signature/time.js';
 import { EmosigError, errorInfo } from '../errors.js';
-import { fail, parseCommand, progressBar, writeOut } from './common.js';
+import { CONFIG_HELP, fail, parseCommand, progressBar, commandConfig, writeOut } from './common.js';
 import { createFaceAnalyzer, inputKind, listFrames, type AnalyzeFacesOptions, type FaceModelName, type FaceResult, type FrameReading } from '../vision/index.js';
 import { decodeImage } from '../vision/decode.js';
 import { videoFrames } from '../vision/video.js';
@@ -23,6 +23,8 @@ Options:
   --crop NAME        box (default: face-api's own crop, the detection box) or landmarks (eye-levelled)
   --no-tta           no mirror test-time augmentation (faster)
   --max-frames N     stop each video after N frames
+${CONFIG_HELP}
+                           (read here: face.fps; --fps overrides it)
   --json             one JSON document (FaceReading per input)
   --jsonl            one line per image ({file, faces}) or per video frame ({file, time, faces});
                      a failed input prints {file, error: {code, message}} and the others still run
@@ -42,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
       crop: { type: 'string' },
       'no-tta': { type: 'boolean' },
       'max-frames': { type: 'string' },
+      config: { type: 'string' },
       json: { type: 'boolean' },
       jsonl: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -51,9 +54,12 @@ export async function main(argv: string[]): Promise<number> {
   const { values: v, positionals } = parsed;
   if (!positionals.length) fail(`face: no INPUT given\n\n${HELP}`);
   if (v.json && v.jsonl) fail('face: use either --json or --jsonl');
-  let fps = DEFAULT_FPS;
+  // --config FILE: face.fps of an EmosigConfig; --fps overrides it
+  const c = commandConfig('face', v.config);
+  if (typeof c === 'number') return c;
+  let fps = c.config?.face.fps ?? DEFAULT_FPS;
   try {
-    fps = checkFps(v.fps === undefined ? undefined : Number(v.fps), '--fps');
+    if (v.fps !== undefined) fps = checkFps(Number(v.fps), '--fps');
   } catch (e) {
     fail(`face: ${errorInfo(e).message}`);
   }

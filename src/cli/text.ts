@@ -8,7 +8,7 @@ import { MAX_STREAM_BYTES, streamTranscript } from '../text/stream.js';
 import { readStreamCapped } from '../runtime/read.js';
 import { MAX_TRANSCRIPT_BYTES } from '../limits.js';
 import { CHAT_FORMATS, analyzeText, detectChatFormat, type AnalyzeTextOptions, type ChatFormat, type TextMessageReading, type TextReading } from '../text/index.js';
-import { parseCommand, writeOut } from './common.js';
+import { CONFIG_HELP, parseCommand, commandConfig, writeOut } from './common.js';
 
 const HELP = `Usage: emosig text [FILE | -] [options]
 
@@ -24,6 +24,8 @@ emotions, GoEmotions nuances, sentiment, valence/arousal, confidence and cue wor
   --no-cues                with --echo, skip cue words (faster)
   --context                read each message with the previous two of its conversation (default: the text
                            model's own choice, off for v2: it helped DailyDialog but not every held-out set)
+${CONFIG_HELP}
+                           (read here: text.context; text.keepText: true is --echo without cue words)
   -h, --help
 `;
 
@@ -142,6 +144,7 @@ export async function main(argv: string[]): Promise<number> {
       echo: { type: 'boolean', default: false },
       'no-cues': { type: 'boolean', default: false },
       context: { type: 'boolean' },
+      config: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -160,8 +163,13 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const file = positionals[0] ?? '-';
+  // --config FILE: the text fields of an EmosigConfig; the flags override it
+  const c = commandConfig('text', o.config);
+  if (typeof c === 'number') return c;
+  const cfg = c.config;
+  const context = o.context ?? cfg?.text.context;
   // cue words are words taken from the messages: user content, shown only with --echo
-  const opts = { format: o.format as ChatFormat | undefined, echo: o.echo, explain: o.echo && !o['no-cues'], ...(o.context !== undefined ? { context: o.context } : {}) };
+  const opts = { format: o.format as ChatFormat | undefined, echo: o.echo || !!cfg?.text.keepText, explain: o.echo && !o['no-cues'], ...(context !== undefined ? { context } : {}) };
   if (o.jsonl) return streamJsonl(file, opts);
   let r: TextReading;
   try {

@@ -5,7 +5,7 @@ import { extractVoice, scoreVoice, buildBaselines, type VoiceOptions, type Extra
 import { loadVoiceModel } from '../audio/model.js';
 import { readCsvTable } from '../runtime/csv.js';
 import { EmosigError, errorInfo } from '../errors.js';
-import { runBatch, fail, parseCommand, progressBar } from './common.js';
+import { CONFIG_HELP, commandConfig, runBatch, fail, parseCommand, progressBar } from './common.js';
 import { dominantLabel } from '../signature/labels.js';
 
 const HELP = `emosig voice FILE... [options]
@@ -25,6 +25,9 @@ Options:
   --jsonl                   one JSON line per file ({ file, ... } or { file, error: { code, message } })
   --threads N               onnxruntime threads (default 1)
   --model DIR               a voice model folder (made by emosig train voice) instead of the shipped one
+${CONFIG_HELP}
+                           (read here: call.speakers, i.e. customer,agent unless the file names them,
+                           voice.personalBaseline, voice.minPauseSec, voice.vad)
 Exit code 1 when any file failed (the others are still analysed), 2 on bad usage.
 `;
 
@@ -49,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       jsonl: { type: 'boolean' },
       threads: { type: 'string' },
       model: { type: 'string' },
+      config: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -58,10 +62,15 @@ export async function main(argv: string[]): Promise<number> {
   const manifest = v['speakers-manifest'] ? readManifest(v['speakers-manifest']) : undefined;
   if (manifest && files.length === 0) files = manifest.map((m) => m.path);
   if (files.length === 0) fail(`no input files\n\n${HELP}`);
+  // --config FILE: the voice fields of an EmosigConfig; the flags override it
+  const c = commandConfig('voice', v.config);
+  if (typeof c === 'number') return c;
+  const cfg = c.config;
   const opts: VoiceOptions = {
-    channels: speakerNames(v.speakers, v.channels),
+    channels: speakerNames(v.speakers, v.channels) ?? cfg?.call.speakers,
+    ...(cfg ? { vad: cfg.voice.vad, minPauseSec: cfg.voice.minPauseSec } : {}),
     includeFeatures: !!v.features,
-    personalBaseline: !v['no-baseline'],
+    personalBaseline: v['no-baseline'] ? false : (cfg?.voice.personalBaseline ?? true),
     intraOpThreads: v.threads === undefined ? 1 : threadCount(v.threads),
   };
   const mode = v.jsonl ? 'jsonl' : v.json ? 'json' : 'human';
