@@ -263,6 +263,23 @@ const verdict = {
 };
 verdict.ship = verdict.meanF1.rule > verdict.meanF1.plain && verdict.rowsAcc10.rule >= verdict.rowsAcc10.plain && verdict.rowsF110.rule >= verdict.rowsF110.plain;
 
+/** Per-star breakdown of the held-out predictions (sets with star ratings): share of each predicted class. */
+const starRows: string[] = [];
+for (const [set, l] of testLogits) {
+  const xs = tests.get(set)!;
+  if (!xs.some((x) => x.stars !== undefined)) continue;
+  const plain = offsetPredict(l, xs, 0, 0);
+  const words = xs.map((x) => x.text.split(/\s+/).filter(Boolean).length);
+  for (const st of [1, 2, 3, 4, 5]) {
+    const ids = xs.map((x, i) => (x.stars === st ? i : -1)).filter((i) => i >= 0);
+    if (!ids.length) continue;
+    const share = (pred: (i: number) => number, k: number): string => ((100 * ids.filter((i) => pred(i) === k).length) / ids.length).toFixed(1);
+    const vz = (i: number): number => vader3(vaderCompound(xs[i].text));
+    const med = ids.map((i) => words[i]).sort((p, q) => p - q)[Math.floor(ids.length / 2)];
+    starRows.push(`| ${set} | ${st}★ → ${SENT3[xs[ids[0]].label]} | ${ids.length} | ${med} | ${share((i) => plain[i], 0)} / ${share((i) => plain[i], 1)} / ${share((i) => plain[i], 2)} | ${share(vz, 0)} / ${share(vz, 1)} / ${share(vz, 2)} |`);
+  }
+}
+
 const f3 = (x: number): string => x.toFixed(3);
 const pts = (x: number): string => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}`;
 const rows: string[] = [];
@@ -310,6 +327,9 @@ const md = [
   ``,
   `Selection-set macro-F1 (plain → shipped offsets): ${held.filter((x) => selF1.has(x)).map((x) => `${x} (${selection.get(x)!.length}) ${f3(selF1.get(x)![0])} → ${f3(selF1.get(x)![grid.findIndex(([n, p]) => n === shipOffsets.n && p === shipOffsets.p)])}`).join('; ')}.`,
   ``,
+  ...(starRows.length
+    ? [`## Held-out predictions by star rating (plain rule)`, ``, `| test set | stars → label | n | median words | emosig % negative / neutral / positive | VADER % negative / neutral / positive |`, `|---|---|---:|---:|---|---|`, ...starRows, ``]
+    : []),
   `## Confusion matrices (rows truth, columns prediction)`,
   ``,
   ...confusions,
