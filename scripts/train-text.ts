@@ -317,6 +317,8 @@ if (arch === 'mlp') {
   linGo = r.lin;
   mlp.restore(bestSnap!);
   mlp.dropOptimizer();
+  // the sentiment decision rule chosen on the leave-one-domain-out splits (scripts/text-lodo.ts)
+  R.applySentimentOffsets(mlp.b2);
   scorer = ensembleScorer(mlp, linGo);
 
   // k-fold: the same recipe (best epoch count) on each 1−1/k of train scores the held-out fold
@@ -326,6 +328,7 @@ if (arch === 'mlp') {
     for (let f = 0; f < k; f++) {
       const sub = clsTrain.filter((_, i) => i % k !== f);
       const { net, lin } = trainClassifier(sub, mlpEpoch);
+      R.applySentimentOffsets(net.b2);
       const sc = ensembleScorer(net, lin);
       for (let i = f; i < go.train.length; i += k) scores[i] = scoresOf(sc, [clsTrain[i]])[0];
       log(`fold ${f + 1}/${k} scored (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
@@ -455,6 +458,7 @@ if (!a.dry) {
         thresholds: oof ? `GoEmotions dev (5,426) + out-of-fold scores of GoEmotions train (${a.folds} folds)` : 'GoEmotions dev (5,426)',
       },
       optimizer: 'AdaGrad, per example',
+      sentimentOffsets: { ...R.RECIPE.sentimentOffsets, rule: 'added to the sentiment logits (negative − polarity, neutral + neutral, positive + polarity); chosen by scripts/text-lodo.ts on held-out domains\' training-split items' },
       epochs: best.epoch,
       seeds: nSeeds,
       ...(mlp

@@ -33,6 +33,8 @@ export interface SentItem {
   turn?: number;
   /** Weak label (stars, satisfaction, emotion mapped to sentiment) rather than a sentiment annotation. */
   weak?: boolean;
+  /** The customer's star rating (reviews with stars), for per-star breakdowns. */
+  stars?: number;
 }
 
 const csvRows = (src: string): string[][] => csvRecords(src).map((r) => r.fields);
@@ -123,7 +125,7 @@ function reviews(dir: string): SentItem[] {
     if (r.length <= iId || !r[iT].trim()) continue;
     const stars = Number(r[iR]);
     const label = stars <= 2 ? 0 : stars === 3 ? 1 : 2;
-    out.push({ text: r[iT], label, domain: 'reviews', set: 'Clothing reviews', split: h32(`clothing${r[iId]}`) % 5 === 0 ? 'test' : 'train', weak: true });
+    out.push({ text: r[iT], label, domain: 'reviews', set: 'Clothing reviews', split: h32(`clothing${r[iId]}`) % 5 === 0 ? 'test' : 'train', weak: true, stars });
   }
   return out;
 }

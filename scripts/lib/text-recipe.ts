@@ -40,7 +40,26 @@ export const RECIPE = {
    */
   weakNeutralWeight: 1,
   ironyWeight: 1,
+  /**
+   * Domain balance: scale each domain's sentiment items so that every training domain carries the same total
+   * weight (the mean of the domains' totals after class weights); false = each domain weighs what its
+   * capped item count weighs (tweets ~9.6k items, dialogue and service 24k).
+   */
+  domainBalance: false,
+  /**
+   * Class offsets added to the trained network's sentiment logits (negative − polarity, neutral + neutral,
+   * positive + polarity): the decision rule scripts/text-lodo.ts fits nested on the leave-one-domain-out
+   * selection sets (held-out domains' training-split items). 0 / 0 = the plain argmax.
+   */
+  sentimentOffsets: { neutral: 0, polarity: 0 },
 };
+
+/** Add RECIPE.sentimentOffsets to a network's sentiment output biases (in place). */
+export function applySentimentOffsets(b2: Float32Array, o = RECIPE.sentimentOffsets): void {
+  b2[OFF.sentiment] -= o.polarity;
+  b2[OFF.sentiment + 1] += o.neutral;
+  b2[OFF.sentiment + 2] += o.polarity;
+}
 
 export function goExample(it: GoItem, cfg: FeatureConfig, lex: Lexicon): Example {
   const f = featurize(it.text, cfg, lex);
@@ -72,8 +91,10 @@ export function ironyExample(text: string, label: number, cfg: FeatureConfig, le
 export function sentimentTrainItems(items: SentItem[], domains: Domain[], seed: number): { item: SentItem; weight: number }[] {
   const rng = mulberry32(seed);
   const out: { item: SentItem; weight: number }[] = [];
+  const starts: number[] = [];
   for (const d of domains) {
     if (d === 'reddit') continue;
+    starts.push(out.length);
     let pool = items.filter((x) => x.domain === d && x.split === 'train');
     // per-set caps, then the domain cap
     const bySet = new Map<string, SentItem[]>();
@@ -86,6 +107,14 @@ export function sentimentTrainItems(items: SentItem[], domains: Domain[], seed: 
     const present = n.filter((c) => c > 0).length;
     const cw = n.map((c) => (c > 0 ? Math.min(RECIPE.maxClassWeight, Math.sqrt(pool.length / present / c)) : 0));
     for (const x of pool) out.push({ item: x, weight: cw[x.label] * (x.weak ? RECIPE.weakWeight * (x.label === 1 ? RECIPE.weakNeutralWeight : 1) : 1) });
+  }
+  if (RECIPE.domainBalance && starts.length) {
+    const ends = [...starts.slice(1), out.length];
+    const totals = starts.map((s, i) => out.slice(s, ends[i]).reduce((acc, x) => acc + x.weight, 0));
+    const mean = totals.reduce((x, y) => x + y, 0) / totals.length;
+    starts.forEach((s, i) => {
+      for (let j = s; j < ends[i]; j++) out[j].weight *= totals[i] > 0 ? mean / totals[i] : 0;
+    });
   }
   return out;
 }
