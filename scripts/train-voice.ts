@@ -236,7 +236,7 @@ async function main(): Promise<void> {
   const finalIds = { clip: clipBest.id, personal: persBest.id, weight: persBest.w };
   // 2.0.0 was A / C@1 chosen by LOCO alone; any other choice is a new model
   // candidates H (session 3), I and J (session 4) were added for 2.2.0: a choice that uses one is a new model
-  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : [finalIds.clip, finalIds.personal].some((id) => ['H', 'I', 'J'].includes(id)) ? '2.2.0' : '2.1.0';
+  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : [finalIds.clip, finalIds.personal].some((id) => ['H', 'I', 'J', 'M', 'N'].includes(id)) ? '2.2.0' : '2.1.0';
   log(`shipped configuration: clip ${finalIds.clip}, personal ${finalIds.personal} at weight ${finalIds.weight}`);
 
   const summary = {
