@@ -51,9 +51,10 @@ const describeHeads = (h: HeadsConfig) => {
   const base = h.rff ? `RFF ${h.rff} (RBF approx.)` : hs.length ? `MLP ${hs.join('→')} ReLU${h.dropout ? `, dropout ${h.dropout}` : ''}` : 'linear';
   return `${base}, L2 ${h.l2}${hs.length ? `, ${h.epochs} epochs${(h.ensemble ?? 1) > 1 ? ` × ${h.ensemble} members` : ''}` : ''}`;
 };
-const describeClip = (c: BundleConfig['clip']) => `${c.features} features, ${describeHeads(c.heads)}`;
+const balanced = (c: { balanceDomains?: boolean }) => (c.balanceDomains ? ', corpus-balanced row weights' : '');
+const describeClip = (c: BundleConfig['clip']) => `${c.features} features, ${describeHeads(c.heads)}${balanced(c)}`;
 const describePersonal = (c: BundleConfig['personal']) =>
-  `${c.features} features, ${describeHeads(c.heads)}, baseline mean from ${c.baseline.calmFraction < 1 ? `the calmest ${c.baseline.calmFraction * 100} % (clip-model arousal)` : 'all segments'}${c.floorFrac < 0.01 ? ', no deviation floor' : `, deviation floor ${c.floorFrac} × training deviation`}`;
+  `${c.features} features, ${describeHeads(c.heads)}, baseline mean from ${c.baseline.calmFraction < 1 ? `the calmest ${c.baseline.calmFraction * 100} % (clip-model arousal)` : 'all segments'}${c.floorFrac < 0.01 ? ', no deviation floor' : `, deviation floor ${c.floorFrac} × training deviation`}${balanced(c)}`;
 
 /**
  * Results of one (configuration, split) evaluation are cached under .cache/voice-eval/ (keyed by the configuration,
