@@ -86,4 +86,25 @@ export const CANDIDATES: { id: string; cfg: BundleConfig }[] = [
       personal: { features: 'prosodic', heads: { ...H, rff: 1024, gammaScale: 1, epochs: 20, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 1e-6 },
     },
   },
+  // M and N (declared in session 5, 2026-12-03 16:35 UTC, before either was run; the selection rule and the other
+  // candidates unchanged): A and F with corpus-balanced row weights — every training corpus weighs the same in the
+  // loss in total (`balanceDomains` on both models; RAVDESS, EmoDB and TurEV-DB have 1,080 / 535 / 1,735 clips per copy, so EmoDB
+  // carried 16 % of it). Motivated by a diagnostic on the same cached features (scripts/voice-mix-diagnostic.py,
+  // bench/results/voice-mix-diagnostic.md: a per-speaker z-scored logistic model lost ~10 points on new EmoDB
+  // speakers when RAVDESS and TurEV-DB joined its training set, and corpus-balanced weights won back 8 of them), so
+  // the candidate list — not the rule — was informed by the corpora reported below.
+  {
+    id: 'M',
+    cfg: {
+      clip: { features: 'all', heads: H, balanceDomains: true },
+      personal: { features: 'all', heads: { ...H, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25, balanceDomains: true },
+    },
+  },
+  {
+    id: 'N',
+    cfg: {
+      clip: { features: 'all', heads: { ...H, hidden: 64, epochs: 8 }, balanceDomains: true },
+      personal: { features: 'prosodic', heads: { ...H, hidden: 64, epochs: 8, seed: 8 }, baseline: { calmFraction: 1, minCalm: 3 }, floorFrac: 0.25, balanceDomains: true },
+    },
+  },
 ];

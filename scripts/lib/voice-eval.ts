@@ -27,7 +27,7 @@ export function toRow(r: FeatureRow): Row {
   return { ...r, x: Float32Array.from(r.vector), yi: CORE_LABELS.indexOf(r.core), va: [av.arousal, av.valence] };
 }
 
-export const fitRows = (rows: Row[]): FitRow[] => rows.map((r) => ({ x: r.x, y: r.yi, va: r.va, group: `${r.speaker}|${r.variant}` }));
+export const fitRows = (rows: Row[]): FitRow[] => rows.map((r) => ({ x: r.x, y: r.yi, va: r.va, group: `${r.speaker}|${r.variant}`, domain: r.corpus }));
 
 /** 'all': the baseline from all of the speaker's clips, the judged one included (the issue's eGeMAPS + SVM protocol). */
 export type Protocol = 'clip' | 'others' | 'skew70' | 'all';

@@ -137,7 +137,11 @@ function phi(h: Pick<Heads, 'D' | 'rff'>, x: ArrayLike<number>, out: Float32Arra
  * Train the heads on already standardised (and selected) inputs. `y[i]` is a class index or −1 (no label);
  * `va[i]` is [arousal, valence] in [−1, 1] (NaN where unknown).
  */
-export function trainHeads(xs: Float32Array[], y: number[], va: [number, number][], K: number, cfg: HeadsConfig = DEFAULT_HEADS): Heads {
+/**
+ * Train the heads. `weights` (optional, one per row, mean ≈ 1) scale each row's loss, e.g. so that every corpus of a
+ * multi-corpus training set weighs the same in total; the class weights are then computed from weighted counts.
+ */
+export function trainHeads(xs: Float32Array[], y: number[], va: [number, number][], K: number, cfg: HeadsConfig = DEFAULT_HEADS, weights?: ArrayLike<number>): Heads {
   const N = xs.length;
   const D = xs[0].length;
   const rand = mulberry32(cfg.seed);
@@ -157,7 +161,7 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
   for (let i = 0; i < N; i++) P.set(phi({ D, rff }, xs[i], tmp), i * F);
 
   const counts = new Array<number>(K).fill(0);
-  y.forEach((c) => c >= 0 && counts[c]++);
+  y.forEach((c, i) => c >= 0 && (counts[c] += weights ? weights[i] : 1));
   const present = counts.filter((c) => c > 0).length;
   const labelled = counts.reduce((a, b) => a + b, 0);
   const cw = counts.map((c) => (c > 0 ? labelled / (present * c) : 0));
@@ -253,6 +257,7 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
           const t = va[i]?.[q];
           if (t !== undefined && Number.isFinite(t)) g[K + q] = 2 * cfg.vaWeight * (out[K + q] - t);
         }
+        if (weights) for (let o = 0; o < O; o++) g[o] *= weights[i];
         for (let f = 0; f < G; f++) {
           const v = a[f];
           if (v === 0) continue;
@@ -394,11 +399,11 @@ export interface VoiceHeadsModel {
 
 const pick = (x: Float32Array, select?: readonly number[]) => (select ? Float32Array.from(select, (i) => x[i]) : x);
 
-export function fitVoiceHeads(xs: Float32Array[], y: number[], va: [number, number][], K: number, cfg: HeadsConfig, select?: readonly number[]): VoiceHeadsModel {
+export function fitVoiceHeads(xs: Float32Array[], y: number[], va: [number, number][], K: number, cfg: HeadsConfig, select?: readonly number[], weights?: ArrayLike<number>): VoiceHeadsModel {
   const std = fitStandardiser(xs);
   const inputs = xs.map((x) => pick(standardise(x, std), select));
   const n = Math.max(1, cfg.ensemble ?? 1);
-  const members = Array.from({ length: n }, (_, i) => trainHeads(inputs, y, va, K, { ...cfg, seed: cfg.seed + 1000 * i }));
+  const members = Array.from({ length: n }, (_, i) => trainHeads(inputs, y, va, K, { ...cfg, seed: cfg.seed + 1000 * i }, weights));
   return { std, select, heads: members[0], ...(n > 1 ? { members } : {}) };
 }
 

@@ -80,6 +80,11 @@ export const featureIndex = (set: FeatureSet): number[] | undefined => (set === 
 export interface ModelConfig {
   features: FeatureSet;
   heads: HeadsConfig;
+  /**
+   * Weigh training rows so that every `domain` (e.g. corpus) counts the same in total, however many rows it has
+   * (absent or false: every row counts the same; rows without a domain form one domain).
+   */
+  balanceDomains?: boolean;
 }
 
 export interface BundleConfig {
@@ -100,6 +105,15 @@ export interface FitRow {
   va: [number, number];
   /** Speaker and recording condition: the rows a personal baseline is built from. */
   group: string;
+  /** Where the row comes from (e.g. its corpus), for `balanceDomains`. */
+  domain?: string;
+}
+
+/** Row weights with every domain's total equal and the mean weight 1. */
+export function domainWeights(rows: Pick<FitRow, 'domain'>[]): Float32Array {
+  const count = new Map<string, number>();
+  for (const r of rows) count.set(r.domain ?? '', (count.get(r.domain ?? '') ?? 0) + 1);
+  return Float32Array.from(rows, (r) => rows.length / (count.size * count.get(r.domain ?? '')!));
 }
 
 export interface Bundle {
@@ -116,10 +130,11 @@ export function fitBundle(rows: FitRow[], K: number, cfg: BundleConfig = DEFAULT
   const xs = rows.map((r) => r.x);
   const y = rows.map((r) => r.y);
   const va = rows.map((r) => r.va);
-  const clip = fitVoiceHeads(xs, y, va, K, cfg.clip.heads, featureIndex(cfg.clip.features));
+  const w = cfg.clip.balanceDomains || cfg.personal.balanceDomains ? domainWeights(rows) : undefined;
+  const clip = fitVoiceHeads(xs, y, va, K, cfg.clip.heads, featureIndex(cfg.clip.features), cfg.clip.balanceDomains ? w : undefined);
   const floor = Float32Array.from(clip.std.std, (s) => s * cfg.personal.floorFrac);
   const z = personalInputs({ clip, floor, config: cfg }, rows.map((r) => r.x), rows.map((r) => r.group));
-  const personal = fitVoiceHeads(z, y, va, K, cfg.personal.heads, featureIndex(cfg.personal.features));
+  const personal = fitVoiceHeads(z, y, va, K, cfg.personal.heads, featureIndex(cfg.personal.features), cfg.personal.balanceDomains ? w : undefined);
   return { K, config: cfg, clip, personal, floor };
 }
 
