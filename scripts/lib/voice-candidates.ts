@@ -102,6 +102,8 @@ export const CANDIDATES: { id: string; cfg: BundleConfig }[] = [
  * K: all 242 features (clip and personal). L: the prosodic/voice-quality subset (PROSODIC_FEATURE_NAMES, both).
  * Judged by SELECTION_RULE (scripts/train-voice.ts) against A–J's scores; arousal/valence are not part of the score.
  * Shipped only if one of them has the best selection score for the clip or the personal model.
+ * Result (added after the run; bench/results/voice-svm-diagnostic.md): neither wins — clip K 0.381 / L 0.363 against
+ * F's 0.383, personal alone K 0.414 / L 0.422 against A's 0.439 — so they stay out of CANDIDATES and 2.1.0 stays.
  */
 export const SVM_CANDIDATES = {
   K: { features: 'all', svm: { kernel: 'rbf', gamma: 'scale', C: 1, classWeight: 'balanced' }, personalFloorFrac: 1e-6, baseline: 'all segments' },
