@@ -84,17 +84,18 @@ def group_z(idx, loo):
     return Z
 
 
-def fit_predict(model, feats, mode, tr, te):
+def fit_predict(model, feats, mode, tr, tes):
+    """Fit one arousal head on the rows `tr`; its outputs on each row set of `tes`."""
     Xtr = group_z(tr, False) if mode == 'personal' else X[tr]
-    Xte = group_z(te, True) if mode == 'personal' else X[te]
     mu, sd = Xtr.mean(0), Xtr.std(0)
     sd = np.where(sd == 0, 1, sd)
     f = SETS[feats]
     A = np.clip((Xtr - mu) / sd, -CLIP_Z, CLIP_Z)[:, f]
-    B = np.clip((Xte - mu) / sd, -CLIP_Z, CLIP_Z)[:, f]
+    Bs = [np.clip(((group_z(te, True) if mode == 'personal' else X[te]) - mu) / sd, -CLIP_Z, CLIP_Z)[:, f] for te in tes]
     a = AR[tr]
     if model == 'ridge':
-        return Ridge(alpha=10.0).fit(A, a).predict(B)
+        r = Ridge(alpha=10.0).fit(A, a)
+        return [r.predict(B) for B in Bs]
     rng = np.random.default_rng(11)
     g = GROUP[tr]
     pi, pj = [], []
@@ -112,18 +113,14 @@ def fit_predict(model, feats, mode, tr, te):
     # symmetric pairs so that the no-intercept logistic model sees both orders
     lr = LogisticRegression(C=1.0, fit_intercept=False, max_iter=2000).fit(np.vstack([D, -D]), np.concatenate([s, -s]))
     w = lr.coef_[0]
-    sc_tr = A @ w
-    k, b = np.polyfit(sc_tr, a, 1)
-    return np.clip(k * (B @ w) + b, -1, 1)
+    k, b = np.polyfit(A @ w, a, 1)
+    return [np.clip(k * (B @ w) + b, -1, 1) for B in Bs]
 
 
 def rho(model, feats, mode, tr_corpus, te_corpus):
     tr = np.flatnonzero(np.isin(CORPUS, tr_corpus))
-    out = []
-    for v in TEST_VARIANTS:
-        te = np.flatnonzero((CORPUS == te_corpus) & (VARIANT == v))
-        out.append(spearmanr(fit_predict(model, feats, mode, tr, te), AR[te]).correlation)
-    return float(np.mean(out))
+    tes = [np.flatnonzero((CORPUS == te_corpus) & (VARIANT == v)) for v in TEST_VARIANTS]
+    return float(np.mean([spearmanr(p, AR[te]).correlation for p, te in zip(fit_predict(model, feats, mode, tr, tes), tes)]))
 
 
 def main():
