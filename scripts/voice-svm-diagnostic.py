@@ -306,6 +306,8 @@ def main():
             for name, (tr, te, allowed) in splits.items():
                 res[(fs, C, name)] = cached(C, fs, name, tr, te, allowed)
     A = a_scores(splits)
+    if len(A) < len(splits):
+        sys.exit('voice-svm-diagnostic: candidate A\'s predictions are not all in .cache/voice-eval; run `npm run train:voice -- --eval-only` first')
     write(res, A, Cs, fsets)
 
 
