@@ -19,6 +19,8 @@
  * Candidates I and J (scripts/lib/voice-candidates.ts; session 4) were declared before they were run and go through
  * this rule unchanged: the personal model on plain per-speaker z-scores through an approximate RBF kernel (1,024
  * random Fourier features, γ = 1/D), on all features (I) or the prosodic subset (J). A choice of H, I or J is 2.2.0.
+ * Candidates K and L (session 5: a true RBF SVM, scikit-learn, declared in voice-candidates.ts SVM_CANDIDATES) were
+ * judged under this rule by scripts/voice-svm-diagnostic.py (Python, same rows and splits) and lost; they are not run here.
  * Evaluations are cached in .cache/voice-eval/ (see cachedScore). The README's tables are rewritten between its
  * voice-accuracy markers.
  * Writes models/voice/{voice-clip.onnx, voice-personal.onnx, voice.json, MODEL_CARD.md} and

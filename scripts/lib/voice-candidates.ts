@@ -108,3 +108,25 @@ export const CANDIDATES: { id: string; cfg: BundleConfig }[] = [
     },
   },
 ];
+
+/**
+ * K and L (declared in session 5, 2026-12-03, before either was run; the selection rule and the other candidates
+ * unchanged): a TRUE margin SVM, the issue's baseline classifier, instead of I/J's random-Fourier-feature softmax.
+ * scikit-learn SVC(kernel='rbf', gamma='scale', C=1 (its default, the classic eGeMAPS + SVM setting),
+ * class_weight='balanced', one-vs-one), trained by scripts/voice-svm-diagnostic.py (Python, training only) on the
+ * same rows, splits and variants as every other candidate.
+ * - clip model: features standardised over the training set (as A), clipped ±5, → SVC;
+ * - personal model: each speaker|recording-condition group z-scored against its own all-segments mean and deviation
+ *   (no deviation floor, as H/I/J), clipped ±5, standardised over the training set, → SVC.
+ * Class scores: sklearn's one-vs-rest aggregation of the one-vs-one decisions (votes + scaled confidences), and
+ * probabilities = softmax of those scores (temperature 1), restricted to the test labels like every candidate.
+ * K: all 242 features (clip and personal). L: the prosodic/voice-quality subset (PROSODIC_FEATURE_NAMES, both).
+ * Judged by SELECTION_RULE (scripts/train-voice.ts) against A–J's scores; arousal/valence are not part of the score.
+ * Shipped only if one of them has the best selection score for the clip or the personal model.
+ * Result (added after the run; bench/results/voice-svm-diagnostic.md): neither wins — clip K 0.381 / L 0.363 against
+ * F's 0.383, personal alone K 0.414 / L 0.422 against A's 0.439 — so they stay out of CANDIDATES and 2.1.0 stays.
+ */
+export const SVM_CANDIDATES = {
+  K: { features: 'all', svm: { kernel: 'rbf', gamma: 'scale', C: 1, classWeight: 'balanced' }, personalFloorFrac: 1e-6, baseline: 'all segments' },
+  L: { features: 'prosodic', svm: { kernel: 'rbf', gamma: 'scale', C: 1, classWeight: 'balanced' }, personalFloorFrac: 1e-6, baseline: 'all segments' },
+} as const;
