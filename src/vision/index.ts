@@ -122,7 +122,7 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
 
   return {
     backend: m.backend,
-    model: model === 'ensemble' ? `ensemble(${ens.pool ? classifiers.map((c) => `${c}^${ens.pool![c]}`).join('·') : ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta && model !== 'faceapi' ? '+tta' : ''}`,
+    model: model === 'ensemble' ? `ensemble(${ens.pool ? classifiers.map((c) => `${c}^${ens.pool![c]}`).join('·') : ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta && TTA_VIEWS[model].length > 1 ? '+tta' : ''}`,
     detector: o.assumeFace ? null : detector,
     ...registryCard(),
     faces,
