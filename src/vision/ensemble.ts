@@ -1,8 +1,8 @@
 /**
- * Ensemble of the two expression classifiers. With `pool` (the default file): log-linear pooling
- *   p ∝ p_faceapi^w_faceapi · p_human^w_human,
- * the weights chosen by leave-one-source-out validation across six face domains (bench/face-parity.ts
- * --write). Without it, the older calibrated stacking layer below.
+ * Ensemble of the expression classifiers. With `pool` (the default file): log-linear pooling
+ *   p ∝ p_faceapi^w_faceapi · p_human^w_human · p_own^w_own,
+ * the weights (and a blur gate) chosen across face domains by bench/face-parity.ts (--write3: the declared
+ * three-member rule). Without it, the older calibrated stacking layer below (over faceapi and human only).
  * Older stacking: calibrated ensemble of the two expression classifiers. Each model's probabilities (averaged over the
  * image and its mirror when flip test-time augmentation is on) go through log, then a multinomial
  * logistic layer fitted on FER2013 PublicTest (never PrivateTest) by scripts/face-fit.ts:
