@@ -16,7 +16,10 @@
  * each detection domain), so the full sets use the port. Misses count as errors; the largest face is scored.
  * Per-face model outputs are cached under .cache/face-parity/.
  *
- *   npx tsx bench/face-parity.ts [--n 400] [--check 20]
+ * With emosig's own CNN as a third member, a second selection under a rule declared before its results
+ * (candidates3 / pick3 below); `--write3` ships that choice when its gate passes.
+ *
+ *   npx tsx bench/face-parity.ts [--n 400] [--check 20] [--write | --write3]
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -34,16 +37,20 @@ import { boxCrop, detectFaces } from '../src/vision/detect.js';
 import { geoMean, TTA_VIEWS, warpCrop, wholeImageSpec, type CropSpec, type TtaView } from '../src/vision/crop.js';
 import { videoFrames } from '../src/vision/video.js';
 import type { RgbImage } from '../src/vision/types.js';
-import { ENTERFACE, ENTERFACE_TO_CORE, FER, ferItems, fitLogistic, predictLogistic } from '../scripts/lib/face-data.js';
+import { ENTERFACE, ENTERFACE_TO_CORE, FER, ferItems, fitLogistic, ownModelHash, predictLogistic } from '../scripts/lib/face-data.js';
 import { mulberry32 } from '../scripts/lib/random.js';
 import { classMetrics, type ClassMetrics } from '../scripts/lib/metrics.js';
 import { faceapiPipeline, loadRef } from '../scripts/lib/face-ref.js';
 
 export const DOMAINS = ['fer-crops', 'fer-frames', 'fer-lowres', 'enterface', 'enterface-gray', 'enterface-lowres'] as const;
 export type Domain = (typeof DOMAINS)[number];
-const CACHE_VERSION = 'v5';
+const CACHE_VERSION = 'v6';
 /** Views computed for every face (the library runs a subset: TTA_VIEWS). */
 const FACEAPI_VIEWS: TtaView[] = [
+  { scale: 1, flip: false },
+  { scale: 1, flip: true },
+];
+const OWN_VIEWS: TtaView[] = [
   { scale: 1, flip: false },
   { scale: 1, flip: true },
 ];
@@ -67,6 +74,8 @@ export interface FaceFeats {
   hb: number[][];
   /** human on the landmark crop, same views. */
   hl: number[][];
+  /** emosig's own CNN on the box crop (64×64 gray, human's crop): [plain, mirror]. */
+  ob: number[][];
   /** Measured input property: Laplacian variance of the 64×64 gray crop, as the library computes it. */
   lap: number;
 }
@@ -74,7 +83,7 @@ export type DomainFeats = { domain: Domain; items: (FaceFeats | { y: number; mis
 
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 
-async function views(m: LoadedModels, img: RgbImage, name: ClassifierName, cut: (scale: number, flip: boolean, size: number, gray: boolean, dst: Float32Array, off: number) => void, vs = name === 'faceapi' ? FACEAPI_VIEWS : HUMAN_VIEWS): Promise<number[][]> {
+async function views(m: LoadedModels, img: RgbImage, name: ClassifierName, cut: (scale: number, flip: boolean, size: number, gray: boolean, dst: Float32Array, off: number) => void, vs = name === 'faceapi' ? FACEAPI_VIEWS : name === 'own' ? OWN_VIEWS : HUMAN_VIEWS): Promise<number[][]> {
   const { size, gray } = CLASSIFIER_INPUT[name];
   const per = size * size * (gray ? 1 : 3);
   const batch = new Float32Array(per * vs.length);
@@ -91,7 +100,8 @@ export async function faceFeats(m: LoadedModels, img: RgbImage, y: number, assum
     const warp = (s: CropSpec) => (scale: number, flip: boolean, size: number, gray: boolean, dst: Float32Array, off: number) => warpCrop(img, { ...s, side: s.side * scale }, size, gray, flip, dst, off);
     const fb = await views(m, img, 'faceapi', warp(spec));
     const hb = await views(m, img, 'human', warp(spec));
-    return { y, fb, fl: fb, hb, hl: hb, lap: lapVarOf(img, spec) };
+    const ob = await views(m, img, 'own', warp(spec));
+    return { y, fb, fl: fb, hb, hl: hb, ob, lap: lapVarOf(img, spec) };
   }
   const dets = await detectFaces(m, img, { inputSize: 320, minScore: 0.3, landmarks: 'tiny' });
   if (!dets.length) return { y, miss: true };
@@ -110,6 +120,7 @@ export async function faceFeats(m: LoadedModels, img: RgbImage, y: number, assum
     fl: await views(m, img, 'faceapi', byLm),
     hb: await views(m, img, 'human', byBox),
     hl: await views(m, img, 'human', byLm),
+    ob: await views(m, img, 'own', byBox),
     lap: lapVarOf(img, spec),
   };
 }
@@ -183,7 +194,7 @@ export async function domainFeatures(n: number, nCheck: number, log = (s: string
   let ef: { img: RgbImage; y: number }[] | undefined;
   const out: DomainFeats[] = [];
   for (const domain of DOMAINS) {
-    const cf = join(dir, `${domain}-${n}-${nCheck}-${CACHE_VERSION}.json`);
+    const cf = join(dir, `${domain}-${n}-${nCheck}-${CACHE_VERSION}-${ownModelHash()}.json`);
     if (existsSync(cf)) {
       out.push(JSON.parse(readFileSync(cf, 'utf8')));
       continue;
@@ -270,6 +281,102 @@ export function gated(t: number, wLow: number, wHigh: number): Candidate {
   return (f) => (f.lap < t ? lo(f) : hi(f));
 }
 
+/**
+ * ---- Three members (emosig's own CNN added), rule DECLARED before any result of that CNN was seen ----
+ *
+ * Members: face-api (box crop, plain view), human (box crop + mirror, geometric mean), own CNN (box crop, plain
+ * view; its mirror is not a candidate: a second pass breaks the 3 ms per-crop budget).
+ * Candidates: every two-member candidate above; the own CNN alone; log-linear pools p ∝ pf^a · ph^b · po^c with
+ * (a, b, c) on the 0.1 simplex grid and c > 0; and gated pools: Laplacian variance of the face crop below
+ * t ∈ {40, 80, 160} → a pool on the 0.25 grid, else a pool on the 0.1 grid (the own CNN weighted in at least one).
+ * Selection domains: fer-frames, fer-lowres, enterface, enterface-gray, enterface-lowres (fer-crops is reported
+ * only). On a set of selection domains: among the candidates whose accuracy is ≥ face-api's own pipeline's on
+ * every one of them (all candidates if none is), the best mean UAR; candidates within TIE of it are tied and
+ * the one with the fewest network passes wins (then the higher mean UAR). Held-out estimates: for each selection
+ * domain, the rule applied on the selection domains of the other source, scored on the held-out domain. The
+ * choice on all five selection domains replaces the shipped default only if, on each of the six domains where the
+ * shipped default's accuracy is ≥ face-api's pipeline's, the choice's is too, and the pre-cropped face stays
+ * within 3 ms (bench/face-speed.ts); otherwise the shipped default stays and the result is recorded.
+ */
+export const SELECT_DOMAINS: readonly Domain[] = ['fer-frames', 'fer-lowres', 'enterface', 'enterface-gray', 'enterface-lowres'];
+const GATE3_T = [40, 80, 160];
+type W3 = [number, number, number];
+
+function simplex(step: number): W3[] {
+  const k = Math.round(1 / step);
+  const out: W3[] = [];
+  for (let a = 0; a <= k; a++) for (let b = 0; b <= k - a; b++) out.push([round(a / k, 4), round(b / k, 4), round((k - a - b) / k, 4)]);
+  return out;
+}
+
+const LOGS = new WeakMap<FaceFeats, Float64Array>();
+/** log p of the three members for a face (face-api plain, human plain + mirror, own plain), memoised. */
+function logs3(f: FaceFeats): Float64Array {
+  let l = LOGS.get(f);
+  if (!l) {
+    l = new Float64Array(21);
+    const h = geoMean(f.hb.slice(0, 2));
+    for (let k = 0; k < 7; k++) {
+      l[k] = Math.log(f.fb[0][k] + 1e-6);
+      l[7 + k] = Math.log(h[k] + 1e-6);
+      l[14 + k] = Math.log(f.ob[0][k] + 1e-6);
+    }
+    LOGS.set(f, l);
+  }
+  return l;
+}
+
+/** Log-linear pool of the three members (unnormalised log scores are enough for the argmax, but return probabilities). */
+export function pool3(w: W3): Candidate {
+  return (f) => {
+    const l = logs3(f);
+    const z = new Float64Array(7);
+    for (let k = 0; k < 7; k++) z[k] = w[0] * l[k] + w[1] * l[7 + k] + w[2] * l[14 + k];
+    let mx = -Infinity;
+    for (let k = 0; k < 7; k++) mx = Math.max(mx, z[k]);
+    let sum = 0;
+    for (let k = 0; k < 7; k++) sum += z[k] = Math.exp(z[k] - mx);
+    for (let k = 0; k < 7; k++) z[k] /= sum;
+    return z;
+  };
+}
+
+const w3name = (w: W3) => `faceapi=${w[0]} human=${w[1]} own=${w[2]}`;
+
+export function candidates3(): Record<string, Candidate> {
+  const c: Record<string, Candidate> = { 'own CNN, box crop': (f) => f.ob[0], 'own CNN, box crop + mirror (not a candidate: 2 passes)': (f) => geoMean(f.ob) };
+  for (const w of simplex(0.1)) if (w[2] > 0) c[`pool3 ${w3name(w)}`] = pool3(w);
+  for (const t of GATE3_T)
+    for (const lo of simplex(0.25))
+      for (const hi of simplex(0.1)) {
+        if (lo[2] === 0 && hi[2] === 0) continue;
+        const a = pool3(lo);
+        const b = pool3(hi);
+        c[`gated3 lapVar<${t}: ${w3name(lo)} else ${w3name(hi)}`] = (f) => (f.lap < t ? a(f) : b(f));
+      }
+  return c;
+}
+
+/** Network passes per face of a three-member candidate (face-api 1, human 2, own 1 for each member weighted anywhere). */
+export function passes3(name: string): number {
+  if (!/^(pool3|gated3|own CNN)/.test(name)) return passes(name);
+  if (name.startsWith('own CNN')) return name.includes('mirror') ? 2 : 1;
+  const used = (m: string) => [...name.matchAll(new RegExp(`${m}=([\\d.]+)`, 'g'))].some((x) => Number(x[1]) > 0);
+  return (used('faceapi') ? 1 : 0) + (used('human') ? 2 : 0) + (used('own') ? 1 : 0);
+}
+
+type Scores = Record<string, Record<string, ClassMetrics & { detectionRate: number }>>;
+
+/** The declared rule on a set of selection domains (see above). */
+export function pick3(res: Scores, names: string[], ds: string[]): string {
+  const ref = "face-api's own pipeline";
+  const mean = (n: string) => ds.reduce((a, d) => a + res[n][d].uar, 0) / ds.length;
+  const feasible = names.filter((n) => ds.every((d) => res[n][d].accuracy >= res[ref][d].accuracy));
+  const pool = feasible.length ? feasible : names;
+  const bv = Math.max(...pool.map(mean));
+  return pool.filter((n) => mean(n) >= bv - TIE).sort((a, b) => passes3(a) - passes3(b) || mean(b) - mean(a))[0];
+}
+
 export function scoreDomain(d: DomainFeats, c: Candidate): ClassMetrics & { detectionRate: number } {
   const y: number[] = [];
   const p: number[] = [];
@@ -338,7 +445,7 @@ export function lodo(feats: DomainFeats[], cands: Record<string, Candidate>, poo
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { n: { type: 'string' }, check: { type: 'string' }, write: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { n: { type: 'string' }, check: { type: 'string' }, write: { type: 'boolean' }, write3: { type: 'boolean' } } });
   if (!existsSync(FER) || !existsSync(ENTERFACE)) {
     process.stderr.write('face-parity: ../shared/data/face not found; nothing to do\n');
     return 0;
@@ -387,6 +494,69 @@ async function main(): Promise<number> {
     md.push(`| ${d.domain} | ${f(stackRes[d.domain])} | ${f(lo.heldOut[d.domain].metrics)} | ${round(best)} |`);
   }
   md.push('');
+  // ---- three members: the declared rule (see candidates3 / pick3)
+  const c3 = candidates3();
+  const all: Scores = { ...res };
+  for (const [name, c] of Object.entries(c3)) {
+    all[name] = {};
+    for (const d of feats) all[name][d.domain] = scoreDomain(d, c);
+  }
+  const ref = "face-api's own pipeline";
+  const names3 = Object.keys(all).filter((k) => !k.includes('previous') && !k.includes('not a candidate'));
+  const sel = feats.map((d) => d.domain as string).filter((d) => (SELECT_DOMAINS as readonly string[]).includes(d));
+  const held3: Record<string, { chosen: string; metrics: ClassMetrics }> = {};
+  for (const d of sel) {
+    const ch = pick3(all, names3, sel.filter((e) => source(e) !== source(d)));
+    held3[d] = { chosen: ch, metrics: all[ch][d] };
+  }
+  const choice3 = pick3(all, names3, sel);
+  const shipped = lo.overall;
+  const gateFails = feats.map((d) => d.domain).filter((d) => all[shipped][d].accuracy >= all[ref][d].accuracy && all[choice3][d].accuracy < all[ref][d].accuracy);
+  const ship3 = gateFails.length === 0 && choice3 !== shipped;
+  md.push('## Three members: emosig\'s own CNN added (rule declared before its results)', '');
+  md.push('Members: face-api (box crop), human (box crop + mirror), the own CNN (`models/face/own_expression.onnx`, trained on FER2013 Training only by `scripts/train-face-cnn.py`; box crop, plain view). Candidates: the two-member ones above, the own CNN alone, log-linear pools p ∝ pf^a · ph^b · po^c on the 0.1 simplex grid, and pools gated on the Laplacian variance (t ∈ {40, 80, 160}; 0.25 grid below t, 0.1 grid above) — ' + `${names3.length} candidates.`, '');
+  md.push(`Rule: selection domains ${sel.join(', ')} (fer-crops reported only); among the candidates with accuracy ≥ face-api's own pipeline on every selection domain used (all, if none), the best mean UAR, ties within ${TIE} to the fewest network passes. Held-out: chosen on the other source's selection domains. Ships only if it is not below face-api's pipeline (accuracy) on any domain where the shipped default is not, and a pre-cropped face stays ≤ 3 ms.`, '');
+  md.push(`| candidate | ${feats.map((d) => d.domain).join(' | ')} |`, `|---|${feats.map(() => '---').join('|')}|`);
+  const row = (label: string, name: string) => md.push(`| ${label} | ${feats.map((d) => f(all[name][d.domain])).join(' | ')} |`);
+  row("face-api's own pipeline", ref);
+  row('human member (crop + mirror)', 'human, box crop, plain + mirror');
+  row('own CNN alone (crop)', 'own CNN, box crop');
+  row('own CNN alone (crop + mirror; not a candidate)', 'own CNN, box crop + mirror (not a candidate: 2 passes)');
+  row(`shipped two-member default (${shipped})`, shipped);
+  row(`**three-member choice on the five selection domains** (${choice3})`, choice3);
+  md.push('');
+  md.push('| held-out domain | chosen on the other source | held-out acc / UAR / macro-F1 | face-api\'s pipeline | shipped two-member default, held out (above) |', '|---|---|---|---|---|');
+  for (const d of sel) md.push(`| ${d} | ${held3[d].chosen} | ${f(held3[d].metrics)} | ${f(all[ref][d])} | ${f(lo.heldOut[d].metrics)} |`);
+  md.push('');
+  const mean5 = (n: string) => sel.reduce((a, d) => a + all[n][d].uar, 0) / sel.length;
+  const top = names3.filter((n) => sel.every((d) => all[n][d].accuracy >= all[ref][d].accuracy)).sort((a, b) => mean5(b) - mean5(a)).slice(0, 10);
+  md.push(`Top feasible candidates on the five selection domains (mean UAR; passes): ${top.map((n) => `${n} (${round(mean5(n))}; ${passes3(n)})`).join('; ') || 'none'}.`, '');
+  md.push(ship3 ? `Ship gate: passed — the three-member choice replaces the default (subject to the speed check).` : `Ship gate: ${choice3 === shipped ? 'the rule keeps the shipped default' : `failed on ${gateFails.join(', ')}`} — the shipped default stays.`, '');
+  if (values.write3) {
+    if (!ship3) throw new Error('--write3: the ship gate did not pass; nothing written');
+    const parse = (t: string): W3 => {
+      const mm = /faceapi=([\d.]+) human=([\d.]+) own=([\d.]+)/.exec(t);
+      if (!mm) throw new Error(`cannot ship candidate ${choice3}`);
+      return [Number(mm[1]), Number(mm[2]), Number(mm[3])];
+    };
+    const asPool = (w: W3) => ({ faceapi: w[0], human: w[1], own: w[2] });
+    const file = modelPath('face', 'ensemble.json');
+    const e = JSON.parse(readFileSync(file, 'utf8'));
+    const g3 = /^gated3 lapVar<([\d.]+): (.*) else (.*)$/.exec(choice3);
+    if (g3) {
+      e.pool = asPool(parse(g3[3]));
+      e.gate = { lapVarBelow: Number(g3[1]), pool: asPool(parse(g3[2])) };
+    } else if (choice3.startsWith('pool3')) {
+      e.pool = asPool(parse(choice3));
+      delete e.gate;
+    } else throw new Error(`cannot ship candidate ${choice3}`);
+    e.models = ['faceapi', 'human', 'own'];
+    e.features = ['faceapi', 'human'];
+    e.crop = 'box';
+    e.poolChosenBy = `bench/face-parity.ts --n ${n} --write3: ${choice3}, the declared three-member rule over five selection domains; leave-one-source-out estimates in bench/results/face-parity.md`;
+    writeFileSync(file, JSON.stringify(e, null, 1) + '\n');
+    md.push(`Written to models/face/ensemble.json: pool ${JSON.stringify(e.pool)}${e.gate ? `, gate ${JSON.stringify(e.gate)}` : ''}.`, '');
+  }
   if (values.write) {
     // ship the choice: pooling weight (or a single member) and the crop, in models/face/ensemble.json
     const gm = /^gated lapVar<([\d.]+): w=([\d.]+) else w=([\d.]+) /.exec(lo.overall);
@@ -417,6 +587,15 @@ async function main(): Promise<number> {
         nCheck,
         checks: Object.fromEntries(feats.map((d) => [d.domain, d.check ?? null])),
         results: Object.fromEntries(Object.entries(res).map(([k, r]) => [k, Object.fromEntries(Object.entries(r).map(([d, mm]) => [d, { n: mm.n, accuracy: round(mm.accuracy, 4), uar: round(mm.uar, 4), macroF1: round(mm.macroF1, 4), detectionRate: round(mm.detectionRate, 4) }]))])),
+        three: {
+          rule: 'declared before results: see candidates3 / pick3 in bench/face-parity.ts',
+          selectionDomains: sel,
+          choice: choice3,
+          shipGatePassed: ship3,
+          gateFails,
+          results: Object.fromEntries(["face-api's own pipeline", 'own CNN, box crop', 'own CNN, box crop + mirror (not a candidate: 2 passes)', shipped, choice3].map((k) => [k, Object.fromEntries(feats.map((d) => [d.domain, { accuracy: round(all[k][d.domain].accuracy, 4), uar: round(all[k][d.domain].uar, 4), macroF1: round(all[k][d.domain].macroF1, 4) }]))])),
+          heldOut: Object.fromEntries(Object.entries(held3).map(([d, h]) => [d, { chosen: h.chosen, accuracy: round(h.metrics.accuracy, 4), uar: round(h.metrics.uar, 4), macroF1: round(h.metrics.macroF1, 4) }])),
+        },
         lodo: { overall: lo.overall, heldOut: Object.fromEntries(Object.entries(lo.heldOut).map(([d, h]) => [d, { chosen: h.chosen, accuracy: round(h.metrics.accuracy, 4), uar: round(h.metrics.uar, 4), macroF1: round(h.metrics.macroF1, 4) }])) },
       },
       null,

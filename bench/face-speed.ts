@@ -78,6 +78,7 @@ async function main(): Promise<number> {
   const g2 = new Float32Array(2 * 64 * 64);
   for (let i = 0; i < 2; i++) boxCrop(frame, det.box, 64, true, i === 1, g2, i * 64 * 64);
   res['part: human emotion, crop + mirror in one batch (ORT)'] = await time(() => classify(m, 'human', g2, 2));
+  res['part: own CNN, crop (ORT)'] = await time(() => classify(m, 'own', g2.subarray(0, 64 * 64), 1));
   res['part: face crop 112 (JS)'] = await time(() => boxCrop(frame, det.box, 112));
   const load1 = loadavg().map((v) => round(v));
   const env = { date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? '?', vcpus: cpus().length, loadavgStart: load0, loadavgEnd: load1, runs, runtime: 'onnxruntime-node/cpu, intraOpNumThreads 1, interOpNumThreads 1' };

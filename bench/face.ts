@@ -102,7 +102,8 @@ async function main(): Promise<number> {
     }
     result.ferPrivateTest = { n: items.length, featureSeconds: round(featMs / 1000, 1), libraryAgreement: `${agree}/${nCheck}`, candidates: res };
     md.push(`## FER2013 PrivateTest, crops classified directly (n = ${items.length})`, '');
-    md.push(`Default = log-linear pooling p_faceapi^${ens.pool?.faceapi} · p_human^${ens.pool?.human}${ens.gate ? ` (p_faceapi^${ens.gate.pool.faceapi} · p_human^${ens.gate.pool.human} when the face crop's Laplacian variance is below ${ens.gate.lapVarBelow}; ${sharp.filter((v) => v < ens.gate!.lapVarBelow).length} of these crops)` : ''} (chosen across domains by bench/face-parity.ts, which holds out FER2013 when choosing for it);` + ' "calibrated" rows and the stacking use the older layer fitted on FER2013 PublicTest. TTA: face-api none (its own crop); human crop + mirror; views combined by geometric mean.', '');
+    const poolStr = (pl: Partial<Record<string, number>> | undefined) => Object.entries(pl ?? {}).map(([k, w]) => `p_${k}^${w}`).join(' · ');
+    md.push(`Default = log-linear pooling ${poolStr(ens.pool)}${ens.gate ? ` (${poolStr(ens.gate.pool)} when the face crop's Laplacian variance is below ${ens.gate.lapVarBelow}; ${sharp.filter((v) => v < ens.gate!.lapVarBelow).length} of these crops)` : ''} (chosen across domains by bench/face-parity.ts, which holds out FER2013 when choosing for it);` + ' "calibrated" rows and the stacking use the older layer fitted on FER2013 PublicTest. TTA: face-api none (its own crop); human crop + mirror; own CNN none; views combined by geometric mean.', '');
     md.push(table(res));
     md.push('', `Library path check: \`analyzeFaces(..., { assumeFace: true })\` agrees with this table's default on ${agree}/${nCheck} crops.`, '');
     md.push(confusionMd('default: ensemble+TTA', res['default: ensemble+TTA']));
@@ -309,7 +310,7 @@ async function main(): Promise<number> {
 }
 
 function candidates(f: Feats, ens: ReturnType<typeof loadEnsemble>, sharp: number[]): Record<string, Cand> {
-  const probs = (i: number, tta: boolean) => ({ faceapi: modelProbs(f, 'faceapi', i, tta), human: modelProbs(f, 'human', i, tta), ...(ens.head ? { head: headProbs(ens, embRow(f, i)) } : {}) });
+  const probs = (i: number, tta: boolean) => ({ faceapi: modelProbs(f, 'faceapi', i, tta), human: modelProbs(f, 'human', i, tta), own: modelProbs(f, 'own', i, tta), ...(ens.head ? { head: headProbs(ens, embRow(f, i)) } : {}) });
   const c: Record<string, Cand> = {
     'faceapi (raw)': (i) => modelProbs(f, 'faceapi', i, false),
 
@@ -317,6 +318,7 @@ function candidates(f: Feats, ens: ReturnType<typeof loadEnsemble>, sharp: numbe
     'human (raw)': (i) => modelProbs(f, 'human', i, false),
     'human+TTA (crop + mirror, raw)': (i) => modelProbs(f, 'human', i, true),
     'human+TTA calibrated': (i) => calibrate(ens, 'human', modelProbs(f, 'human', i, true)),
+    'own CNN (raw; trained on FER2013 Training)': (i) => modelProbs(f, 'own', i, false),
   };
   if (ens.head) c['faceapi features + FER head'] = (i) => headProbs(ens, embRow(f, i));
   c['previous stacking (FER PublicTest), same TTA'] = (i) => combine({ ...ens, pool: undefined }, probs(i, true));

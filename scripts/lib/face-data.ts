@@ -2,15 +2,23 @@
  * Shared helpers for the face fitting script and bench: FER2013 / eNTERFACE loading, per-model feature
  * extraction (raw and mirrored probabilities, cached under .cache/face/), logistic fitting and metrics.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { CORE_LABELS, type CoreLabel } from '../../src/signature/labels.js';
 import { packageRoot } from '../../src/runtime/paths.js';
-import { CLASSIFIER_INPUT, classifyEx, loadModels, type ClassifierName, type LoadedModels } from '../../src/vision/models.js';
+import { CLASSIFIER_INPUT, classifyEx, faceModelPath, loadModels, type ClassifierName, type LoadedModels } from '../../src/vision/models.js';
 import { decodeImage } from '../../src/vision/decode.js';
 import { geoMean, TTA_VIEWS, warpCrop, wholeImageSpec } from '../../src/vision/crop.js';
 
-const VIEWS_KEY = JSON.stringify(TTA_VIEWS);
+/** Cache key: the views and the own CNN's weights (retraining it invalidates cached features). */
+const VIEWS_KEY = JSON.stringify(TTA_VIEWS) + ownModelHash();
+
+/** Short content hash of models/face/own_expression.onnx ('none' when absent). */
+export function ownModelHash(): string {
+  const p = faceModelPath('own');
+  return existsSync(p) ? createHash('sha1').update(readFileSync(p)).digest('hex').slice(0, 12) : 'none';
+}
 import { softmax } from '../../src/vision/ensemble.js';
 
 export const SHARED = resolve(packageRoot(), '..', 'shared', 'data', 'face');
@@ -56,6 +64,8 @@ export interface Feats {
   /** per model: [n][views][7] raw probabilities for each TTA view of TTA_VIEWS[model] (CORE order); view 0 is the plain crop. */
   faceapi: number[][][];
   human: number[][][];
+  /** emosig's own CNN (TTA_VIEWS.own). */
+  own: number[][][];
   /** FaceExpressionNet 256-d features, n × 2 (TTA_VIEWS.faceapi: image, mirror) × 256, flat. */
   emb: Float32Array;
 }
@@ -72,15 +82,15 @@ export async function ferFeatures(m: LoadedModels, items: Item[], cacheName: str
     const c = JSON.parse(readFileSync(cj, 'utf8'));
     if (c.n === items.length && c.first === items[0]?.file && c.last === items[items.length - 1]?.file && c.views === VIEWS_KEY) {
       const buf = readFileSync(cb);
-      return { faceapi: c.faceapi, human: c.human, emb: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) };
+      return { faceapi: c.faceapi, human: c.human, own: c.own, emb: new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength)) };
     }
   }
-  const feats: Feats = { faceapi: [], human: [], emb: new Float32Array(items.length * 2 * 256) };
+  const feats: Feats = { faceapi: [], human: [], own: [], emb: new Float32Array(items.length * 2 * 256) };
   const B = 32;
   for (let s = 0; s < items.length; s += B) {
     const chunk = items.slice(s, s + B);
     const imgs = await Promise.all(chunk.map((it) => decodeImage(it.file)));
-    for (const name of ['faceapi', 'human'] as ClassifierName[]) {
+    for (const name of ['faceapi', 'human', 'own'] as ClassifierName[]) {
       const { size, gray } = CLASSIFIER_INPUT[name];
       const per = size * size * (gray ? 1 : 3);
       const vs = TTA_VIEWS[name];
@@ -97,7 +107,7 @@ export async function ferFeatures(m: LoadedModels, items: Item[], cacheName: str
     onProgress?.(s + chunk.length);
   }
   mkdirSync(dir, { recursive: true });
-  writeFileSync(cj, JSON.stringify({ views: VIEWS_KEY, n: items.length, first: items[0]?.file, last: items[items.length - 1]?.file, faceapi: feats.faceapi, human: feats.human }));
+  writeFileSync(cj, JSON.stringify({ views: VIEWS_KEY, n: items.length, first: items[0]?.file, last: items[items.length - 1]?.file, faceapi: feats.faceapi, human: feats.human, own: feats.own }));
   writeFileSync(cb, Buffer.from(feats.emb.buffer));
   return feats;
 }
@@ -112,7 +122,7 @@ export function embRow(f: Feats, i: number): number[] {
 export { loadModels };
 
 /** Probabilities of one model: the plain crop, or all its TTA views combined as the library does. */
-export function modelProbs(f: Feats, name: 'faceapi' | 'human', i: number, tta: boolean): number[] {
+export function modelProbs(f: Feats, name: ClassifierName, i: number, tta: boolean): number[] {
   return tta ? Array.from(geoMean(f[name][i])) : f[name][i][0];
 }
 

@@ -1,5 +1,5 @@
 /**
- * emosig face INPUT... [--fps 5] [--assume-face] [--json | --jsonl] [--model ensemble|faceapi|human]
+ * emosig face INPUT... [--fps 5] [--assume-face] [--json | --jsonl] [--model ensemble|faceapi|human|own]
  *                      [--crop box|landmarks] [--no-tta] [--max-frames N]
  * INPUT is an image, a directory of frames or a video file.
  */
@@ -18,7 +18,7 @@ INPUT is an image (jpg, png, webp, tiff, gif), a directory of frames or a video 
 Options:
   --fps N            video sampling rate and frame-folder clock, in [0.01, 60] (default 5, as in analyze)
   --assume-face      each image is one pre-cropped face (e.g. FER2013); skip detection
-  --model NAME       ensemble (default), faceapi or human
+  --model NAME       ensemble (default), faceapi, human or own (emosig's FER2013-trained CNN)
   --detector NAME    tiny (default and only: face-api's TinyFaceDetector, on ONNX Runtime)
   --crop NAME        box (default: face-api's own crop, the detection box) or landmarks (eye-levelled)
   --no-tta           no mirror test-time augmentation (faster)
@@ -66,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   const maxFrames = v['max-frames'] === undefined ? undefined : Number(v['max-frames']);
   if (maxFrames !== undefined && !(Number.isInteger(maxFrames) && maxFrames > 0)) fail(`face: --max-frames must be a positive number`);
   const model = (v.model ?? 'ensemble') as FaceModelName;
-  if (!['ensemble', 'faceapi', 'human'].includes(model)) fail(`face: --model must be ensemble, faceapi or human`);
+  if (!['ensemble', 'faceapi', 'human', 'own'].includes(model)) fail(`face: --model must be ensemble, faceapi, human or own`);
   const detector = (v.detector ?? 'tiny') as DetectorName;
   if (detector !== 'tiny') fail(`face: --detector must be tiny (SSD MobileNet was dropped with TF.js)`);
   const crop = v.crop as AnalyzeFacesOptions['crop'];

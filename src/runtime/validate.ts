@@ -82,7 +82,7 @@ export const FaceInputSchema = z.union([path, bytes, rawFrame, z.array(z.union([
 
 export const FaceOptionsSchema = z
   .looseObject({
-    model: z.enum(['ensemble', 'faceapi', 'human']).optional(),
+    model: z.enum(['ensemble', 'faceapi', 'human', 'own']).optional(),
     detector: z.enum(['tiny', 'ssd']).optional(),
     assumeFace: z.boolean().optional(),
     tta: z.boolean().optional(),

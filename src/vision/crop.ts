@@ -139,10 +139,12 @@ export interface TtaView {
  * Test-time augmentation per classifier, chosen across six domains by bench/face-parity.ts: human's
  * mini-Xception on its crop and the mirror (three crop scales × mirror were within 0.005 mean UAR and cost
  * three times as much); face-api on its own crop only, so `--model faceapi` is exactly face-api's
- * pipeline (its mirror view did not help the pooled ensemble).
+ * pipeline (its mirror view did not help the pooled ensemble); emosig's own CNN on its crop only (a second pass
+ * would break the 3 ms budget per pre-cropped face).
  */
-export const TTA_VIEWS: Record<'faceapi' | 'human', TtaView[]> = {
+export const TTA_VIEWS: Record<'faceapi' | 'human' | 'own', TtaView[]> = {
   faceapi: [{ scale: 1, flip: false }],
+  own: [{ scale: 1, flip: false }],
   human: [
     { scale: 1, flip: false },
     { scale: 1, flip: true },

@@ -1,8 +1,8 @@
 /**
- * Ensemble of the two expression classifiers. With `pool` (the default file): log-linear pooling
- *   p ∝ p_faceapi^w_faceapi · p_human^w_human,
- * the weights chosen by leave-one-source-out validation across six face domains (bench/face-parity.ts
- * --write). Without it, the older calibrated stacking layer below.
+ * Ensemble of the expression classifiers. With `pool` (the default file): log-linear pooling
+ *   p ∝ p_faceapi^w_faceapi · p_human^w_human · p_own^w_own,
+ * the weights (and a blur gate) chosen across face domains by bench/face-parity.ts (--write3: the declared
+ * three-member rule). Without it, the older calibrated stacking layer below (over faceapi and human only).
  * Older stacking: calibrated ensemble of the two expression classifiers. Each model's probabilities (averaged over the
  * image and its mirror when flip test-time augmentation is on) go through log, then a multinomial
  * logistic layer fitted on FER2013 PublicTest (never PrivateTest) by scripts/face-fit.ts:
@@ -40,7 +40,7 @@ export interface EnsembleFile {
   /** How detected faces are cropped for the classifiers ('box' = face-api's crop). */
   crop?: 'box' | 'landmarks';
   /** Per-model calibration: p = softmax(log p / T + bias). */
-  calibration: Record<ClassifierName, { T: number; bias: number[] }>;
+  calibration: Partial<Record<ClassifierName, { T: number; bias: number[] }>>;
   fittedOn: string;
   metrics?: Record<string, unknown>;
   /** Licence of the fitted weights (their training data's terms). */
@@ -56,10 +56,11 @@ export function loadEnsemble(path = ensembleFile()): EnsembleFile {
     const e = readModelJson<EnsembleFile>(path, 'face ensemble weights file', "run scripts/face-fit.ts or use model 'faceapi'/'human'");
     const nf = (e.features ?? e.models).length;
     const headOk = !e.head || (e.head.W.length === 7 && e.head.W[0].length === 256 && e.head.mean.length === 256 && e.head.std.length === 256);
-    const poolValid = (pl: unknown) => !!pl && typeof pl === 'object' && Object.entries(pl).every(([k, w]) => (k === 'faceapi' || k === 'human') && typeof w === 'number' && w >= 0 && w <= 1);
+    const poolValid = (pl: unknown) => !!pl && typeof pl === 'object' && Object.entries(pl).every(([k, w]) => (k === 'faceapi' || k === 'human' || k === 'own') && typeof w === 'number' && w >= 0 && w <= 1);
     const gateOk = !e.gate || (!!e.pool && typeof e.gate.lapVarBelow === 'number' && e.gate.lapVarBelow >= 0 && Number.isFinite(e.gate.lapVarBelow) && poolValid(e.gate.pool));
     const poolOk = (!e.pool || poolValid(e.pool)) && gateOk;
-    if (!poolOk || e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
+    const modelsOk = Array.isArray(e.models) && e.models.length > 0 && e.models.every((c) => c === 'faceapi' || c === 'human' || c === 'own');
+    if (!modelsOk || !poolOk || e.version !== 1 || e.W?.length !== 7 || e.b?.length !== 7 || e.W[0].length !== 7 * nf || !headOk || ((e.features ?? []).includes('head') && !e.head)) {
       throw new EmosigError('MODEL_INVALID', `face ensemble weights ${path} have an unexpected shape`);
     }
     return e;
@@ -107,6 +108,7 @@ export function combine(e: EnsembleFile, probs: Record<string, ArrayLike<number>
 /** Per-model calibration (temperature + class bias). */
 export function calibrate(e: EnsembleFile, name: ClassifierName, p: ArrayLike<number>): Float32Array {
   const c = e.calibration[name];
+  if (!c) throw new EmosigError('MODEL_INVALID', `the face ensemble weights have no calibration for model '${name}'`);
   const z = new Float64Array(7);
   for (let j = 0; j < 7; j++) z[j] = Math.log(p[j] + EPS) / c.T + c.bias[j];
   return softmax(z);

@@ -29,7 +29,7 @@ export type { TrackerOptions } from './tracker.js';
 export type FaceModelName = 'ensemble' | ClassifierName;
 
 export interface AnalyzeFacesOptions {
-  /** Expression model: 'ensemble' (default; models/face/ensemble.json), or a single 'faceapi' / 'human' model (its own probabilities). */
+  /** Expression model: 'ensemble' (default; models/face/ensemble.json), or a single 'faceapi' / 'human' / 'own' model (its own probabilities; 'own' = emosig's CNN trained on FER2013, research use). */
   model?: FaceModelName;
   /** Face detector. Default 'tiny' (TinyFaceDetector). */
   detector?: DetectorName;
@@ -91,7 +91,7 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   check(FaceOptionsSchema, options, 'createFaceAnalyzer', 'options');
   const o = options;
   const model: FaceModelName = o.model ?? 'ensemble';
-  if (!['ensemble', 'faceapi', 'human'].includes(model)) throw new EmosigError('INVALID_OPTIONS', `unknown face model '${model}' (use ensemble, faceapi or human)`);
+  if (!['ensemble', 'faceapi', 'human', 'own'].includes(model)) throw new EmosigError('INVALID_OPTIONS', `unknown face model '${model}' (use ensemble, faceapi, human or own)`);
   const detector: DetectorName = o.detector ?? 'tiny';
   if (detector !== 'tiny') throw new EmosigError('INVALID_OPTIONS', `unknown detector '${detector}' (the only detector is tiny, face-api's TinyFaceDetector)`);
   const ens: EnsembleFile = loadEnsemble();
@@ -122,7 +122,7 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
 
   return {
     backend: m.backend,
-    model: model === 'ensemble' ? `ensemble(${ens.pool ? classifiers.map((c) => `${c}^${ens.pool![c]}`).join('·') : ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta && model !== 'faceapi' ? '+tta' : ''}`,
+    model: model === 'ensemble' ? `ensemble(${ens.pool ? classifiers.map((c) => `${c}^${ens.pool![c]}`).join('·') : ens.models.join('+')})${tta ? '+tta' : ''}` : `${model}${tta && TTA_VIEWS[model].length > 1 ? '+tta' : ''}`,
     detector: o.assumeFace ? null : detector,
     ...registryCard(),
     faces,

@@ -5,6 +5,8 @@
  *   FaceExpressionNet (112×112 RGB; neutral, happy, sad, angry, fearful, disgusted, surprised);
  * - `@vladmandic/human`: the mini-Xception emotion model (oarriaga, 64×64 gray; angry, disgust, fear,
  *   happy, sad, surprise, neutral).
+ * Plus emosig's own compact expression CNN (`own`; trained on FER2013 Training by scripts/train-face-cnn.py,
+ * research use only; 64×64 gray, outputs already in CORE_LABELS order).
  * Each graph takes NHWC float pixels 0..255 and normalises inside. Classifier outputs are reordered to
  * CORE_LABELS order. No TF.js at run time.
  */
@@ -15,8 +17,8 @@ import { loadModel, recordModel } from '../runtime/registry.js';
 import { modelPath } from '../runtime/paths.js';
 
 /** Classifier names. */
-export type ClassifierName = 'faceapi' | 'human';
-export const CLASSIFIERS: readonly ClassifierName[] = ['faceapi', 'human'];
+export type ClassifierName = 'faceapi' | 'human' | 'own';
+export const CLASSIFIERS: readonly ClassifierName[] = ['faceapi', 'human', 'own'];
 /** Detector names (TinyFaceDetector). */
 export type DetectorName = 'tiny';
 /** The runtime every face model runs on. */
@@ -27,6 +29,7 @@ export type FaceBackendName = 'onnxruntime-node/cpu' | 'onnxruntime-web/wasm';
 export const CLASSIFIER_INPUT: Record<ClassifierName, { size: number; gray: boolean }> = {
   faceapi: { size: 112, gray: false },
   human: { size: 64, gray: true },
+  own: { size: 64, gray: true },
 };
 
 /** The ONNX files in models/face/. */
@@ -36,6 +39,7 @@ export const FACE_ONNX = {
   landmarks: 'face_landmark_68.onnx',
   faceapi: 'face_expression.onnx',
   human: 'human_emotion.onnx',
+  own: 'own_expression.onnx',
 } as const;
 export type FaceNet = keyof typeof FACE_ONNX;
 
@@ -43,6 +47,9 @@ export type FaceNet = keyof typeof FACE_ONNX;
 const FACEAPI_TO_CORE = [0, 1, 2, 3, 4, 5, 6];
 // human (oarriaga): angry, disgust, fear, happy, sad, surprise, neutral → core index of each output.
 export const HUMAN_TO_CORE = [3, 5, 4, 1, 2, 6, 0];
+// own: trained in CORE_LABELS order.
+const OWN_TO_CORE = [0, 1, 2, 3, 4, 5, 6];
+const TO_CORE: Record<ClassifierName, number[]> = { faceapi: FACEAPI_TO_CORE, human: HUMAN_TO_CORE, own: OWN_TO_CORE };
 
 export interface LoadedModels {
   backend: FaceBackendName;
@@ -69,7 +76,8 @@ export async function ensureNet(m: LoadedModels, net: FaceNet): Promise<LoadedSe
 }
 
 /**
- * Load the two expression classifiers once per process (detector and landmark nets load on first use).
+ * Load the face-api and human expression classifiers once per process (the detector, landmark nets and the own
+ * CNN load on first use).
  * `dir` points at another folder of the same .onnx files (not cached). A missing file is MODEL_MISSING,
  * one onnxruntime cannot read is MODEL_INVALID; both name the file.
  */
@@ -115,7 +123,7 @@ export async function runNet(m: LoadedModels, net: FaceNet, data: Float32Array, 
 
 /**
  * Run a classifier on a batch of prepared crops (see `crop.ts`): faceapi takes N×112×112×3 RGB 0..255,
- * human takes N×64×64 gray 0..255. Returns N rows of 7 probabilities in CORE_LABELS order.
+ * human and own take N×64×64 gray 0..255. Returns N rows of 7 probabilities in CORE_LABELS order.
  */
 export async function classify(m: LoadedModels, name: ClassifierName, crops: Float32Array, n: number): Promise<Float32Array[]> {
   return (await classifyEx(m, name, crops, n, false)).probs;
@@ -133,7 +141,7 @@ export async function classifyEx(
   const { size, gray } = CLASSIFIER_INPUT[name];
   const out = await runNet(m, name, crops.length === n * size * size * (gray ? 1 : 3) ? crops : crops.subarray(0, n * size * size * (gray ? 1 : 3)), [n, size, size, gray ? 1 : 3]);
   const data = out.probs;
-  const map = name === 'faceapi' ? FACEAPI_TO_CORE : HUMAN_TO_CORE;
+  const map = TO_CORE[name];
   const probs: Float32Array[] = [];
   for (let i = 0; i < n; i++) {
     const r = new Float32Array(7);
