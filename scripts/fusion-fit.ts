@@ -47,8 +47,9 @@ async function main(): Promise<void> {
   const alpha = fitAlpha(triples, temps);
   for (const m of MODS) modInfo[m].alpha = alpha[m];
   const rel: ReliabilityFile = {
-    // 1.1.0: refitted on voice 2.1.0, text v2 and the ONNX face pooling (the modality models are named in fittedOn)
-    version: '1.1.0',
+    // 1.1.0: refitted on voice 2.1.0, text v2 and the ONNX face pooling; 1.2.0: on voice 2.2.0 (corpus-balanced) and
+    // the three-member face pooling (the modality models are named in fittedOn)
+    version: '1.2.0',
     method: 'temperature-calibrated, confidence- and reliability-weighted log-linear pooling',
     labels: [...CORE_LABELS],
     modalities: modInfo,
