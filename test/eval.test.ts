@@ -20,6 +20,14 @@ const codeOf = (f: () => unknown): string | undefined => {
 };
 
 describe('eval manifest', () => {
+  it('every file named by the bundled fixture manifests exists (fixtures/eval/*.csv: what `npm run bench` evaluates)', () => {
+    for (const [file, modality] of [['face.csv', 'face'], ['text.csv', 'text']] as const) {
+      const m = readEvalManifest(join(root, 'fixtures', 'eval', file), modality);
+      expect(m.items.length).toBeGreaterThan(0);
+      if (modality === 'face') for (const i of m.items) expect(existsSync(String(i.input)), `${file}: ${String(i.input)}`).toBe(true);
+    }
+  });
+
   it('reads columns by header name in any order and case, paths relative to the manifest', () => {
     const m = parseEvalManifest('Speaker,LABEL,path,arousal\nspk1,angry,a/x.wav,0.8\nspk2,calm,b.wav,-0.2\nspk1,happy,"c, d.wav",\n', 'voice', {
       source: '/data/corpus/manifest.csv',
