@@ -191,8 +191,21 @@ async function classifyCrops(
   // classifier whose weight is 0 for a face is not run on it
   const qbuf = takeBuffer(64 * 64);
   const qgray = qbuf.subarray(0, 64 * 64);
-  const quality = dets.map((d) => {
+  // each face's plain 64×64 gray crop, cut once and shared by the gray 64-px classifiers (human, own); without a
+  // box crop it is the quality crop itself (the same spec, scale 1, not mirrored)
+  const plain64: (Float32Array | undefined)[] = [];
+  const taken: Float32Array[] = [];
+  const keep64 = (src: Float32Array): Float32Array => {
+    const b = takeBuffer(64 * 64);
+    taken.push(b);
+    const v = b.subarray(0, 64 * 64);
+    v.set(src);
+    return v;
+  };
+  const shareGray = classifiers.filter((c) => CLASSIFIER_INPUT[c].gray && CLASSIFIER_INPUT[c].size === 64).length > 1;
+  const quality = dets.map((d, i) => {
     warpCrop(img, d.spec, 64, true, false, qgray);
+    if (shareGray && !d.boxCrop) plain64[i] = keep64(qgray);
     const q = faceQuality(qgray, 64, Math.min(d.box[2], d.box[3]), d.pose);
     const lv = model === 'ensemble' && ens.gate ? laplacianVariance(qgray, 64) : undefined;
     return { q, lv };
@@ -220,7 +233,9 @@ async function classifyCrops(
         const off = per * (i * nv + j);
         // a mirrored view of a scale already cut is that crop's columns reversed (the same floats)
         const twin = v.flip ? vs.findIndex((w, jj) => jj < j && !w.flip && w.scale === v.scale) : -1;
+        const plain = gray && size === 64 && v.scale === 1 && !v.flip;
         if (twin >= 0) mirrorInto(batch, per * (i * nv + twin), off, size, gray ? 1 : 3);
+        else if (plain && plain64[fi]) batch.set(plain64[fi]!, off);
         else if (d.boxCrop) {
           if (v.scale === 1 && !v.flip && !gray && size === 112 && d.crop112) batch.set(d.crop112, off);
           else {
@@ -229,6 +244,7 @@ async function classifyCrops(
             boxCrop(img, sb, size, gray, v.flip, batch, off);
           }
         } else warpCrop(img, { ...d.spec, side: d.spec.side * v.scale }, size, gray, v.flip, batch, off);
+        if (plain && shareGray && !plain64[fi]) plain64[fi] = keep64(batch.subarray(off, off + per));
       });
     });
     let out: Awaited<ReturnType<typeof classifyEx>>;
@@ -249,6 +265,8 @@ async function classifyCrops(
       });
     }
   }
+  // (on an error above they are simply not reused)
+  for (const b of taken) giveBuffer(b);
   return dets.map((d, i) => {
     // single models: their own probabilities (TTA views combined), uncalibrated — `faceapi` is face-api's pipeline
     const { q, lv } = quality[i];
