@@ -11,7 +11,7 @@
  * Writes bench/results/stream.json and bench/results/stream.md.
  *
  *   node --expose-gc dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME] [--gc-minute]
- *   (--gc-minute: a full GC of the main thread before each minute's memory sample, so the heap figures are what the
+ *   (--gc-minute: a full GC of the face worker thread and then of the main thread before each minute's memory sample, so the heap figures are what the
  *   stream retains rather than garbage not yet collected)
  *   node dist/bench/stream.js --render bench/results/stream.json      (rewrite the Markdown of a run)
  */
@@ -86,6 +86,8 @@ interface ModeResult {
   /** The main thread's committed V8 heap and the memory outside it (Buffers, typed arrays, native), each minute: where RSS growth lives. */
   heapTotalMB: number[];
   externalMB: number[];
+  /** The face worker thread's V8 heap each minute (after a full GC there with --gc-minute): used, committed, malloced by V8, external. */
+  faceThread?: { heapUsedMB: number[]; heapTotalMB: number[]; mallocedMB: number[]; externalMB: number[] };
   held: StreamStats['held'];
   signature: { valid: boolean; timeline: number; moments: number; dominant: Record<string, string> };
   /** Process CPU per emitted window over the first and the last sixth of the stream (10 min of 60): flat = no quadratic work. */
@@ -101,6 +103,7 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
   const heap: number[] = [];
   const heapTotal: number[] = [];
   const external: number[] = [];
+  const face = { heapUsedMB: [] as number[], heapTotalMB: [] as number[], mallocedMB: [] as number[], externalMB: [] as number[] };
   let peakRss = 0;
   let peakHeap = 0;
   const sample = () => {
@@ -158,6 +161,13 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
       }
     }
     if (t >= nextMinute) {
+      const fm = await s.faceThreadMemory(GC_MINUTE);
+      if (fm) {
+        face.heapUsedMB.push(mb(fm.heapUsed));
+        face.heapTotalMB.push(mb(fm.heapTotal));
+        face.mallocedMB.push(mb(fm.malloced));
+        face.externalMB.push(mb(fm.external));
+      }
       if (GC_MINUTE) (globalThis as { gc?: () => void }).gc?.();
       const m = sample();
       rss.push(mb(m.rss));
@@ -224,6 +234,7 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
     heapMB: { atMinute: heap, peak: mb(peakHeap) },
     heapTotalMB: heapTotal,
     externalMB: external,
+    faceThread: face,
     held: st.held,
     cpuPerWindowMs: { first: r3(cpuFirst), last: r3(cpuLast), ratio: r3(cpuFirst > 0 ? cpuLast / cpuFirst : 0), spanSec: sixth * 60 },
     signature: { valid, timeline: sig.timeline.length, moments: sig.moments.length, dominant: Object.fromEntries(Object.entries(sig.speakers).map(([k, v]) => [k, v.dominant])) },
@@ -237,7 +248,7 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
     '',
     `Measured ${res.date} by \`bench/stream.ts\` on ${m.cpu} (${m.cores} vCPU, ${m.memGB} GB, ${m.os}, Node ${m.node}); process CPU affinity: ${m.affinity ?? 'not pinned'}; load average at start ${m.loadStart}, at end ${m.loadEnd} (the machine is shared with other jobs, so treat the speed figures as conservative).`,
     '',
-    `Input: the demo call (\`fixtures/call_stereo.wav\`) as 8 kHz G.711 mu-law per channel, looped to ${res.settings.durationSec} s, ${res.settings.chunkMs} ms chunks per channel; ${res.settings.fps} fps raw RGB frames (the demo's 360×288 camera frames, cycled); the demo chat every loop. Windows ${res.settings.window}.${res.settings.gcEachMinute ? ' Memory is sampled once a minute right after a forced full GC of the main thread (`--gc-minute`), so heap figures are what is retained, not garbage awaiting collection.' : ''}`,
+    `Input: the demo call (\`fixtures/call_stereo.wav\`) as 8 kHz G.711 mu-law per channel, looped to ${res.settings.durationSec} s, ${res.settings.chunkMs} ms chunks per channel; ${res.settings.fps} fps raw RGB frames (the demo's 360×288 camera frames, cycled); the demo chat every loop. Windows ${res.settings.window}.${res.settings.gcEachMinute ? ' Memory is sampled once a minute right after a forced full GC of the face worker thread and of the main thread (`--gc-minute`), so heap figures are what is retained, not garbage awaiting collection.' : ''}`,
     '',
     '| mode | stream | wall | processing / stream time | kept up | window latency median / p95 / max (ms) | last 10 %: median / p95 | windows | frames analysed / dropped | peak RSS | RSS first → last 10 % | signature |',
     '|---|---:|---:|---:|---|---|---|---:|---|---:|---|---|',
@@ -254,7 +265,7 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
         `**${r.mode}, CPU per window**: ${r.cpuPerWindowMs.first} ms over the first ${r.cpuPerWindowMs.spanSec} s of stream, ${r.cpuPerWindowMs.last} ms over the last ${r.cpuPerWindowMs.spanSec} s (last / first = ${r.cpuPerWindowMs.ratio}; process CPU, all threads, divided by the windows emitted in that span).`,
         '',
       );
-    lines.push(`**${r.mode}**: ${r.keptUpNote}. RSS each minute (MB): ${r.rssMB.atMinute.join(', ') || '—'}. Heap used each minute (MB): ${r.heapMB.atMinute.join(', ') || '—'}. Heap committed each minute (MB): ${r.heapTotalMB.join(', ') || '—'}. External (Buffers, typed arrays, native) each minute (MB): ${r.externalMB.join(', ') || '—'}. Held at the end: ${JSON.stringify(r.held)}.`);
+    lines.push(`**${r.mode}**: ${r.keptUpNote}. RSS each minute (MB): ${r.rssMB.atMinute.join(', ') || '—'}. Heap used each minute (MB): ${r.heapMB.atMinute.join(', ') || '—'}. Heap committed each minute (MB): ${r.heapTotalMB.join(', ') || '—'}. External (Buffers, typed arrays, native) each minute (MB): ${r.externalMB.join(', ') || '—'}.${r.faceThread?.heapUsedMB.length ? ` Face worker thread${res.settings.gcEachMinute ? ' (after a full GC of that thread)' : ''}, heap used each minute (MB): ${r.faceThread.heapUsedMB.join(', ')}; committed: ${r.faceThread.heapTotalMB.join(', ')}; external: ${r.faceThread.externalMB.join(', ')}; malloced by V8: ${r.faceThread.mallocedMB.join(', ')}.` : ''} Held at the end: ${JSON.stringify(r.held)}.`);
     lines.push('');
   }
   lines.push(

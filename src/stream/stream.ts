@@ -26,6 +26,7 @@ import { loadReliability, voiceItem, type FusionItem, type ReliabilityFile } fro
 import { r3 } from '../fusion/util.js';
 import type { EmotionalSignature, Modality, SignatureProblem } from '../signature/schema.js';
 import { FrameLane } from './frames.js';
+import type { FaceThreadMemory } from './faces.js';
 import { checkRate, decodeChunk, defaultRate, ENCODINGS } from './input.js';
 import { ChatLane } from './chat.js';
 import { Arrivals } from './clock.js';
@@ -255,6 +256,22 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       },
       latency: this.events.latencies(),
     };
+  }
+
+  /**
+   * Diagnostics for memory benches (bench/stream.ts): the V8 heap of the thread the face model runs on (its
+   * worker thread by default), after a full GC there when `gc` is true and node runs with --expose-gc;
+   * undefined when the face analyser has not started or is closed.
+   * @internal
+   */
+  async faceThreadMemory(gc = false): Promise<FaceThreadMemory | undefined> {
+    const a = this.frames.started();
+    if (!a) return undefined;
+    try {
+      return await (await a).memory(gc);
+    } catch {
+      return undefined;
+    }
   }
 
   /** Every event in order, until the stream ends (the iterator throws if the stream fails). */
