@@ -473,7 +473,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         frames: { ...this.frames.stats, times: this.frames.times, error: this.frames.error, analyzer: () => this.frames.faces() },
         messages: this.chat.messages,
         textModel: this.textModel,
-        textReadings: this.chat.readings,
+        textReadings: this.chat.readings.all(),
         ignoredMessages: this.chat.ignored,
       });
       await this.frames.close();
