@@ -10,7 +10,7 @@
  * whether it kept up (queued audio, frames dropped), and RSS over time (sampled each minute of stream time).
  * Writes bench/results/stream.json and bench/results/stream.md.
  *
- *   node --expose-gc dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME] [--gc-minute]
+ *   node --expose-gc dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME] [--gc-minute] [--in-process-faces]
  *   (--gc-minute: a full GC of the face worker thread and then of the main thread before each minute's memory sample, so the heap figures are what the
  *   stream retains rather than garbage not yet collected)
  *   node dist/bench/stream.js --render bench/results/stream.json      (rewrite the Markdown of a run)
@@ -38,6 +38,8 @@ const FPS = Number(arg('fps', '5'));
 const GC_MINUTE = process.argv.includes('--gc-minute');
 const CHUNK_MS = Number(arg('chunk-ms', '20'));
 const TAG = arg('tag', '');
+/** --in-process-faces: the face model on the stream's own thread (faceThread: false), to tell the worker thread's memory from the face path's. */
+const FACE_THREAD = !process.argv.includes('--in-process-faces');
 
 const quantile = (xs: number[], q: number) => {
   if (!xs.length) return 0;
@@ -95,7 +97,7 @@ interface ModeResult {
 }
 
 async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResult> {
-  const s = createStream({ speakers: ['customer', 'agent'], encoding: 'mulaw', sampleRate: 8000, preloadFace: true, name: `bench-${mode}` });
+  const s = createStream({ speakers: ['customer', 'agent'], encoding: 'mulaw', sampleRate: 8000, preloadFace: true, faceThread: FACE_THREAD, name: `bench-${mode}` });
   await s.ready;
   const lat: { t: number; ms: number }[] = [];
   s.on('window', (e) => lat.push({ t: e.window.end, ms: e.latencyMs }));
@@ -162,7 +164,7 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
     }
     if (t >= nextMinute) {
       const fm = await s.faceThreadMemory(GC_MINUTE);
-      if (fm) {
+      if (fm?.thread === 'worker') {
         face.heapUsedMB.push(mb(fm.heapUsed));
         face.heapTotalMB.push(mb(fm.heapTotal));
         face.mallocedMB.push(mb(fm.malloced));
@@ -241,6 +243,44 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
   };
 }
 
+/** "a → b (+d)" between two 1-based minutes of a per-minute series ('—' when the series is shorter). */
+function span(xs: number[] | undefined, from: number, to: number): string {
+  if (!xs || xs.length < to) return '—';
+  const a = xs[from - 1];
+  const b = xs[to - 1];
+  return `${a} → ${b} MB (${b - a >= 0 ? '+' : ''}${r1(b - a)})`;
+}
+
+/** Least-squares slope (MB per minute) of a per-minute series from minute `from` on. */
+function slope(xs: number[], from: number): number {
+  const ys = xs.slice(from - 1);
+  const n = ys.length;
+  if (n < 2) return 0;
+  const mx = (n - 1) / 2;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  ys.forEach((y, i) => {
+    sxy += (i - mx) * (y - my);
+    sxx += (i - mx) ** 2;
+  });
+  return sxx ? sxy / sxx : 0;
+}
+
+/** The memory trend of a run of at least 10 minutes: RSS, the main thread's heap and the face thread's heap from minute 5 and 10 to the last. */
+function memoryTrend(r: ModeResult): string | undefined {
+  const rss = r.rssMB.atMinute;
+  const last = rss.length;
+  if (last < 10) return undefined;
+  const w = r.faceThread?.heapUsedMB;
+  return (
+    `**${r.mode}, memory trend** (samples each minute to minute ${last}): RSS from minute 5 ${span(rss, 5, last)}, from minute 10 ${span(rss, 10, last)}, ` +
+    `least-squares slope from minute 5 ${r3(slope(rss, 5))} MB/min, peak after minute 5 ${Math.max(...rss.slice(4))} MB; main thread heap used ${span(r.heapMB.atMinute, 5, last)}, ` +
+    `committed ${span(r.heapTotalMB, 5, last)}, external ${span(r.externalMB, 5, last)}` +
+    (w?.length ? `; face worker thread heap used ${span(w, 5, last)}, committed ${span(r.faceThread!.heapTotalMB, 5, last)}, external ${span(r.faceThread!.externalMB, 5, last)}.` : '.')
+  );
+}
+
 function markdown(res: { machine: Record<string, unknown>; settings: Record<string, unknown>; modes: ModeResult[]; date: string }): string {
   const m = res.machine;
   const lines = [
@@ -265,6 +305,8 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
         `**${r.mode}, CPU per window**: ${r.cpuPerWindowMs.first} ms over the first ${r.cpuPerWindowMs.spanSec} s of stream, ${r.cpuPerWindowMs.last} ms over the last ${r.cpuPerWindowMs.spanSec} s (last / first = ${r.cpuPerWindowMs.ratio}; process CPU, all threads, divided by the windows emitted in that span).`,
         '',
       );
+    const trend = memoryTrend(r);
+    if (trend) lines.push(trend, '');
     lines.push(`**${r.mode}**: ${r.keptUpNote}. RSS each minute (MB): ${r.rssMB.atMinute.join(', ') || '—'}. Heap used each minute (MB): ${r.heapMB.atMinute.join(', ') || '—'}. Heap committed each minute (MB): ${r.heapTotalMB.join(', ') || '—'}. External (Buffers, typed arrays, native) each minute (MB): ${r.externalMB.join(', ') || '—'}.${r.faceThread?.heapUsedMB.length ? ` Face worker thread${res.settings.gcEachMinute ? ' (after a full GC of that thread)' : ''}, heap used each minute (MB): ${r.faceThread.heapUsedMB.join(', ')}; committed: ${r.faceThread.heapTotalMB.join(', ')}; external: ${r.faceThread.externalMB.join(', ')}; malloced by V8: ${r.faceThread.mallocedMB.join(', ')}.` : ''} Held at the end: ${JSON.stringify(r.held)}.`);
     lines.push('');
   }
@@ -305,7 +347,7 @@ async function main(): Promise<void> {
     const res = {
       date: new Date().toISOString(),
       machine: { ...machine, affinity },
-      settings: { durationSec: DURATION, fps: FPS, chunkMs: CHUNK_MS, gcEachMinute: GC_MINUTE, encoding: 'mulaw 8 kHz, 2 channels', window: '2 s, hop 1 s' },
+      settings: { durationSec: DURATION, fps: FPS, chunkMs: CHUNK_MS, gcEachMinute: GC_MINUTE, faceThread: FACE_THREAD ? 'worker' : 'in-process', encoding: 'mulaw 8 kHz, 2 channels', window: '2 s, hop 1 s' },
       modes,
     };
     if (!existsSync(RESULTS)) mkdirSync(RESULTS, { recursive: true });
