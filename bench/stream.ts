@@ -88,6 +88,8 @@ interface ModeResult {
   /** The main thread's committed V8 heap and the memory outside it (Buffers, typed arrays, native), each minute: where RSS growth lives. */
   heapTotalMB: number[];
   externalMB: number[];
+  /** RSS split by mapping each minute (Linux /proc/self/smaps): glibc's main arena ([heap], the main thread's malloc), anonymous mappings (V8 heap pages, other threads' malloc arenas, large mmapped blocks), files (code, libraries). */
+  rssByMapping?: { heapMB: number[]; anonMB: number[]; fileMB: number[] };
   /** The face worker thread's V8 heap each minute (after a full GC there with --gc-minute): used, committed, malloced by V8, external. */
   faceThread?: { heapUsedMB: number[]; heapTotalMB: number[]; mallocedMB: number[]; externalMB: number[] };
   held: StreamStats['held'];
@@ -105,6 +107,7 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
   const heap: number[] = [];
   const heapTotal: number[] = [];
   const external: number[] = [];
+  const maps = { heapMB: [] as number[], anonMB: [] as number[], fileMB: [] as number[] };
   const face = { heapUsedMB: [] as number[], heapTotalMB: [] as number[], mallocedMB: [] as number[], externalMB: [] as number[] };
   let peakRss = 0;
   let peakHeap = 0;
@@ -173,6 +176,12 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
       if (GC_MINUTE) (globalThis as { gc?: () => void }).gc?.();
       const m = sample();
       rss.push(mb(m.rss));
+      const sm = smapsRss();
+      if (sm) {
+        maps.heapMB.push(mb(sm.heap));
+        maps.anonMB.push(mb(sm.anon));
+        maps.fileMB.push(mb(sm.file));
+      }
       heap.push(mb(m.heapUsed));
       heapTotal.push(mb(m.heapTotal));
       external.push(mb(m.external));
@@ -237,6 +246,7 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
     heapTotalMB: heapTotal,
     externalMB: external,
     faceThread: face,
+    rssByMapping: maps,
     held: st.held,
     cpuPerWindowMs: { first: r3(cpuFirst), last: r3(cpuLast), ratio: r3(cpuFirst > 0 ? cpuLast / cpuFirst : 0), spanSec: sixth * 60 },
     signature: { valid, timeline: sig.timeline.length, moments: sig.moments.length, dominant: Object.fromEntries(Object.entries(sig.speakers).map(([k, v]) => [k, v.dominant])) },
@@ -277,7 +287,8 @@ function memoryTrend(r: ModeResult): string | undefined {
     `**${r.mode}, memory trend** (samples each minute to minute ${last}): RSS from minute 5 ${span(rss, 5, last)}, from minute 10 ${span(rss, 10, last)}, ` +
     `least-squares slope from minute 5 ${r3(slope(rss, 5))} MB/min, peak after minute 5 ${Math.max(...rss.slice(4))} MB; main thread heap used ${span(r.heapMB.atMinute, 5, last)}, ` +
     `committed ${span(r.heapTotalMB, 5, last)}, external ${span(r.externalMB, 5, last)}` +
-    (w?.length ? `; face worker thread heap used ${span(w, 5, last)}, committed ${span(r.faceThread!.heapTotalMB, 5, last)}, external ${span(r.faceThread!.externalMB, 5, last)}.` : '.')
+    (w?.length ? `; face worker thread heap used ${span(w, 5, last)}, committed ${span(r.faceThread!.heapTotalMB, 5, last)}, external ${span(r.faceThread!.externalMB, 5, last)}` : '') +
+    (r.rssByMapping?.heapMB.length ? `; RSS of glibc's main arena ([heap]) ${span(r.rssByMapping.heapMB, 5, last)}, of anonymous mappings ${span(r.rssByMapping.anonMB, 5, last)}, of files ${span(r.rssByMapping.fileMB, 5, last)}.` : '.')
   );
 }
 
@@ -314,6 +325,26 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
     'Latency is wall time from when the pushed audio reached a window\'s end to the window event (in the fast mode the stream is kept up to 2 s behind by back-pressure, so its latencies measure the queue, not the pipeline). Frames: the face model runs in its own worker thread, one frame at a time; frames that arrive while one is analysed wait in a one-frame slot and the older waiting one is dropped (counted). Processing / stream time in the realtime mode is the CPU time of the whole process (all threads) per second of stream.',
   );
   return lines.join('\n') + '\n';
+}
+
+/** This process's RSS by kind of mapping (bytes), from /proc/self/smaps; undefined where there is none (not Linux). */
+function smapsRss(): { heap: number; anon: number; file: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const out = { heap: 0, anon: 0, file: 0 };
+  let kind: keyof typeof out = 'anon';
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const path = head[1].trim();
+      kind = path === '[heap]' ? 'heap' : path.startsWith('/') ? 'file' : 'anon';
+    } else if (line.startsWith('Rss:')) out[kind] += Number(line.slice(4).trim().split(/\s+/)[0]) * 1024;
+  }
+  return out;
 }
 
 /** Which malloc the process runs on: glibc's unless a preloaded allocator (LD_PRELOAD) or glibc tunables (MALLOC_*) say otherwise. */
