@@ -88,8 +88,8 @@ interface ModeResult {
   /** The main thread's committed V8 heap and the memory outside it (Buffers, typed arrays, native), each minute: where RSS growth lives. */
   heapTotalMB: number[];
   externalMB: number[];
-  /** RSS split by mapping each minute (Linux /proc/self/smaps): glibc's main arena ([heap], the main thread's malloc), anonymous mappings (V8 heap pages, other threads' malloc arenas, large mmapped blocks), files (code, libraries). */
-  rssByMapping?: { heapMB: number[]; anonMB: number[]; fileMB: number[] };
+  /** RSS split by mapping each minute (Linux /proc/self/smaps): glibc's main arena ([heap], the main thread's malloc), glibc's other threads' arenas (64 MiB-aligned anonymous heaps), other anonymous mappings (V8 heap pages, large mmapped blocks), files (code, libraries). */
+  rssByMapping?: { heapMB: number[]; arenasMB?: number[]; anonMB: number[]; fileMB: number[] };
   /** The face worker thread's V8 heap each minute (after a full GC there with --gc-minute): used, committed, malloced by V8, external. */
   faceThread?: { heapUsedMB: number[]; heapTotalMB: number[]; mallocedMB: number[]; externalMB: number[] };
   held: StreamStats['held'];
@@ -107,7 +107,7 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
   const heap: number[] = [];
   const heapTotal: number[] = [];
   const external: number[] = [];
-  const maps = { heapMB: [] as number[], anonMB: [] as number[], fileMB: [] as number[] };
+  const maps = { heapMB: [] as number[], arenasMB: [] as number[], anonMB: [] as number[], fileMB: [] as number[] };
   const face = { heapUsedMB: [] as number[], heapTotalMB: [] as number[], mallocedMB: [] as number[], externalMB: [] as number[] };
   let peakRss = 0;
   let peakHeap = 0;
@@ -179,6 +179,7 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
       const sm = smapsRss();
       if (sm) {
         maps.heapMB.push(mb(sm.heap));
+        maps.arenasMB.push(mb(sm.arenas));
         maps.anonMB.push(mb(sm.anon));
         maps.fileMB.push(mb(sm.file));
       }
@@ -288,7 +289,7 @@ function memoryTrend(r: ModeResult): string | undefined {
     `least-squares slope from minute 5 ${r3(slope(rss, 5))} MB/min, peak after minute 5 ${Math.max(...rss.slice(4))} MB; main thread heap used ${span(r.heapMB.atMinute, 5, last)}, ` +
     `committed ${span(r.heapTotalMB, 5, last)}, external ${span(r.externalMB, 5, last)}` +
     (w?.length ? `; face worker thread heap used ${span(w, 5, last)}, committed ${span(r.faceThread!.heapTotalMB, 5, last)}, external ${span(r.faceThread!.externalMB, 5, last)}` : '') +
-    (r.rssByMapping?.heapMB.length ? `; RSS of glibc's main arena ([heap]) ${span(r.rssByMapping.heapMB, 5, last)}, of anonymous mappings ${span(r.rssByMapping.anonMB, 5, last)}, of files ${span(r.rssByMapping.fileMB, 5, last)}.` : '.')
+    (r.rssByMapping?.heapMB.length ? `; RSS of glibc's main arena ([heap]) ${span(r.rssByMapping.heapMB, 5, last)}, of its other threads' arenas ${span(r.rssByMapping.arenasMB, 5, last)}, of other anonymous mappings (V8 heap pages, large blocks) ${span(r.rssByMapping.anonMB, 5, last)}, of files ${span(r.rssByMapping.fileMB, 5, last)}.` : '.')
   );
 }
 
@@ -328,20 +329,26 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
 }
 
 /** This process's RSS by kind of mapping (bytes), from /proc/self/smaps; undefined where there is none (not Linux). */
-function smapsRss(): { heap: number; anon: number; file: number } | undefined {
+const ARENA_HEAP = 64n * 1024n * 1024n;
+
+function smapsRss(): { heap: number; arenas: number; anon: number; file: number } | undefined {
   let text: string;
   try {
     text = readFileSync('/proc/self/smaps', 'utf8');
   } catch {
     return undefined;
   }
-  const out = { heap: 0, anon: 0, file: 0 };
+  const out = { heap: 0, arenas: 0, anon: 0, file: 0 };
   let kind: keyof typeof out = 'anon';
   for (const line of text.split('\n')) {
-    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
     if (head) {
-      const path = head[1].trim();
-      kind = path === '[heap]' ? 'heap' : path.startsWith('/') ? 'file' : 'anon';
+      const path = head[3].trim();
+      const start = BigInt(`0x${head[1]}`);
+      const size = BigInt(`0x${head[2]}`) - start;
+      // glibc's other arenas (one per thread that mallocs, up to 8 per core) live in 64 MiB-aligned heaps of at most 64 MiB
+      const arena = !path && start % ARENA_HEAP === 0n && size <= ARENA_HEAP;
+      kind = path === '[heap]' ? 'heap' : path.startsWith('/') ? 'file' : arena ? 'arenas' : 'anon';
     } else if (line.startsWith('Rss:')) out[kind] += Number(line.slice(4).trim().split(/\s+/)[0]) * 1024;
   }
   return out;
