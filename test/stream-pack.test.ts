@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PackedList } from '../src/stream/pack.js';
+import { PackedList, PackedVectors } from '../src/stream/pack.js';
 
 /** Same keys in the same order and Object.is-equal leaves (so -0, NaN and undefined-valued keys count). */
 function same(a: unknown, b: unknown): boolean {
@@ -48,5 +48,32 @@ describe('PackedList (the stream keeps its text readings packed)', () => {
       }),
       { numRuns: 200, seed: 13 },
     );
+  });
+
+  it('PackedVectors keeps voice segments exactly, each with its own vector (the stream keeps its segments packed)', () => {
+    const p = new PackedVectors<{ speaker: string; start: number; end: number; vector: Float32Array; quality: { rmsDb: number; snrDb: number } }>();
+    const segs = Array.from({ length: 40 }, (_, i) => ({
+      speaker: i % 2 ? 'agent' : 'customer',
+      start: i * 1.5,
+      end: i * 1.5 + 1.25,
+      vector: Float32Array.from({ length: 242 }, (_, k) => Math.fround(Math.sin(i * 242 + k) * 10 ** (k % 7)) * (k === 3 ? -0 : 1)),
+      quality: { rmsDb: -20 - i, snrDb: i % 3 ? 15.5 : -0 },
+    }));
+    for (const s of segs) p.push(s);
+    const v0 = segs[0].vector[0];
+    segs[0].vector[0] = 99; // the store holds copies
+    expect(p.get(0).vector[0]).toBe(v0);
+    segs[0].vector[0] = v0;
+    expect(p.length).toBe(40);
+    const back = p.all();
+    back.forEach((b, i) => {
+      expect(Object.keys(b)).toEqual(['speaker', 'start', 'end', 'vector', 'quality']);
+      expect(b.vector).toBeInstanceOf(Float32Array);
+      expect(b.vector.length).toBe(242);
+      expect(same({ ...b, vector: null }, { ...segs[i], vector: null })).toBe(true);
+      expect(b.vector.every((x, k) => Object.is(x, segs[i].vector[k]))).toBe(true);
+    });
+    back[1].vector[0] = 123; // rebuilt vectors are the caller's own
+    expect(p.get(1).vector[0]).toBe(segs[1].vector[0]);
   });
 });

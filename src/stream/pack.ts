@@ -119,3 +119,48 @@ export class PackedList<T extends object> {
     return out;
   }
 }
+
+/**
+ * The voice segments a stream keeps for `end()` (the final rescoring against whole-call baselines): each
+ * segment's feature vector is copied into one growable Float32Array (exact: Float32 to Float32), its other fields
+ * into a PackedList. One allocation that doubles instead of one small buffer per segment that lives for the whole
+ * call among the audio path's short-lived ones; `all()` rebuilds the segments with their own vectors.
+ */
+export class PackedVectors<T extends { vector: Float32Array }> {
+  private data = new Float32Array(0);
+  private used = 0;
+  private readonly at: number[] = [];
+  private readonly len: number[] = [];
+  private readonly rest = new PackedList<T>();
+
+  get length(): number {
+    return this.at.length;
+  }
+
+  push(record: T): void {
+    const v = record.vector;
+    if (this.used + v.length > this.data.length) {
+      const b = new Float32Array(Math.max(4096, 2 * this.data.length, this.used + v.length));
+      b.set(this.data.subarray(0, this.used));
+      this.data = b;
+    }
+    this.data.set(v, this.used);
+    this.at.push(this.used);
+    this.len.push(v.length);
+    this.used += v.length;
+    this.rest.push({ ...record, vector: undefined } as unknown as T);
+  }
+
+  /** Record `i`, rebuilt (its vector a fresh copy). */
+  get(i: number): T {
+    const r = this.rest.get(i);
+    r.vector = this.data.slice(this.at[i], this.at[i] + this.len[i]);
+    return r;
+  }
+
+  all(): T[] {
+    const out: T[] = [];
+    for (let i = 0; i < this.length; i++) out.push(this.get(i));
+    return out;
+  }
+}

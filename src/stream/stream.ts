@@ -26,6 +26,7 @@ import { loadReliability, voiceItem, type FusionItem, type ReliabilityFile } fro
 import { r3 } from '../fusion/util.js';
 import type { EmotionalSignature, Modality, SignatureProblem } from '../signature/schema.js';
 import { FrameLane } from './frames.js';
+import { PackedVectors } from './pack.js';
 import type { FaceThreadMemory } from './faces.js';
 import { checkRate, decodeChunk, defaultRate, ENCODINGS } from './input.js';
 import { ChatLane } from './chat.js';
@@ -59,7 +60,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private textModel?: TextModel;
   private readonly channels: (Channel | undefined)[] = [];
   private readonly live: LiveFusion;
-  private readonly extracted: ExtractedSegment[] = [];
+  /** Every closed speech segment, packed (pack.ts), for the final rescoring. */
+  private readonly extracted = new PackedVectors<ExtractedSegment>();
   private readonly global = new Arrivals();
   private closed = false;
   private failure?: Error;
@@ -466,7 +468,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         rel: this.rel,
         problems: this.problems,
         channels: this.channels.filter((c): c is Channel => !!c),
-        extracted: this.extracted,
+        extracted: this.extracted.all(),
         voiceModel: this.voiceModel,
         invalidSamples: this.invalidSamples,
         ignoredAudioSec: this.ignoredAudioSec,
