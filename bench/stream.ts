@@ -10,8 +10,8 @@
  * whether it kept up (queued audio, frames dropped), and RSS over time (sampled each minute of stream time).
  * Writes bench/results/stream.json and bench/results/stream.md.
  *
- *   node --expose-gc dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME] [--gc-minute]
- *   (--gc-minute: a full GC of the main thread before each minute's memory sample, so the heap figures are what the
+ *   node --expose-gc dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME] [--gc-minute] [--in-process-faces]
+ *   (--gc-minute: a full GC of the face worker thread and then of the main thread before each minute's memory sample, so the heap figures are what the
  *   stream retains rather than garbage not yet collected)
  *   node dist/bench/stream.js --render bench/results/stream.json      (rewrite the Markdown of a run)
  */
@@ -38,6 +38,8 @@ const FPS = Number(arg('fps', '5'));
 const GC_MINUTE = process.argv.includes('--gc-minute');
 const CHUNK_MS = Number(arg('chunk-ms', '20'));
 const TAG = arg('tag', '');
+/** --in-process-faces: the face model on the stream's own thread (faceThread: false), to tell the worker thread's memory from the face path's. */
+const FACE_THREAD = !process.argv.includes('--in-process-faces');
 
 const quantile = (xs: number[], q: number) => {
   if (!xs.length) return 0;
@@ -86,6 +88,10 @@ interface ModeResult {
   /** The main thread's committed V8 heap and the memory outside it (Buffers, typed arrays, native), each minute: where RSS growth lives. */
   heapTotalMB: number[];
   externalMB: number[];
+  /** RSS split by mapping each minute (Linux /proc/self/smaps): glibc's main arena ([heap], the main thread's malloc), glibc's other threads' arenas (64 MiB-aligned anonymous heaps), other anonymous mappings (V8 heap pages, large mmapped blocks), files (code, libraries). */
+  rssByMapping?: { heapMB: number[]; arenasMB?: number[]; anonMB: number[]; fileMB: number[] };
+  /** The face worker thread's V8 heap each minute (after a full GC there with --gc-minute): used, committed, malloced by V8, external. */
+  faceThread?: { heapUsedMB: number[]; heapTotalMB: number[]; mallocedMB: number[]; externalMB: number[] };
   held: StreamStats['held'];
   signature: { valid: boolean; timeline: number; moments: number; dominant: Record<string, string> };
   /** Process CPU per emitted window over the first and the last sixth of the stream (10 min of 60): flat = no quadratic work. */
@@ -93,7 +99,7 @@ interface ModeResult {
 }
 
 async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResult> {
-  const s = createStream({ speakers: ['customer', 'agent'], encoding: 'mulaw', sampleRate: 8000, preloadFace: true, name: `bench-${mode}` });
+  const s = createStream({ speakers: ['customer', 'agent'], encoding: 'mulaw', sampleRate: 8000, preloadFace: true, faceThread: FACE_THREAD, name: `bench-${mode}` });
   await s.ready;
   const lat: { t: number; ms: number }[] = [];
   s.on('window', (e) => lat.push({ t: e.window.end, ms: e.latencyMs }));
@@ -101,6 +107,8 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
   const heap: number[] = [];
   const heapTotal: number[] = [];
   const external: number[] = [];
+  const maps = { heapMB: [] as number[], arenasMB: [] as number[], anonMB: [] as number[], fileMB: [] as number[] };
+  const face = { heapUsedMB: [] as number[], heapTotalMB: [] as number[], mallocedMB: [] as number[], externalMB: [] as number[] };
   let peakRss = 0;
   let peakHeap = 0;
   const sample = () => {
@@ -158,9 +166,23 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
       }
     }
     if (t >= nextMinute) {
+      const fm = await s.faceThreadMemory(GC_MINUTE);
+      if (fm?.thread === 'worker') {
+        face.heapUsedMB.push(mb(fm.heapUsed));
+        face.heapTotalMB.push(mb(fm.heapTotal));
+        face.mallocedMB.push(mb(fm.malloced));
+        face.externalMB.push(mb(fm.external));
+      }
       if (GC_MINUTE) (globalThis as { gc?: () => void }).gc?.();
       const m = sample();
       rss.push(mb(m.rss));
+      const sm = smapsRss();
+      if (sm) {
+        maps.heapMB.push(mb(sm.heap));
+        maps.arenasMB.push(mb(sm.arenas));
+        maps.anonMB.push(mb(sm.anon));
+        maps.fileMB.push(mb(sm.file));
+      }
       heap.push(mb(m.heapUsed));
       heapTotal.push(mb(m.heapTotal));
       external.push(mb(m.external));
@@ -224,10 +246,51 @@ async function runMode(mode: 'realtime' | 'fast', inp: Inputs): Promise<ModeResu
     heapMB: { atMinute: heap, peak: mb(peakHeap) },
     heapTotalMB: heapTotal,
     externalMB: external,
+    faceThread: face,
+    rssByMapping: maps,
     held: st.held,
     cpuPerWindowMs: { first: r3(cpuFirst), last: r3(cpuLast), ratio: r3(cpuFirst > 0 ? cpuLast / cpuFirst : 0), spanSec: sixth * 60 },
     signature: { valid, timeline: sig.timeline.length, moments: sig.moments.length, dominant: Object.fromEntries(Object.entries(sig.speakers).map(([k, v]) => [k, v.dominant])) },
   };
+}
+
+/** "a → b (+d)" between two 1-based minutes of a per-minute series ('—' when the series is shorter). */
+function span(xs: number[] | undefined, from: number, to: number): string {
+  if (!xs || xs.length < to) return '—';
+  const a = xs[from - 1];
+  const b = xs[to - 1];
+  return `${a} → ${b} MB (${b - a >= 0 ? '+' : ''}${r1(b - a)})`;
+}
+
+/** Least-squares slope (MB per minute) of a per-minute series from minute `from` on. */
+function slope(xs: number[], from: number): number {
+  const ys = xs.slice(from - 1);
+  const n = ys.length;
+  if (n < 2) return 0;
+  const mx = (n - 1) / 2;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  ys.forEach((y, i) => {
+    sxy += (i - mx) * (y - my);
+    sxx += (i - mx) ** 2;
+  });
+  return sxx ? sxy / sxx : 0;
+}
+
+/** The memory trend of a run of at least 10 minutes: RSS, the main thread's heap and the face thread's heap from minute 5 and 10 to the last. */
+function memoryTrend(r: ModeResult): string | undefined {
+  const rss = r.rssMB.atMinute;
+  const last = rss.length;
+  if (last < 10) return undefined;
+  const w = r.faceThread?.heapUsedMB;
+  return (
+    `**${r.mode}, memory trend** (samples each minute to minute ${last}): RSS from minute 5 ${span(rss, 5, last)}, from minute 10 ${span(rss, 10, last)}, ` +
+    `least-squares slope from minute 5 ${r3(slope(rss, 5))} MB/min, peak after minute 5 ${Math.max(...rss.slice(4))} MB; main thread heap used ${span(r.heapMB.atMinute, 5, last)}, ` +
+    `committed ${span(r.heapTotalMB, 5, last)}, external ${span(r.externalMB, 5, last)}` +
+    (w?.length ? `; face worker thread heap used ${span(w, 5, last)}, committed ${span(r.faceThread!.heapTotalMB, 5, last)}, external ${span(r.faceThread!.externalMB, 5, last)}` : '') +
+    (r.rssByMapping?.heapMB.length ? `; RSS of glibc's main arena ([heap]) ${span(r.rssByMapping.heapMB, 5, last)}, of its other threads' arenas ${span(r.rssByMapping.arenasMB, 5, last)}, of other anonymous mappings (V8 heap pages, large blocks) ${span(r.rssByMapping.anonMB, 5, last)}, of files ${span(r.rssByMapping.fileMB, 5, last)}.` : '.')
+  );
 }
 
 function markdown(res: { machine: Record<string, unknown>; settings: Record<string, unknown>; modes: ModeResult[]; date: string }): string {
@@ -237,7 +300,7 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
     '',
     `Measured ${res.date} by \`bench/stream.ts\` on ${m.cpu} (${m.cores} vCPU, ${m.memGB} GB, ${m.os}, Node ${m.node}); process CPU affinity: ${m.affinity ?? 'not pinned'}; load average at start ${m.loadStart}, at end ${m.loadEnd} (the machine is shared with other jobs, so treat the speed figures as conservative).`,
     '',
-    `Input: the demo call (\`fixtures/call_stereo.wav\`) as 8 kHz G.711 mu-law per channel, looped to ${res.settings.durationSec} s, ${res.settings.chunkMs} ms chunks per channel; ${res.settings.fps} fps raw RGB frames (the demo's 360×288 camera frames, cycled); the demo chat every loop. Windows ${res.settings.window}.${res.settings.gcEachMinute ? ' Memory is sampled once a minute right after a forced full GC of the main thread (`--gc-minute`), so heap figures are what is retained, not garbage awaiting collection.' : ''}`,
+    `Input: the demo call (\`fixtures/call_stereo.wav\`) as 8 kHz G.711 mu-law per channel, looped to ${res.settings.durationSec} s, ${res.settings.chunkMs} ms chunks per channel; ${res.settings.fps} fps raw RGB frames (the demo's 360×288 camera frames, cycled); the demo chat every loop. Windows ${res.settings.window}. Face model: ${res.settings.faceThread === 'in-process' ? 'on the main thread' : 'in its worker thread'}; allocator: ${res.settings.allocator ?? 'glibc malloc'}.${res.settings.gcEachMinute ? ' Memory is sampled once a minute right after a forced full GC of the face worker thread and of the main thread (`--gc-minute`), so heap figures are what is retained, not garbage awaiting collection.' : ''}`,
     '',
     '| mode | stream | wall | processing / stream time | kept up | window latency median / p95 / max (ms) | last 10 %: median / p95 | windows | frames analysed / dropped | peak RSS | RSS first → last 10 % | signature |',
     '|---|---:|---:|---:|---|---|---|---:|---|---:|---|---|',
@@ -254,13 +317,47 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
         `**${r.mode}, CPU per window**: ${r.cpuPerWindowMs.first} ms over the first ${r.cpuPerWindowMs.spanSec} s of stream, ${r.cpuPerWindowMs.last} ms over the last ${r.cpuPerWindowMs.spanSec} s (last / first = ${r.cpuPerWindowMs.ratio}; process CPU, all threads, divided by the windows emitted in that span).`,
         '',
       );
-    lines.push(`**${r.mode}**: ${r.keptUpNote}. RSS each minute (MB): ${r.rssMB.atMinute.join(', ') || '—'}. Heap used each minute (MB): ${r.heapMB.atMinute.join(', ') || '—'}. Heap committed each minute (MB): ${r.heapTotalMB.join(', ') || '—'}. External (Buffers, typed arrays, native) each minute (MB): ${r.externalMB.join(', ') || '—'}. Held at the end: ${JSON.stringify(r.held)}.`);
+    const trend = memoryTrend(r);
+    if (trend) lines.push(trend, '');
+    lines.push(`**${r.mode}**: ${r.keptUpNote}. RSS each minute (MB): ${r.rssMB.atMinute.join(', ') || '—'}. Heap used each minute (MB): ${r.heapMB.atMinute.join(', ') || '—'}. Heap committed each minute (MB): ${r.heapTotalMB.join(', ') || '—'}. External (Buffers, typed arrays, native) each minute (MB): ${r.externalMB.join(', ') || '—'}.${r.faceThread?.heapUsedMB.length ? ` Face worker thread${res.settings.gcEachMinute ? ' (after a full GC of that thread)' : ''}, heap used each minute (MB): ${r.faceThread.heapUsedMB.join(', ')}; committed: ${r.faceThread.heapTotalMB.join(', ')}; external: ${r.faceThread.externalMB.join(', ')}; malloced by V8: ${r.faceThread.mallocedMB.join(', ')}.` : ''} Held at the end: ${JSON.stringify(r.held)}.`);
     lines.push('');
   }
   lines.push(
     'Latency is wall time from when the pushed audio reached a window\'s end to the window event (in the fast mode the stream is kept up to 2 s behind by back-pressure, so its latencies measure the queue, not the pipeline). Frames: the face model runs in its own worker thread, one frame at a time; frames that arrive while one is analysed wait in a one-frame slot and the older waiting one is dropped (counted). Processing / stream time in the realtime mode is the CPU time of the whole process (all threads) per second of stream.',
   );
   return lines.join('\n') + '\n';
+}
+
+/** This process's RSS by kind of mapping (bytes), from /proc/self/smaps; undefined where there is none (not Linux). */
+const ARENA_HEAP = 64n * 1024n * 1024n;
+
+function smapsRss(): { heap: number; arenas: number; anon: number; file: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return undefined;
+  }
+  const out = { heap: 0, arenas: 0, anon: 0, file: 0 };
+  let kind: keyof typeof out = 'anon';
+  for (const line of text.split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) {
+      const path = head[3].trim();
+      const start = BigInt(`0x${head[1]}`);
+      const size = BigInt(`0x${head[2]}`) - start;
+      // glibc's other arenas (one per thread that mallocs, up to 8 per core) live in 64 MiB-aligned heaps of at most 64 MiB
+      const arena = !path && start % ARENA_HEAP === 0n && size <= ARENA_HEAP;
+      kind = path === '[heap]' ? 'heap' : path.startsWith('/') ? 'file' : arena ? 'arenas' : 'anon';
+    } else if (line.startsWith('Rss:')) out[kind] += Number(line.slice(4).trim().split(/\s+/)[0]) * 1024;
+  }
+  return out;
+}
+
+/** Which malloc the process runs on: glibc's unless a preloaded allocator (LD_PRELOAD) or glibc tunables (MALLOC_*) say otherwise. */
+function allocator(): string {
+  const tun = Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')).map(([k, v]) => `${k}=${v}`);
+  return [process.env.LD_PRELOAD ? `LD_PRELOAD=${process.env.LD_PRELOAD}` : 'glibc malloc', ...tun].join(', ');
 }
 
 async function main(): Promise<void> {
@@ -294,7 +391,7 @@ async function main(): Promise<void> {
     const res = {
       date: new Date().toISOString(),
       machine: { ...machine, affinity },
-      settings: { durationSec: DURATION, fps: FPS, chunkMs: CHUNK_MS, gcEachMinute: GC_MINUTE, encoding: 'mulaw 8 kHz, 2 channels', window: '2 s, hop 1 s' },
+      settings: { durationSec: DURATION, fps: FPS, chunkMs: CHUNK_MS, gcEachMinute: GC_MINUTE, faceThread: FACE_THREAD ? 'worker' : 'in-process', allocator: allocator(), encoding: 'mulaw 8 kHz, 2 channels', window: '2 s, hop 1 s' },
       modes,
     };
     if (!existsSync(RESULTS)) mkdirSync(RESULTS, { recursive: true });

@@ -111,10 +111,14 @@ describe('moments engine: incremental = whole timeline', () => {
       // the engine's finish() on the signature's windows gives the signature's stress spikes, shifts and peaks
       // (incongruence needs the per-modality evidence, which the signature does not keep: checked by the stream tests)
       const e = new SpeakerMoments(spk, 0.55, rel);
+      // the stream's live form keeps nothing for finish() but emits the same moments as they come
+      const lite = new SpeakerMoments(spk, 0.55, rel, false);
+      const liteOut: SignatureMoment[] = [];
       const live: SignatureMoment[] = [];
       const acc = new SummaryAccumulator(0.55);
       wins.forEach((w, i) => {
         live.push(...e.push(w, []));
+        liteOut.push(...lite.push(w, []));
         acc.push(w);
         const direct = speakerSummary(spk, wins.slice(0, i + 1), w.emotions, [], undefined, 'customer', 0.55, 2, undefined, 0);
         const inc = acc.summary(w.emotions, { valence: 0, arousal: 0, stress: 0 }, undefined, []);
@@ -122,6 +126,9 @@ describe('moments engine: incremental = whole timeline', () => {
         expect(inc.trend).toEqual(direct.trend);
       });
       live.push(...e.flushLive());
+      liteOut.push(...lite.flushLive());
+      expect(liteOut).toEqual(live);
+      expect(() => lite.finish()).toThrow(/wholeCall/);
       const fin = e.finish();
       const mine = sig.moments.filter((m) => m.speaker === spk && ['stress-spike', 'emotion-shift', 'peak'].includes(m.kind));
       expect(fin.map(key).sort()).toEqual(mine.map(key).sort());

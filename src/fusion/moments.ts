@@ -125,21 +125,29 @@ export class SpeakerMoments {
   private readonly incMoments: SignatureMoment[] = [];
   private readonly peaks = new Map<CoreLabel, { start: number; end: number; v: number; mask: number }>();
 
+  /**
+   * `wholeCall` false: a live stream's engine, used only through push() and flushLive(); nothing is kept for
+   * finish() (window columns, emotion shifts, closed incongruence runs), so its memory stays constant
+   * however long the call. The stream's signature is built by fuseReadings with its own engines.
+   */
   constructor(
     readonly speaker: string,
     private readonly stressedAt: number,
     private readonly rel: ReliabilityFile,
+    private readonly wholeCall = true,
   ) {}
 
   /** Add the next window (in start order) with its evidence; returns the moments final so far. */
   push(w: SignatureWindow, ev: Evidence[]): SignatureMoment[] {
     const out: SignatureMoment[] = [];
     const mask = modsMask(w);
-    this.start.push(w.start);
-    this.end.push(w.end);
-    this.stress.push(w.stress);
-    this.dom.push(CORE_LABELS.indexOf(w.dominant));
-    this.mask.push(mask);
+    if (this.wholeCall) {
+      this.start.push(w.start);
+      this.end.push(w.end);
+      this.stress.push(w.stress);
+      this.dom.push(CORE_LABELS.indexOf(w.dominant));
+      this.mask.push(mask);
+    }
     this.med.add(w.stress);
     // stress spikes (live: against the median so far)
     const med = this.med.value();
@@ -172,7 +180,7 @@ export class SpeakerMoments {
           modalities: modsOfMask(modsMask(a) | mask),
           evidence: `${this.held} → ${a.dominant} (${a.emotions[a.dominant].toFixed(2)}) from ${a.start.toFixed(0)} s`,
         };
-        this.shifts.push(m);
+        if (this.wholeCall) this.shifts.push(m);
         out.push(m);
         this.held = a.dominant;
       }
@@ -210,7 +218,7 @@ export class SpeakerMoments {
       modalities: [top.odd.modality, ...mods.filter((x) => x !== top.odd.modality)],
       evidence: `${describeEvidence(top.odd)} while ${top.others.map(describeEvidence).join(' and ')} (${top.w.start.toFixed(0)}–${top.w.end.toFixed(0)} s)`,
     };
-    this.incMoments.push(m);
+    if (this.wholeCall) this.incMoments.push(m);
     return m;
   }
 
@@ -245,6 +253,7 @@ export class SpeakerMoments {
    * emotion shifts, merged incongruence runs, peaks). Call once, after the last push.
    */
   finish(): SignatureMoment[] {
+    if (!this.wholeCall) throw new Error('SpeakerMoments.finish() needs an engine made with wholeCall true');
     const out: SignatureMoment[] = [];
     const n = this.start.n;
     if (!n) return out;

@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { errorInfo } from '../errors.js';
-import { inProcessFaces, type FaceReply, type FaceRequest, type StreamFaces } from './faces.js';
+import { inProcessFaces, threadMemory, type FaceReply, type FaceRequest, type StreamFaces } from './faces.js';
 
 const port = parentPort;
 if (port) {
@@ -20,6 +20,8 @@ if (port) {
         reply({ type: 'result', id: m.id, value: await faces!.frame({ image, encoded: m.encoded }, m.time, m.source) });
       } else if (m.type === 'tracks') {
         reply({ type: 'result', id: m.id, value: await faces!.tracks() });
+      } else if (m.type === 'memory') {
+        reply({ type: 'result', id: m.id, value: threadMemory('worker', m.gc) });
       }
     } catch (e) {
       reply({ type: 'error', ...('id' in m ? { id: m.id } : {}), ...errorInfo(e) });

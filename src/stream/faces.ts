@@ -6,6 +6,7 @@
  * thread the audio path keeps running and only the faces wait (frames that cannot be analysed in time are
  * dropped by the stream, not queued).
  */
+import { getHeapStatistics } from 'node:v8';
 import { EmosigError, type EmosigErrorCode, ERROR_CODES } from '../errors.js';
 import { locateWorker, spawnWorker } from '../runtime/worker.js';
 import { createFaceAnalyzer, decodeImage, type AnalyzeFacesOptions, type FaceReading, type FrameReading, type RgbImage } from '../vision/index.js';
@@ -24,7 +25,30 @@ export interface StreamFaces {
   /** Analyse one frame (raw RGB or encoded bytes) at `time`. */
   frame(input: { image?: RgbImage; encoded?: Uint8Array }, time: number, source: string): Promise<FrameReading>;
   tracks(): Promise<FaceReading['tracks']>;
+  /** Diagnostics (bench/stream.ts): the V8 heap of the thread the faces run on, after a full GC there when `gc` and the GC is exposed (node --expose-gc). */
+  memory(gc: boolean): Promise<FaceThreadMemory>;
   close(): Promise<void>;
+}
+
+/** The face thread's V8 heap (bytes), from v8.getHeapStatistics() of that thread. */
+export interface FaceThreadMemory {
+  thread: 'worker' | 'main';
+  /** Whether a full GC of that thread ran first. */
+  collected: boolean;
+  heapUsed: number;
+  heapTotal: number;
+  /** Memory V8 allocated with malloc (outside the heap pages). */
+  malloced: number;
+  /** Off-heap memory V8 was told about (ArrayBuffers and the like) in that thread. */
+  external: number;
+}
+
+/** The calling thread's heap, after a full GC when asked and exposed. */
+export function threadMemory(thread: FaceThreadMemory['thread'], gc: boolean): FaceThreadMemory {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (gc && collect) collect();
+  const h = getHeapStatistics();
+  return { thread, collected: gc && !!collect, heapUsed: h.used_heap_size, heapTotal: h.total_heap_size, malloced: h.malloced_memory, external: h.external_memory };
 }
 
 export type FaceOptions = Pick<AnalyzeFacesOptions, 'model' | 'detector' | 'tta' | 'align' | 'margin' | 'inputSize' | 'minScore' | 'maxFaces' | 'tracker' | 'crop'>;
@@ -33,7 +57,8 @@ export type FaceOptions = Pick<AnalyzeFacesOptions, 'model' | 'detector' | 'tta'
 export type FaceRequest =
   | { type: 'init'; options: FaceOptions }
   | { type: 'frame'; id: number; time: number; source: string; image?: RgbImage; encoded?: Uint8Array }
-  | { type: 'tracks'; id: number };
+  | { type: 'tracks'; id: number }
+  | { type: 'memory'; id: number; gc: boolean };
 export type FaceReply =
   | { type: 'ready'; info: FaceInfo }
   | { type: 'result'; id: number; value: unknown }
@@ -49,6 +74,7 @@ export async function inProcessFaces(options: FaceOptions): Promise<StreamFaces>
       return a.frame(img, time, source);
     },
     tracks: async () => a.tracks(),
+    memory: async (gc) => threadMemory('main', gc),
     close: async () => undefined,
   };
 }
@@ -95,6 +121,7 @@ export async function workerFaces(options: FaceOptions): Promise<StreamFaces> {
           // pixels are copied to the thread (a caller's buffer is never detached)
           frame: (input, time, source) => call({ type: 'frame', id: nextId++, time, source, ...input }) as Promise<FrameReading>,
           tracks: () => call({ type: 'tracks', id: nextId++ }) as Promise<FaceReading['tracks']>,
+          memory: (gc) => call({ type: 'memory', id: nextId++, gc }) as Promise<FaceThreadMemory>,
           close: async () => {
             dead = new EmosigError('STREAM_CLOSED', 'the face worker was closed');
             worker.removeAllListeners('exit');

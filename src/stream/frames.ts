@@ -46,6 +46,11 @@ export class FrameLane {
     return this.analyzer;
   }
 
+  /** The face analyser if it was started (not closed), without starting it. */
+  started(): Promise<StreamFaces> | undefined {
+    return this.analyzer;
+  }
+
   async close(): Promise<void> {
     const f = this.analyzer;
     this.analyzer = undefined;

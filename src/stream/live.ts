@@ -40,7 +40,7 @@ export interface SpeakerLive {
   channel?: number;
   nextWin: number;
   items: FusionItem[];
-  /** The moments engine (src/fusion/moments.ts) the signature uses too. */
+  /** The moments engine (src/fusion/moments.ts) the signature uses too, in its live form (push/flushLive only, constant memory). */
   moments: SpeakerMoments;
   /** Running sums of the emitted windows for the escalation score (O(1) per window). */
   summary: SummaryAccumulator;
@@ -103,7 +103,7 @@ export class LiveFusion {
         name,
         nextWin: 0,
         items: [],
-        moments: new SpeakerMoments(name, this.cfg.fusion.stressedAt, this.rel),
+        moments: new SpeakerMoments(name, this.cfg.fusion.stressedAt, this.rel, false), // live only: keeps nothing for finish()
         summary: new SummaryAccumulator(this.cfg.fusion.stressedAt),
         chat: { top: 0, n: 0 },
         silences: [],

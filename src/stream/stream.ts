@@ -26,6 +26,8 @@ import { loadReliability, voiceItem, type FusionItem, type ReliabilityFile } fro
 import { r3 } from '../fusion/util.js';
 import type { EmotionalSignature, Modality, SignatureProblem } from '../signature/schema.js';
 import { FrameLane } from './frames.js';
+import { PackedVectors } from './pack.js';
+import type { FaceThreadMemory } from './faces.js';
 import { checkRate, decodeChunk, defaultRate, ENCODINGS } from './input.js';
 import { ChatLane } from './chat.js';
 import { Arrivals } from './clock.js';
@@ -58,7 +60,8 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
   private textModel?: TextModel;
   private readonly channels: (Channel | undefined)[] = [];
   private readonly live: LiveFusion;
-  private readonly extracted: ExtractedSegment[] = [];
+  /** Every closed speech segment, packed (pack.ts), for the final rescoring. */
+  private readonly extracted = new PackedVectors<ExtractedSegment>();
   private readonly global = new Arrivals();
   private closed = false;
   private failure?: Error;
@@ -257,6 +260,22 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     };
   }
 
+  /**
+   * Diagnostics for memory benches (bench/stream.ts): the V8 heap of the thread the face model runs on (its
+   * worker thread by default), after a full GC there when `gc` is true and node runs with --expose-gc;
+   * undefined when the face analyser has not started or is closed.
+   * @internal
+   */
+  async faceThreadMemory(gc = false): Promise<FaceThreadMemory | undefined> {
+    const a = this.frames.started();
+    if (!a) return undefined;
+    try {
+      return await (await a).memory(gc);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Every event in order, until the stream ends (the iterator throws if the stream fails). */
   [Symbol.asyncIterator](): AsyncIterator<StreamEvent> {
     return this.events.iterator();
@@ -449,14 +468,14 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
         rel: this.rel,
         problems: this.problems,
         channels: this.channels.filter((c): c is Channel => !!c),
-        extracted: this.extracted,
+        extracted: this.extracted.all(),
         voiceModel: this.voiceModel,
         invalidSamples: this.invalidSamples,
         ignoredAudioSec: this.ignoredAudioSec,
         frames: { ...this.frames.stats, times: this.frames.times, error: this.frames.error, analyzer: () => this.frames.faces() },
         messages: this.chat.messages,
         textModel: this.textModel,
-        textReadings: this.chat.readings,
+        textReadings: this.chat.readings.all(),
         ignoredMessages: this.chat.ignored,
       });
       await this.frames.close();
