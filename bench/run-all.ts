@@ -7,7 +7,8 @@
  *
  *   npm run bench                         (fresh clone: ~5–8 min on 2 vCPU)
  *   node dist/bench/run-all.js [--no-corpora] [--only voice,face,text,fusion,accuracy,batch,stream,corpora]
- *                              [--opensmile /path/to/SMILExtract] [--face-sample 600] [--runs 2]
+ *                              [--opensmile /path/to/SMILExtract] [--face-sample 600] [--runs 2] [--out DIR]
+ *   (--out: where results go, default bench/results; the tests use a temporary folder)
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { benchEnvironment, environmentMd, finishEnvironment, type BenchEnvironme
 import { CACHE, ROOT, corpusSpecs, dataDir, fixtureSpecs, fixtureVoiceManifest, type CorpusSpec } from './lib/corpora.js';
 import { COMPARED, compareWithOpenSmile, haveReference, ourMeasures, pearson, type Measure } from '../scripts/lib/opensmile-ref.js';
 
-const RESULTS = join(ROOT, 'bench', 'results');
+let RESULTS = join(ROOT, 'bench', 'results');
 const SEEDS = { bootstrap: 1, faceSample: 1 };
 const BOOTSTRAP = 1000;
 const median = (xs: number[]): number => {
@@ -166,7 +167,7 @@ async function sectionText(): Promise<Record<string, unknown>> {
   const N = 20000;
   const msgs = Array.from({ length: N }, (_, i) => base[i % base.length]);
   const t0 = performance.now();
-  await analyzeText(base[0]);
+  await analyzeText([base[0]]); // a string is a transcript path: one message is a one-item list
   const coldMs = performance.now() - t0;
   await analyzeText(msgs.slice(0, 2000), { explain: false }); // warm-up
   const rate = async (f: () => Promise<unknown> | unknown): Promise<{ perSec: number; perCpuSec: number }> => {
@@ -184,7 +185,7 @@ async function sectionText(): Promise<Record<string, unknown>> {
   const lat: number[] = [];
   for (let i = 0; i < 300; i++) {
     const t = performance.now();
-    await analyzeText(base[i % base.length]);
+    await analyzeText([base[i % base.length]]);
     lat.push(performance.now() - t);
   }
   const req = createRequire(join(ROOT, 'package.json'));
@@ -223,7 +224,7 @@ function child(section: string, pin = true): { ok: true; value: any } | { ok: fa
   const cmd = [...(pinned ? ['taskset', '-c', '0'] : []), process.execPath, process.argv[1], '--section', section];
   const res = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } });
   const line = res.stdout?.trim().split('\n').pop();
-  if (res.status !== 0 || !line) return { ok: false, error: (res.stderr || `exit ${res.status}`).trim().split('\n').slice(-3).join(' ') };
+  if (res.status !== 0 || !line) return { ok: false, error: (res.stderr || `exit ${res.status}`).trim().split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).slice(-3).join(' ') }; // the error, not its stack
   try {
     return { ok: true, value: JSON.parse(line) };
   } catch {
@@ -314,8 +315,10 @@ async function main(): Promise<number> {
       opensmile: { type: 'string' },
       'face-sample': { type: 'string' },
       runs: { type: 'string' },
+      out: { type: 'string' },
     },
   });
+  if (values.out) RESULTS = values.out;
   if (values.section) {
     const f = CHILD[values.section];
     if (!f) throw new Error(`unknown section ${values.section}`);
@@ -584,7 +587,7 @@ async function main(): Promise<number> {
     { totalSec, sections: summary, problems, data: data ?? null },
     [`# npm run bench — summary`, '', `Total ${totalSec} s. Corpora: ${data && !values['no-corpora'] && want('corpora') ? data : 'not available (fixtures only)'}.`, '', table, ...(problems.length ? ['', 'Problems:', ...problems.map((p) => `- ${p}`)] : [])].join('\n'),
   );
-  process.stdout.write(`\n${table}\n\nTotal ${totalSec} s; results in bench/results/ (summary.md, fixtures-*.md${data ? ', corpus-*.md' : ''}).\n`);
+  process.stdout.write(`\n${table}\n\nTotal ${totalSec} s; results in ${RESULTS} (summary.md, fixtures-*.md${data ? ', corpus-*.md' : ''}).\n`);
   return problems.length ? 1 : 0;
 }
 
