@@ -8,9 +8,13 @@
  */
 import { z } from 'zod';
 import { EmosigError } from './errors.js';
-import { MAX_FPS, MIN_FPS, MIN_HOP_SEC } from './limits.js';
+import { MAX_FACES, MAX_FPS, MAX_INPUT_SIZE, MIN_FPS, MIN_HOP_SEC, MIN_INPUT_SIZE } from './limits.js';
 
 const MODALITIES = ['voice', 'face', 'text'] as const;
+/** TinyFaceDetector defaults: face-api's own (inputSize 320, scoreThreshold 0.3; bench/face-parity.ts) and detect.ts's cap of 20 faces. */
+const DEFAULT_INPUT_SIZE = 320;
+const DEFAULT_MIN_SCORE = 0.3;
+const DEFAULT_MAX_FACES = 20;
 
 export const EmosigConfigSchema = z
   .object({
@@ -54,6 +58,16 @@ export const EmosigConfigSchema = z
     face: z
       .object({
         fps: z.number().min(MIN_FPS).max(MAX_FPS).default(5).describe('Frames per second sampled from a video, and the clock of a frame folder.'),
+        minScore: z.number().min(0).max(1).default(DEFAULT_MIN_SCORE).describe('Face detector score a face must exceed (lower finds more small or turned faces, and more false ones).'),
+        inputSize: z
+          .number()
+          .int()
+          .min(MIN_INPUT_SIZE)
+          .max(MAX_INPUT_SIZE)
+          .multipleOf(32, `must be a multiple of 32 from ${MIN_INPUT_SIZE} to ${MAX_INPUT_SIZE} (e.g. 224, 320, 416)`)
+          .default(DEFAULT_INPUT_SIZE)
+          .describe('Side (px, multiple of 32) the frame is scaled to for face detection: larger finds smaller faces (gallery views) and costs time.'),
+        maxFaces: z.number().int().min(1).max(MAX_FACES).default(DEFAULT_MAX_FACES).describe('Faces classified per frame, highest detector score first.'),
       })
       .strict()
       .prefault({})

@@ -12,6 +12,11 @@ export const MIN_HOP_SEC = 0.05;
 /** Frame-rate range for video sampling and frame-directory time bases. */
 export const MIN_FPS = 0.01;
 export const MAX_FPS = 60;
+/** Face detector input side (px, multiple of 32): range the TinyFaceDetector is run at. */
+export const MIN_INPUT_SIZE = 96;
+export const MAX_INPUT_SIZE = 1024;
+/** Most faces classified per frame. */
+export const MAX_FACES = 100;
 /** Largest chat transcript read from a file or stdin (bytes): 64 MiB. */
 export const MAX_TRANSCRIPT_BYTES = 64 << 20;
 /** Largest signature JSON read by `report --signature` (bytes): 64 MiB. */

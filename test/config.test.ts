@@ -141,6 +141,48 @@ describe('EmosigConfig', () => {
     }
   }, 120_000);
 
+  it('face.minScore / inputSize / maxFaces reach the detector from analyze, createStream and emosig face (flags over the file)', async () => {
+    // a detector score no face reaches: analyze finds no face; the default finds the fixture's one
+    const frames = ['fixtures/face/happy.jpg'];
+    await expect(analyze({ frames, config: { face: { minScore: 0.999 } } })).rejects.toThrow(/face: no-face/);
+    expect((await analyze({ frames, config: { face: { minScore: 0.3, inputSize: 416 } } })).interaction.modalities.face.present).toBe(true);
+    for (const bad of [{ inputSize: 300 }, { inputSize: 2048 }, { minScore: 1.5 }, { maxFaces: 0 }]) {
+      expect(() => resolveConfig({ face: bad })).toThrow(new RegExp(`face\\.${Object.keys(bad)[0]}`));
+    }
+
+    const s = createStream({ config: { face: { minScore: 0.999 } }, consent: { voice: false, text: false }, faceThread: false, faceSpeaker: 'customer' });
+    const faces: number[] = [];
+    s.on('reading', (e) => e.modality === 'face' && faces.push(e.reading.faces.length));
+    s.pushFrame(readFileSync(frames[0]), 0);
+    await s.end().catch(() => undefined);
+    expect(faces).toEqual([0]);
+
+    const out: string[] = [];
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const std = vi.spyOn(process.stdout, 'write').mockImplementation((c) => (out.push(String(c)), true));
+    const cfg = join(tmp, 'face-detector.json');
+    try {
+      writeFileSync(cfg, JSON.stringify({ face: { minScore: 0.999, maxFaces: 1 } }));
+      expect(await faceCli([frames[0], '--json', '--config', cfg])).toBe(0);
+      expect(JSON.parse(out.splice(0).join('')).frames[0].faces).toHaveLength(0);
+      expect(await faceCli([frames[0], '--json', '--config', cfg, '--min-score', '0.3', '--input-size', '416'])).toBe(0);
+      expect(JSON.parse(out.splice(0).join('')).frames[0].faces).toHaveLength(1);
+    } finally {
+      err.mockRestore();
+      std.mockRestore();
+    }
+  }, 60_000);
+
+  it('emosig face refuses a bad detector flag with exit 2 and the allowed range', async () => {
+    const { spawnSync } = await import('node:child_process');
+    for (const [flag, value, range] of [['--input-size', '300', 'multiple of 32'], ['--min-score', 'x', '[0, 1]'], ['--max-faces', '0', '1 to 100']]) {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'face', 'fixtures/face/happy.jpg', flag, value], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`${flag} must be`);
+      expect(r.stderr).toContain(range);
+    }
+  }, 60_000);
+
   it('the README table lists every field with its default (regenerate: npx tsx scripts/config-table.ts)', () => {
     const readme = readFileSync('README.md', 'utf8');
     for (const f of configFields()) expect(readme).toContain(`| \`${f.path}\` | ${formatDefault(f.default)} |`);

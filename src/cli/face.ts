@@ -1,9 +1,11 @@
 /**
  * emosig face INPUT... [--fps 5] [--assume-face] [--json | --jsonl] [--model ensemble|faceapi|human|own]
- *                      [--crop box|landmarks] [--no-tta] [--max-frames N]
+ *                      [--crop box|landmarks] [--no-tta] [--max-frames N] [--min-score X] [--input-size N] [--max-faces N]
  * INPUT is an image, a directory of frames or a video file.
  */
 import { DEFAULT_FPS, checkFps } from '../signature/time.js';
+import { DEFAULT_CONFIG, resolveConfig, type EmosigConfig } from '../config.js';
+import { MAX_FACES, MAX_INPUT_SIZE, MIN_INPUT_SIZE } from '../limits.js';
 import { EmosigError, errorInfo } from '../errors.js';
 import { CONFIG_HELP, fail, parseCommand, progressBar, commandConfig, writeOut } from './common.js';
 import { createFaceAnalyzer, inputKind, listFrames, type AnalyzeFacesOptions, type FaceModelName, type FaceResult, type FrameReading } from '../vision/index.js';
@@ -23,8 +25,13 @@ Options:
   --crop NAME        box (default: face-api's own crop, the detection box) or landmarks (eye-levelled)
   --no-tta           no mirror test-time augmentation (faster)
   --max-frames N     stop each video after N frames
+  --min-score X      detector score a face must exceed, in [0, 1] (default 0.3)
+  --input-size N     detector input side in px, a multiple of 32 from 96 to 1024 (default 320;
+                     larger finds smaller faces, e.g. 608 for a gallery view, and costs time)
+  --max-faces N      faces classified per frame, highest score first, 1 to 100 (default 20)
 ${CONFIG_HELP}
-                           (read here: face.fps; --fps overrides it)
+                           (read here: face.fps, face.minScore, face.inputSize, face.maxFaces;
+                           the flags override them)
   --json             one JSON document (FaceReading per input)
   --jsonl            one line per image ({file, faces}) or per video frame ({file, time, faces});
                      a failed input prints {file, error: {code, message}} and the others still run
@@ -44,6 +51,9 @@ export async function main(argv: string[]): Promise<number> {
       crop: { type: 'string' },
       'no-tta': { type: 'boolean' },
       'max-frames': { type: 'string' },
+      'min-score': { type: 'string' },
+      'input-size': { type: 'string' },
+      'max-faces': { type: 'string' },
       config: { type: 'string' },
       json: { type: 'boolean' },
       jsonl: { type: 'boolean' },
@@ -72,7 +82,21 @@ export async function main(argv: string[]): Promise<number> {
   const crop = v.crop as AnalyzeFacesOptions['crop'];
   if (crop !== undefined && crop !== 'box' && crop !== 'landmarks') fail(`face: --crop must be box or landmarks`);
   const mode: 'json' | 'jsonl' | 'human' = v.jsonl ? 'jsonl' : v.json ? 'json' : 'human';
-  const opts: AnalyzeFacesOptions = { fps, assumeFace: v['assume-face'] ?? false, model, detector, crop, tta: !v['no-tta'], maxFrames };
+  // detector settings: each flag checked as its config field, over --config's face.*
+  const detFlag = <K extends 'minScore' | 'inputSize' | 'maxFaces'>(flag: string, key: K, range: string): EmosigConfig['face'][K] => {
+    const raw = v[flag as 'min-score'];
+    if (raw === undefined) return (c.config?.face ?? DEFAULT_CONFIG.face)[key];
+    try {
+      if (!raw.trim()) throw new Error('empty');
+      return resolveConfig({ face: { [key]: Number(raw) } }, `--${flag}`).face[key];
+    } catch {
+      fail(`face: --${flag} must be ${range} (got ${JSON.stringify(raw)})`);
+    }
+  };
+  const minScore = detFlag('min-score', 'minScore', 'a number in [0, 1]');
+  const inputSize = detFlag('input-size', 'inputSize', `a multiple of 32 from ${MIN_INPUT_SIZE} to ${MAX_INPUT_SIZE}`);
+  const maxFaces = detFlag('max-faces', 'maxFaces', `a whole number from 1 to ${MAX_FACES}`);
+  const opts: AnalyzeFacesOptions = { fps, assumeFace: v['assume-face'] ?? false, model, detector, crop, tta: !v['no-tta'], maxFrames, minScore, inputSize, maxFaces };
 
   const analyzerFor = () => createFaceAnalyzer(opts);
   let failed = 0;

@@ -210,7 +210,8 @@ async function runAnalysis(input: AnalyzeInput, rel: ReliabilityFile): Promise<E
           /* analyzeFaces reports the real error */
         }
       }
-      readings.face = await analyzeFaces(faceInput as never, { fps: cfg.face.fps, signal: input.signal });
+      const { fps, minScore, inputSize, maxFaces } = cfg.face;
+      readings.face = await analyzeFaces(faceInput as never, { fps, minScore, inputSize, maxFaces, signal: input.signal });
       status.face = { source: src };
     } catch (e) {
       failed('face', e, src);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { EmosigError } from '../errors.js';
-import { MAX_FPS, MAX_THREADS, MAX_TIMELINE_SEC, MIN_FPS } from '../limits.js';
+import { MAX_FACES, MAX_FPS, MAX_INPUT_SIZE, MAX_THREADS, MAX_TIMELINE_SEC, MIN_FPS, MIN_INPUT_SIZE } from '../limits.js';
 
 const bytes = z.custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected bytes (Uint8Array / Buffer)' });
 const f32 = z.custom<Float32Array>((v) => v instanceof Float32Array, { message: 'expected a Float32Array' });
@@ -88,9 +88,9 @@ export const FaceOptionsSchema = z
     tta: z.boolean().optional(),
     align: z.boolean().optional(),
     margin: z.number().min(0.5).max(4).optional(),
-    inputSize: z.number().int().min(96).max(1024).multipleOf(32, 'must be a multiple of 32 from 96 to 1024 (e.g. 224, 320, 416)').optional(),
+    inputSize: z.number().int().min(MIN_INPUT_SIZE).max(MAX_INPUT_SIZE).multipleOf(32, `must be a multiple of 32 from ${MIN_INPUT_SIZE} to ${MAX_INPUT_SIZE} (e.g. 224, 320, 416)`).optional(),
     minScore: z.number().min(0).max(1).optional(),
-    maxFaces: z.number().int().min(1).max(100).optional(),
+    maxFaces: z.number().int().min(1).max(MAX_FACES).optional(),
     fps: z.union([z.literal(0), z.number().min(MIN_FPS).max(MAX_FPS)]).optional(),
     maxFrames: z.number().int().positive().optional(),
     perModel: z.boolean().optional(),

@@ -109,7 +109,9 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
       this.textModel = tm;
     })();
     this.ready.catch((e) => this.fail(e));
-    this.frames = new FrameLane(options, this.cfg.stream.maxPendingFrames, {
+    // the detector settings of config face.* unless options.face names its own
+    const { minScore, inputSize, maxFaces } = this.cfg.face;
+    this.frames = new FrameLane({ faceThread: options.faceThread, face: { minScore, inputSize, maxFaces, ...options.face } }, this.cfg.stream.maxPendingFrames, {
       failed: () => !!this.failure,
       guarded: (body, done) => this.guarded(body, done),
       warn: (code, message) => this.warn(code, 'face', message),

@@ -42,11 +42,12 @@ export interface StreamOptions {
   escalationThreshold?: number;
   /** Voice activity detection settings (as `analyzeVoice`). */
   vad?: VadOptions;
-  /** Face analyser options (model, detector, tta, backend, …). */
+  /** Face analyser options (model, detector, tta, …); inputSize / minScore / maxFaces default to config face.*. */
   face?: Pick<AnalyzeFacesOptions, 'model' | 'detector' | 'tta' | 'align' | 'margin' | 'inputSize' | 'minScore' | 'maxFaces' | 'tracker' | 'crop'>;
   /**
-   * Run the face model in a worker thread (default true), so that face inference (~100–300 ms a frame) does
-   * not hold up the audio path; false runs it on the stream's own thread.
+   * Run the face model in a worker thread (default true), so that face inference (detection, landmarks and the
+   * expression models of every face: several ms a frame) does not hold up the audio path; false runs it on the
+   * stream's own thread.
    */
   faceThread?: boolean;
   /** Load the face models when the stream is created instead of at the first frame (default false). */

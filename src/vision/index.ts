@@ -3,6 +3,7 @@
  * over time (per-frame faces, tracks with a smoothed timeline and micro-expression events).
  */
 import { checkFps } from '../signature/time.js';
+import { DEFAULT_CONFIG } from '../config.js';
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { EmosigError } from '../errors.js';
@@ -46,10 +47,11 @@ export interface AnalyzeFacesOptions {
   align?: boolean;
   /** Crop side relative to the landmark extent. Default 1.25. */
   margin?: number;
-  /** TinyFaceDetector input size (multiple of 32). Default 224. */
+  /** TinyFaceDetector input side (px, multiple of 32, 128–1024). Default 320 (config face.inputSize); larger finds smaller faces. */
   inputSize?: number;
-  /** Minimum detector score. Default 0.4. */
+  /** Detector score a face must exceed, in (0, 1). Default 0.3 (config face.minScore). */
   minScore?: number;
+  /** Faces classified per frame, highest score first, 1–100. Default 20 (config face.maxFaces). */
   maxFaces?: number;
   /** Frame sampling rate for videos (default 5; 0 = every frame) and time base for directories (default 5). */
   fps?: number;
@@ -104,13 +106,14 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   const align = o.align ?? true;
   const margin = o.margin ?? 1.25;
   const tracker = new FaceTracker(o.tracker);
+  const { inputSize = DEFAULT_INPUT_SIZE, minScore = DEFAULT_MIN_SCORE, maxFaces = DEFAULT_CONFIG.face.maxFaces } = o;
 
   async function faces(img: RgbImage): Promise<FaceResult[]> {
     if (o.assumeFace) {
       const dets: FaceBox[] = [{ box: [0, 0, img.width, img.height], score: 1, spec: wholeImageSpec(img), pose: null }];
       return classifyCrops(m, img, dets, classifiers, tta, model, ens, o.perModel ?? false);
     }
-    const raw = await detectFaces(m, img, { detector, inputSize: o.inputSize ?? DEFAULT_INPUT_SIZE, minScore: o.minScore ?? DEFAULT_MIN_SCORE, landmarks: 'tiny', maxFaces: o.maxFaces, keepCrops: true });
+    const raw = await detectFaces(m, img, { detector, inputSize, minScore, landmarks: 'tiny', maxFaces, keepCrops: true });
     try {
       const dets: FaceBox[] = raw.map((d) => ({ ...d, ...cropFor(d, align, margin), boxCrop: crop === 'box' }));
       if (!dets.length) return [];
@@ -137,9 +140,9 @@ export async function createFaceAnalyzer(options: AnalyzeFacesOptions = {}): Pro
   };
 }
 
-/** TinyFaceDetector defaults: face-api's own (inputSize 320, scoreThreshold 0.3; see bench/face-parity.ts). */
-export const DEFAULT_INPUT_SIZE = 320;
-export const DEFAULT_MIN_SCORE = 0.3;
+/** TinyFaceDetector defaults (config face.inputSize / face.minScore: face-api's own 320 and 0.3; see bench/face-parity.ts). */
+export const DEFAULT_INPUT_SIZE = DEFAULT_CONFIG.face.inputSize;
+export const DEFAULT_MIN_SCORE = DEFAULT_CONFIG.face.minScore;
 export const DEFAULT_CROP: 'box' | 'landmarks' = 'box';
 
 type FaceBox = Detection & { spec: CropSpec; pose: { yaw: number; roll: number } | null; boxCrop?: boolean };
