@@ -1,7 +1,8 @@
 /**
  * The face model of a live stream, in a worker thread (default) or in-process.
  *
- * Face inference takes ~100–300 ms a frame on one CPU core and blocks the thread it runs on (TF.js wasm);
+ * Face inference (detection, landmarks, the expression models of every face on onnxruntime-node) takes several
+ * ms a frame on one CPU core, far more on a loaded machine or with many faces, and blocks the thread it runs on;
  * on the stream's own thread it would hold up the audio path for that long at every frame. In a worker
  * thread the audio path keeps running and only the faces wait (frames that cannot be analysed in time are
  * dropped by the stream, not queued).
