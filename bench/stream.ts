@@ -300,7 +300,7 @@ function markdown(res: { machine: Record<string, unknown>; settings: Record<stri
     '',
     `Measured ${res.date} by \`bench/stream.ts\` on ${m.cpu} (${m.cores} vCPU, ${m.memGB} GB, ${m.os}, Node ${m.node}); process CPU affinity: ${m.affinity ?? 'not pinned'}; load average at start ${m.loadStart}, at end ${m.loadEnd} (the machine is shared with other jobs, so treat the speed figures as conservative).`,
     '',
-    `Input: the demo call (\`fixtures/call_stereo.wav\`) as 8 kHz G.711 mu-law per channel, looped to ${res.settings.durationSec} s, ${res.settings.chunkMs} ms chunks per channel; ${res.settings.fps} fps raw RGB frames (the demo's 360×288 camera frames, cycled); the demo chat every loop. Windows ${res.settings.window}. Face model: ${res.settings.faceThread === 'in-process' ? 'on the main thread' : 'in its worker thread'}; allocator: ${res.settings.allocator ?? 'glibc malloc'}.${res.settings.gcEachMinute ? ' Memory is sampled once a minute right after a forced full GC of the face worker thread and of the main thread (`--gc-minute`), so heap figures are what is retained, not garbage awaiting collection.' : ''}`,
+    `Input: the demo call (\`fixtures/call_stereo.wav\`) as 8 kHz G.711 mu-law per channel, looped to ${res.settings.durationSec} s, ${res.settings.chunkMs} ms chunks per channel; ${res.settings.fps} fps raw RGB frames (the demo's 360×288 camera frames, cycled); the demo chat every loop. Windows ${res.settings.window}. Face model: ${res.settings.faceThread === 'in-process' ? 'on the main thread' : 'in its worker thread'}; allocator: ${res.settings.allocator ?? 'glibc malloc'}${res.settings.nodeFlags ? `; Node flags: \`${res.settings.nodeFlags}\`` : ''}.${res.settings.gcEachMinute ? ' Memory is sampled once a minute right after a forced full GC of the face worker thread and of the main thread (`--gc-minute`), so heap figures are what is retained, not garbage awaiting collection.' : ''}`,
     '',
     '| mode | stream | wall | processing / stream time | kept up | window latency median / p95 / max (ms) | last 10 %: median / p95 | windows | frames analysed / dropped | peak RSS | RSS first → last 10 % | signature |',
     '|---|---:|---:|---:|---|---|---|---:|---|---:|---|---|',
@@ -391,7 +391,7 @@ async function main(): Promise<void> {
     const res = {
       date: new Date().toISOString(),
       machine: { ...machine, affinity },
-      settings: { durationSec: DURATION, fps: FPS, chunkMs: CHUNK_MS, gcEachMinute: GC_MINUTE, faceThread: FACE_THREAD ? 'worker' : 'in-process', allocator: allocator(), encoding: 'mulaw 8 kHz, 2 channels', window: '2 s, hop 1 s' },
+      settings: { durationSec: DURATION, fps: FPS, chunkMs: CHUNK_MS, gcEachMinute: GC_MINUTE, faceThread: FACE_THREAD ? 'worker' : 'in-process', allocator: allocator(), nodeFlags: [...process.execArgv, process.env.NODE_OPTIONS ?? ''].filter((f) => f && f !== '--expose-gc').join(' '), encoding: 'mulaw 8 kHz, 2 channels', window: '2 s, hop 1 s' },
       modes,
     };
     if (!existsSync(RESULTS)) mkdirSync(RESULTS, { recursive: true });
