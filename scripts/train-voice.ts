@@ -53,7 +53,8 @@ const describeHeads = (h: HeadsConfig) => {
   const base = h.rff ? `RFF ${h.rff} (RBF approx.)` : hs.length ? `MLP ${hs.join('→')} ReLU${h.dropout ? `, dropout ${h.dropout}` : ''}` : 'linear';
   return `${base}, L2 ${h.l2}${hs.length ? `, ${h.epochs} epochs${(h.ensemble ?? 1) > 1 ? ` × ${h.ensemble} members` : ''}` : ''}`;
 };
-const balanced = (c: { balanceDomains?: boolean }) => (c.balanceDomains ? ', corpus-balanced row weights' : '');
+const balanced = (c: { balanceDomains?: boolean; spectralL2?: number }) =>
+  (c.balanceDomains ? ', corpus-balanced row weights' : '') + (c.spectralL2 && c.spectralL2 !== 1 ? `, L2 × ${c.spectralL2} on the MFCC/spectral-shape features` : '');
 const describeClip = (c: BundleConfig['clip']) => `${c.features} features, ${describeHeads(c.heads)}${balanced(c)}`;
 const describePersonal = (c: BundleConfig['personal']) =>
   `${c.features} features, ${describeHeads(c.heads)}, baseline mean from ${c.baseline.calmFraction < 1 ? `the calmest ${c.baseline.calmFraction * 100} % (clip-model arousal)` : 'all segments'}${c.floorFrac < 0.01 ? ', no deviation floor' : `, deviation floor ${c.floorFrac} × training deviation`}${balanced(c)}`;
@@ -238,8 +239,11 @@ async function main(): Promise<void> {
   const finalCfg: BundleConfig = { clip: clipBest.cfg.clip, personal: CANDIDATES.find((c) => c.id === persBest.id)!.cfg.personal };
   const finalIds = { clip: clipBest.id, personal: persBest.id, weight: persBest.w };
   // 2.0.0 was A / C@1 chosen by LOCO alone; any other choice is a new model
-  // candidates H (session 3), I and J (session 4) were added for 2.2.0: a choice that uses one is a new model
-  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : [finalIds.clip, finalIds.personal].some((id) => ['H', 'I', 'J', 'M', 'N'].includes(id)) ? '2.2.0' : '2.1.0';
+  // candidates H (session 3), I and J (session 4) were added for 2.2.0: a choice that uses one is a new model;
+  // O, P and Q (session 6) for 2.3.0
+  const uses = (ids: string[]) => [finalIds.clip, finalIds.personal].some((id) => ids.includes(id));
+  const version =
+    finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : uses(['O', 'P', 'Q']) ? '2.3.0' : uses(['H', 'I', 'J', 'M', 'N']) ? '2.2.0' : '2.1.0';
   log(`shipped configuration: clip ${finalIds.clip}, personal ${finalIds.personal} at weight ${finalIds.weight}`);
 
   const summary = {
