@@ -421,9 +421,10 @@ speaking rate (×0.85–1.15 speed perturbation), level (−20…+8 dB, clipped)
 (mu-law, A-law or none). Labels mapped to the core set: calm → neutral, boredom → neutral, happy → joy,
 sad → sadness, angry → anger. Arousal/valence targets from the label as said (calm and boredom lower arousal than neutral).
 
-**Selection and evaluation.** ${CANDIDATES.length} candidates (below): linear, RFF, 1.0.0's two-layer MLP (two training lengths) and a one-layer MLP.
+**Selection and evaluation.** ${CANDIDATES.length} candidates (below): linear, RFF, 1.0.0's two-layer MLP (two training lengths) and a one-layer MLP,
+with and without corpus-balanced row weights and a 10× / 100× L2 penalty on the MFCC and spectral-shape features.
 Selection rule: ${SELECTION_RULE} (Version 2.0.0 was chosen by the LOCO score alone over candidates A–D; 2.1.0
-by this rule over A–G, 2.2.0 onwards over A–H.) Reported: leave-one-corpus-out and speaker-independent folds within each corpus, each
+by this rule over A–G, 2.2.0 over A–N, 2.3.0 over A–Q.) Reported: leave-one-corpus-out and speaker-independent folds within each corpus, each
 with the configuration chosen without the reported corpus. Reproduce with \`npm run train:voice\` (seeded).
 
 ${accuracyMd.replace(/^# .*\n/, '')}
@@ -432,8 +433,8 @@ call-centre speech is less intense and the figures above overstate field accurac
 microphone, actors) accuracy drops sharply — the LOCO table is the figure to expect on unseen data, and it is far
 below the within-corpus one. The within-corpus (new speakers) figures are below those of voice model 1.0.0, which
 was trained and tested on RAVDESS and EmoDB alone (RAVDESS 0.58 per clip, EmoDB 0.68; README, "Voice accuracy"); no
-candidate here, 1.0.0's MLP architecture (at its step count, one member instead of three) included, reached them in the three-corpus protocol. Surprise is learnt from RAVDESS alone. The fusion reliabilities in models/fusion were
-fitted on the previous voice model (1.0.0) and have not been refitted. Not validated for children, elderly or
+candidate here, 1.0.0's MLP architecture (at its step count, one member instead of three) included, reached them in the three-corpus protocol. Surprise is learnt from RAVDESS alone. The fusion reliabilities in models/fusion are fitted
+on this model's outputs (\`npm run fit:fusion\`): refit them whenever this model is retrained. Not validated for children, elderly or
 pathological voices.
 `;
 }
