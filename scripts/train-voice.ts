@@ -21,6 +21,8 @@
  * random Fourier features, γ = 1/D), on all features (I) or the prosodic subset (J). A choice of H, I or J is 2.2.0.
  * Candidates K and L (session 5: a true RBF SVM, scikit-learn, declared in voice-candidates.ts SVM_CANDIDATES) were
  * judged under this rule by scripts/voice-svm-diagnostic.py (Python, same rows and splits) and lost; they are not run here.
+ * Candidates O, P and Q (session 6; L2 ×10 / ×100 on the MFCC and spectral-shape features, `spectralL2`) were declared in
+ * voice-candidates.ts before they were run; a choice that uses one is 2.3.0.
  * Evaluations are cached in .cache/voice-eval/ (see cachedScore). The README's tables are rewritten between its
  * voice-accuracy markers.
  * Writes models/voice/{voice-clip.onnx, voice-personal.onnx, voice.json, MODEL_CARD.md} and
