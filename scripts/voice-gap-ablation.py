@@ -32,8 +32,8 @@ for k in np.unique(grp):
     Z[i] = (X[i] - X[i].mean(0)) / (X[i].std(0) + 1e-8)
 
 
-def lr_fold(held, target):
-    te = (cor == target) & np.isin(spk, held) & (var == 'clean')
+def lr_fold(held, target, variant):
+    te = (cor == target) & np.isin(spk, held) & (var == variant)
     tr = ~np.isin(spk, held) & np.isin(lab, np.unique(lab[cor == target]))
     c = cor[tr]
     w = np.ones(tr.sum())
@@ -47,13 +47,14 @@ def lr_fold(held, target):
 
 md = ['# Voice gap ablation: the diagnostic\'s model vs the shipped personal path on the same folds', '',
       'scripts/voice-gap-ablation.ts (emosig\'s learner, src/audio/trainer.ts) and scripts/voice-gap-ablation.py (scikit-learn). '
-      'Test: the corpus\'s held-out speakers, as-stored copies, personal model alone, UAR / macro-F1 / accuracy over the corpus\'s labels. '
+      'Test: the corpus\'s held-out speakers (as-stored copies unless the heading says mu-law phone), personal model alone, UAR / macro-F1 / accuracy over the corpus\'s labels. '
       'Training: every other row of the three corpora (all four copies unless the row says otherwise). '
       '"diag" folds: the corpus\'s sorted speakers at even, then odd positions held out (scripts/voice-mix-diagnostic.py); '
       '"train-voice" folds: speaker i in fold i mod F (the README\'s "new speakers" table). Measured on the 2-vCPU shared VM; diagnostic only, nothing here ships.', '']
-for f in sorted(glob.glob(os.path.join(RES, 'voice-gap-ablation-*.json'))):
+for f in sorted(glob.glob(os.path.join(RES, 'voice-gap-ablation-*.json')), key=lambda f: ('-tel' in f, f)):
     d = json.load(open(f))
     target = d['corpus']
+    variant = d.get('variant', 'clean')
     sp = np.unique(spk[cor == target])
     F = {'ravdess': 6, 'emodb': 5, 'turev': 3}[target]
     lr = {}
@@ -61,7 +62,7 @@ for f in sorted(glob.glob(os.path.join(RES, 'voice-gap-ablation-*.json'))):
         helds = [sp[h::2] for h in [0, 1]] if name.startswith('diag') else [sp[i::F] for i in range(F)]
         t, p = [], []
         for held in helds:
-            a, b = lr_fold(held, target)
+            a, b = lr_fold(held, target, variant)
             t += a
             p += b
         lr[name] = {'uar': recall_score(t, p, average='macro'), 'macroF1': f1_score(t, p, average='macro'), 'accuracy': accuracy_score(t, p)}
@@ -70,7 +71,7 @@ for f in sorted(glob.glob(os.path.join(RES, 'voice-gap-ablation-*.json'))):
     d['settings'] = [x for x in d['settings'] if x['id'] != 'sklearn-LR']
     d['settings'].append({'id': 'sklearn-LR', 'what': "the diagnostic's model (scikit-learn LogisticRegression C = 0.05 on per-group z-scores from all clips, corpus-balanced, test labels only)"})
     json.dump(d, open(f, 'w'), indent=1)
-    md += [f'## {target}', '', '| row | what changes | ' + ' | '.join(f'{n} UAR | F1 | acc' for n in d['folds']) + ' |',
+    md += [f"## {target}, {'as-stored' if variant == 'clean' else 'mu-law phone'} test copies", '', '| row | what changes | ' + ' | '.join(f'{n} UAR | F1 | acc' for n in d['folds']) + ' |',
            '|---|---|' + '|'.join('---:|---:|---:' for _ in d['folds']) + '|']
     for s in d['settings']:
         r = d['results'][s['id']]

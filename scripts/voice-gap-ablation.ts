@@ -9,14 +9,14 @@
  * src/audio/trainer.ts), then the diagnostic's settings all together; scripts/voice-gap-ablation.py adds the
  * scikit-learn logistic model on the same folds and inputs.
  *
- *   npx tsx scripts/voice-gap-ablation.ts [--corpus emodb] [--folds diag|tv|both]
- * Writes bench/results/voice-gap-ablation-<corpus>.json (the markdown is written by the .py, which merges both).
+ *   npx tsx scripts/voice-gap-ablation.ts [--corpus emodb] [--folds diag|tv|both] [--variant clean|tel] [--only M,N,...]
+ * Writes bench/results/voice-gap-ablation-<corpus>[-tel].json (the markdown is written by the .py, which merges both).
  */
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/runtime/paths.js';
 import { fitVoiceHeads, fitStandardiser, speakerBaseline, zScore, predictVoiceHeads, scoreClasses, type HeadsConfig } from '../src/audio/trainer.js';
-import { domainWeights, featureIndex, type BundleConfig } from '../src/audio/voice-fit.js';
+import { domainWeights, featureIndex, l2Multipliers, type BundleConfig } from '../src/audio/voice-fit.js';
 import { CANDIDATES } from './lib/voice-candidates.js';
 import { toRow, K, type Row } from './lib/voice-eval.js';
 import { CACHE, type FeatureRow } from './voice-features.js';
@@ -28,6 +28,10 @@ const arg = (k: string, d: string) => {
 };
 const target = arg('--corpus', 'emodb');
 const foldSet = arg('--folds', 'both');
+/** Test copy: 'clean' (as stored; the default) or 'tel' (mu-law phone). */
+const testVariant = arg('--variant', 'clean');
+/** Comma-separated setting ids to run (default: all). */
+const only = arg('--only', '');
 
 type Personal = BundleConfig['personal'];
 interface Setting {
@@ -57,6 +61,9 @@ const SETTINGS: Setting[] = [
   { id: 'M+long', what: 'M, optimiser run longer: 100 epochs, batch 256, lr 1e-3', personal: heads({ epochs: 100, batch: 256, lr: 1e-3 }), protocol: 'others' },
   { id: 'M+l2=1e-2', what: 'M, L2 1e-2', personal: heads({ l2: 1e-2 }), protocol: 'others' },
   { id: 'M+l2=1e-4', what: 'M, L2 1e-4', personal: heads({ l2: 1e-4 }), protocol: 'others' },
+  // added after train-voice chose them (2.3.0's personal model P, and O), for the phone-copy comparison
+  { id: 'O', what: 'candidate O\'s personal model: M with L2 ×10 on the MFCC / spectral-shape features', personal: cand('O').personal, protocol: 'others' },
+  { id: 'P', what: 'candidate P\'s personal model (shipped in 2.3.0): M with L2 ×100 on the MFCC / spectral-shape features', personal: cand('P').personal, protocol: 'others' },
   {
     id: 'diag',
     what: 'all of the diagnostic\'s choices together: baseline from all clips, no floor, test labels only, no label smoothing / A-V loss',
@@ -95,7 +102,8 @@ function zGroups(rs: Row[], floor: Float32Array, protocol: 'others' | 'all'): Fl
 }
 
 const results: Record<string, Record<string, { uar: number; macroF1: number; accuracy: number; n: number; s: number }>> = {};
-for (const s of SETTINGS) {
+const run = SETTINGS.filter((s) => !only || only.split(',').includes(s.id));
+for (const s of run) {
   results[s.id] = {};
   for (const fs of folds) {
     const t0 = performance.now();
@@ -105,7 +113,7 @@ for (const s of SETTINGS) {
       let train = rows.filter((r) => !held.has(r.speaker));
       if (s.trainVariants) train = train.filter((r) => s.trainVariants!.includes(r.variant));
       if (s.restrictLabels) train = train.filter((r) => testLabels.includes(r.yi));
-      const test = rows.filter((r) => r.corpus === target && held.has(r.speaker) && r.variant === 'clean');
+      const test = rows.filter((r) => r.corpus === target && held.has(r.speaker) && r.variant === testVariant);
       // as fitBundle: the floor is floorFrac × the training set's deviation; the training rows are z-scored per group
       // against all of the group's rows
       const floor = Float32Array.from(fitStandardiser(train.map((r) => r.x)).std, (v) => v * s.personal.floorFrac);
@@ -118,6 +126,7 @@ for (const s of SETTINGS) {
         s.personal.heads,
         featureIndex(s.personal.features),
         w,
+        l2Multipliers(s.personal),
       );
       const p = predictVoiceHeads(model, zGroups(test, floor, s.protocol)).probs;
       test.forEach((r, i) => {
@@ -133,7 +142,18 @@ for (const s of SETTINGS) {
   }
 }
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+// merged into an earlier run's file of the same corpus, copy and folds (settings of this run replace theirs)
+const file = join(ROOT, 'bench', 'results', `voice-gap-ablation-${target}${testVariant === 'clean' ? '' : `-${testVariant}`}.json`);
+const prev = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { folds: string[]; settings: { id: string; what: string }[]; results: typeof results }) : undefined;
+const same = prev && prev.folds.join() === folds.map((f) => f.name).join();
+const settings = [...(same ? prev.settings.filter((p) => !results[p.id] && p.id !== 'sklearn-LR') : []), ...run.map((s) => ({ id: s.id, what: s.what }))];
+const order = (id: string) => (SETTINGS.findIndex((s) => s.id === id) + 1 || 1e9);
+settings.sort((a, b) => order(a.id) - order(b.id));
 writeFileSync(
-  join(ROOT, 'bench', 'results', `voice-gap-ablation-${target}.json`),
-  JSON.stringify({ date: new Date().toISOString(), corpus: target, folds: folds.map((f) => f.name), settings: SETTINGS.map((s) => ({ id: s.id, what: s.what })), results }, null, 1),
+  file,
+  JSON.stringify(
+    { date: new Date().toISOString(), corpus: target, variant: testVariant, folds: folds.map((f) => f.name), settings, results: { ...(same ? prev.results : {}), ...results } },
+    null,
+    1,
+  ),
 );
