@@ -21,6 +21,8 @@
  * random Fourier features, γ = 1/D), on all features (I) or the prosodic subset (J). A choice of H, I or J is 2.2.0.
  * Candidates K and L (session 5: a true RBF SVM, scikit-learn, declared in voice-candidates.ts SVM_CANDIDATES) were
  * judged under this rule by scripts/voice-svm-diagnostic.py (Python, same rows and splits) and lost; they are not run here.
+ * Candidates O, P and Q (session 6; L2 ×10 / ×100 on the MFCC and spectral-shape features, `spectralL2`) were declared in
+ * voice-candidates.ts before they were run; a choice that uses one is 2.3.0.
  * Evaluations are cached in .cache/voice-eval/ (see cachedScore). The README's tables are rewritten between its
  * voice-accuracy markers.
  * Writes models/voice/{voice-clip.onnx, voice-personal.onnx, voice.json, MODEL_CARD.md} and
@@ -53,7 +55,8 @@ const describeHeads = (h: HeadsConfig) => {
   const base = h.rff ? `RFF ${h.rff} (RBF approx.)` : hs.length ? `MLP ${hs.join('→')} ReLU${h.dropout ? `, dropout ${h.dropout}` : ''}` : 'linear';
   return `${base}, L2 ${h.l2}${hs.length ? `, ${h.epochs} epochs${(h.ensemble ?? 1) > 1 ? ` × ${h.ensemble} members` : ''}` : ''}`;
 };
-const balanced = (c: { balanceDomains?: boolean }) => (c.balanceDomains ? ', corpus-balanced row weights' : '');
+const balanced = (c: { balanceDomains?: boolean; spectralL2?: number }) =>
+  (c.balanceDomains ? ', corpus-balanced row weights' : '') + (c.spectralL2 && c.spectralL2 !== 1 ? `, L2 × ${c.spectralL2} on the MFCC/spectral-shape features` : '');
 const describeClip = (c: BundleConfig['clip']) => `${c.features} features, ${describeHeads(c.heads)}${balanced(c)}`;
 const describePersonal = (c: BundleConfig['personal']) =>
   `${c.features} features, ${describeHeads(c.heads)}, baseline mean from ${c.baseline.calmFraction < 1 ? `the calmest ${c.baseline.calmFraction * 100} % (clip-model arousal)` : 'all segments'}${c.floorFrac < 0.01 ? ', no deviation floor' : `, deviation floor ${c.floorFrac} × training deviation`}${balanced(c)}`;
@@ -238,8 +241,11 @@ async function main(): Promise<void> {
   const finalCfg: BundleConfig = { clip: clipBest.cfg.clip, personal: CANDIDATES.find((c) => c.id === persBest.id)!.cfg.personal };
   const finalIds = { clip: clipBest.id, personal: persBest.id, weight: persBest.w };
   // 2.0.0 was A / C@1 chosen by LOCO alone; any other choice is a new model
-  // candidates H (session 3), I and J (session 4) were added for 2.2.0: a choice that uses one is a new model
-  const version = finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : [finalIds.clip, finalIds.personal].some((id) => ['H', 'I', 'J', 'M', 'N'].includes(id)) ? '2.2.0' : '2.1.0';
+  // candidates H (session 3), I and J (session 4) were added for 2.2.0: a choice that uses one is a new model;
+  // O, P and Q (session 6) for 2.3.0
+  const uses = (ids: string[]) => [finalIds.clip, finalIds.personal].some((id) => ids.includes(id));
+  const version =
+    finalIds.clip === 'A' && finalIds.personal === 'C' && finalIds.weight === 1 ? '2.0.0' : uses(['O', 'P', 'Q']) ? '2.3.0' : uses(['H', 'I', 'J', 'M', 'N']) ? '2.2.0' : '2.1.0';
   log(`shipped configuration: clip ${finalIds.clip}, personal ${finalIds.personal} at weight ${finalIds.weight}`);
 
   const summary = {
@@ -417,9 +423,10 @@ speaking rate (×0.85–1.15 speed perturbation), level (−20…+8 dB, clipped)
 (mu-law, A-law or none). Labels mapped to the core set: calm → neutral, boredom → neutral, happy → joy,
 sad → sadness, angry → anger. Arousal/valence targets from the label as said (calm and boredom lower arousal than neutral).
 
-**Selection and evaluation.** ${CANDIDATES.length} candidates (below): linear, RFF, 1.0.0's two-layer MLP (two training lengths) and a one-layer MLP.
+**Selection and evaluation.** ${CANDIDATES.length} candidates (below): linear, RFF, 1.0.0's two-layer MLP (two training lengths) and a one-layer MLP,
+with and without corpus-balanced row weights and a 10× / 100× L2 penalty on the MFCC and spectral-shape features.
 Selection rule: ${SELECTION_RULE} (Version 2.0.0 was chosen by the LOCO score alone over candidates A–D; 2.1.0
-by this rule over A–G, 2.2.0 onwards over A–H.) Reported: leave-one-corpus-out and speaker-independent folds within each corpus, each
+by this rule over A–G, 2.2.0 over A–N, 2.3.0 over A–Q.) Reported: leave-one-corpus-out and speaker-independent folds within each corpus, each
 with the configuration chosen without the reported corpus. Reproduce with \`npm run train:voice\` (seeded).
 
 ${accuracyMd.replace(/^# .*\n/, '')}
@@ -428,8 +435,8 @@ call-centre speech is less intense and the figures above overstate field accurac
 microphone, actors) accuracy drops sharply — the LOCO table is the figure to expect on unseen data, and it is far
 below the within-corpus one. The within-corpus (new speakers) figures are below those of voice model 1.0.0, which
 was trained and tested on RAVDESS and EmoDB alone (RAVDESS 0.58 per clip, EmoDB 0.68; README, "Voice accuracy"); no
-candidate here, 1.0.0's MLP architecture (at its step count, one member instead of three) included, reached them in the three-corpus protocol. Surprise is learnt from RAVDESS alone. The fusion reliabilities in models/fusion were
-fitted on the previous voice model (1.0.0) and have not been refitted. Not validated for children, elderly or
+candidate here, 1.0.0's MLP architecture (at its step count, one member instead of three) included, reached them in the three-corpus protocol. Surprise is learnt from RAVDESS alone. The fusion reliabilities in models/fusion are fitted
+on this model's outputs (\`npm run fit:fusion\`): refit them whenever this model is retrained. Not validated for children, elderly or
 pathological voices.
 `;
 }

@@ -141,9 +141,18 @@ function phi(h: Pick<Heads, 'D' | 'rff'>, x: ArrayLike<number>, out: Float32Arra
  * Train the heads. `weights` (optional, one per row, mean ≈ 1) scale each row's loss, e.g. so that every corpus of a
  * multi-corpus training set weighs the same in total; the class weights are then computed from weighted counts.
  */
-export function trainHeads(xs: Float32Array[], y: number[], va: [number, number][], K: number, cfg: HeadsConfig = DEFAULT_HEADS, weights?: ArrayLike<number>): Heads {
+export function trainHeads(
+  xs: Float32Array[],
+  y: number[],
+  va: [number, number][],
+  K: number,
+  cfg: HeadsConfig = DEFAULT_HEADS,
+  weights?: ArrayLike<number>,
+  l2Mult?: ArrayLike<number>,
+): Heads {
   const N = xs.length;
   const D = xs[0].length;
+  if (l2Mult && (cfg.rff > 0 || l2Mult.length !== D)) throw new Error(`trainHeads: l2Mult needs one multiplier per input feature (${D}) and no RFF map`);
   const rand = mulberry32(cfg.seed);
   let rff: Heads['rff'];
   if (cfg.rff > 0) {
@@ -203,6 +212,8 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
   const beta2 = 0.999;
   let step = 0;
   const eps = cfg.labelSmoothing;
+  const firstLayer = L > 0 ? 2 : 0;
+  const firstWidth = L > 0 ? Hs[0] : O;
   for (let ep = 0; ep < cfg.epochs; ep++) {
     for (let i = N - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
@@ -319,8 +330,10 @@ export function trainHeads(xs: Float32Array[], y: number[], va: [number, number]
         const ma = m1[pi];
         const va2 = m2[pi];
         const decay = pi % 2 === 0 ? cfg.l2 : 0; // L2 on weights, not biases
+        // per-input-feature L2 multipliers act on the rows of the first weight matrix (W when linear, else the first hidden layer's)
+        const rowMult = l2Mult && pi === firstLayer ? l2Mult : undefined;
         for (let w = 0; w < q.length; w++) {
-          const gr = gq[w] / n + decay * q[w];
+          const gr = gq[w] / n + (rowMult ? decay * rowMult[Math.floor(w / firstWidth)] : decay) * q[w];
           ma[w] = beta1 * ma[w] + (1 - beta1) * gr;
           va2[w] = beta2 * va2[w] + (1 - beta2) * gr * gr;
           q[w] -= (lr * (ma[w] / c1)) / (Math.sqrt(va2[w] / c2) + 1e-8);
@@ -399,11 +412,21 @@ export interface VoiceHeadsModel {
 
 const pick = (x: Float32Array, select?: readonly number[]) => (select ? Float32Array.from(select, (i) => x[i]) : x);
 
-export function fitVoiceHeads(xs: Float32Array[], y: number[], va: [number, number][], K: number, cfg: HeadsConfig, select?: readonly number[], weights?: ArrayLike<number>): VoiceHeadsModel {
+/** `l2Mult`: optional multiplier of the L2 penalty per input feature (after `select`), e.g. to trust some features less. */
+export function fitVoiceHeads(
+  xs: Float32Array[],
+  y: number[],
+  va: [number, number][],
+  K: number,
+  cfg: HeadsConfig,
+  select?: readonly number[],
+  weights?: ArrayLike<number>,
+  l2Mult?: ArrayLike<number>,
+): VoiceHeadsModel {
   const std = fitStandardiser(xs);
   const inputs = xs.map((x) => pick(standardise(x, std), select));
   const n = Math.max(1, cfg.ensemble ?? 1);
-  const members = Array.from({ length: n }, (_, i) => trainHeads(inputs, y, va, K, { ...cfg, seed: cfg.seed + 1000 * i }, weights));
+  const members = Array.from({ length: n }, (_, i) => trainHeads(inputs, y, va, K, { ...cfg, seed: cfg.seed + 1000 * i }, weights, l2Mult));
   return { std, select, heads: members[0], ...(n > 1 ? { members } : {}) };
 }
 

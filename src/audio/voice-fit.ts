@@ -85,6 +85,18 @@ export interface ModelConfig {
    * (absent or false: every row counts the same; rows without a domain form one domain).
    */
   balanceDomains?: boolean;
+  /**
+   * Multiplier of the L2 penalty on the features outside the prosodic/voice-quality subset (MFCC and spectral-shape
+   * statistics), so the model leans on prosody unless the spectral features earn their weight (absent = 1).
+   */
+  spectralL2?: number;
+}
+
+/** Per-feature L2 multipliers of a model configuration, over its selected features (undefined when all are 1). */
+export function l2Multipliers(c: ModelConfig): Float32Array | undefined {
+  if (!c.spectralL2 || c.spectralL2 === 1) return undefined;
+  const names = FEATURE_SETS[c.features];
+  return Float32Array.from(names, (n) => (PROSODIC_FEATURE_NAMES.includes(n) ? 1 : c.spectralL2!));
 }
 
 export interface BundleConfig {
@@ -131,10 +143,10 @@ export function fitBundle(rows: FitRow[], K: number, cfg: BundleConfig = DEFAULT
   const y = rows.map((r) => r.y);
   const va = rows.map((r) => r.va);
   const w = cfg.clip.balanceDomains || cfg.personal.balanceDomains ? domainWeights(rows) : undefined;
-  const clip = fitVoiceHeads(xs, y, va, K, cfg.clip.heads, featureIndex(cfg.clip.features), cfg.clip.balanceDomains ? w : undefined);
+  const clip = fitVoiceHeads(xs, y, va, K, cfg.clip.heads, featureIndex(cfg.clip.features), cfg.clip.balanceDomains ? w : undefined, l2Multipliers(cfg.clip));
   const floor = Float32Array.from(clip.std.std, (s) => s * cfg.personal.floorFrac);
   const z = personalInputs({ clip, floor, config: cfg }, rows.map((r) => r.x), rows.map((r) => r.group));
-  const personal = fitVoiceHeads(z, y, va, K, cfg.personal.heads, featureIndex(cfg.personal.features), cfg.personal.balanceDomains ? w : undefined);
+  const personal = fitVoiceHeads(z, y, va, K, cfg.personal.heads, featureIndex(cfg.personal.features), cfg.personal.balanceDomains ? w : undefined, l2Multipliers(cfg.personal));
   return { K, config: cfg, clip, personal, floor };
 }
 
