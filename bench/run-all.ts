@@ -8,7 +8,8 @@
  *   npm run bench                         (fresh clone: ~5–8 min on 2 vCPU)
  *   node dist/bench/run-all.js [--no-corpora] [--only voice,face,text,fusion,accuracy,batch,stream,corpora]
  *                              [--opensmile /path/to/SMILExtract] [--face-sample 600] [--runs 2] [--out DIR]
- *   (--out: where results go, default bench/results; the tests use a temporary folder)
+ *   (--out: where results go, default bench/results; the tests use a temporary folder;
+ *    --corpus NAME[,NAME]: only those corpus sections, e.g. fer-privatetest, and no openSMILE agreement)
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
@@ -316,6 +317,7 @@ async function main(): Promise<number> {
       'face-sample': { type: 'string' },
       runs: { type: 'string' },
       out: { type: 'string' },
+      corpus: { type: 'string' },
     },
   });
   if (values.out) RESULTS = values.out;
@@ -549,7 +551,8 @@ async function main(): Promise<number> {
   if (want('corpora') && !values['no-corpora']) {
     if (!data) log('corpora: no ../shared/data and no EMOSIG_DATA: corpus accuracy sections skipped');
     else {
-      const specs = corpusSpecs(data, { faceSample: Number(values['face-sample'] ?? 600), seed: SEEDS.faceSample });
+      const pick = values.corpus?.split(',');
+      const specs = corpusSpecs(data, { faceSample: Number(values['face-sample'] ?? 600), seed: SEEDS.faceSample }).filter((s) => !pick || pick.includes(s.name));
       const done: CorpusSpec[] = [];
       const reports: EvalReport[] = [];
       for (const s of specs) {
@@ -564,7 +567,7 @@ async function main(): Promise<number> {
           note(`corpus ${s.name}`, (e as Error).message);
         }
       }
-      if (haveReference()) {
+      if (haveReference() && !pick) {
         log('corpora: feature agreement with the openSMILE eGeMAPSv02 reference (EmoDB)…');
         try {
           const agree = await compareWithOpenSmile(1);

@@ -22,12 +22,17 @@ small Gaussian pixel noise; random erasing of a small patch.
 
 Net: VGG-ish, 7 conv 3x3 + BN + ReLU (24-24 | 48-48 | 96-96 | 192), first conv stride 2, max-pool between
 stages, global average pool, dropout 0.3, linear 192 -> 7 (~0.33 M parameters, ~24 M multiply-adds per crop;
-~0.34 ms per crop on onnxruntime, one thread). Sized for the shared 2-core machine: 12 epochs take ~35 min.
+~0.34 ms per crop on onnxruntime, one thread). Sized for the shared 2-core machine and the 3 ms pre-cropped-face
+budget (a wider net would cost more onnxruntime time per face than the budget has left, ~0.1 ms).
+Schedule: 28 epochs (own CNN v2; v1, the first shipped member, used 12: ~20-35 min).
+The 12-epoch net was under-fitted (plain-view Training accuracy 0.634, barely above its PrivateTest 0.609),
+so the longer schedule is the one change; it was fixed in advance (committed before the run), the last epoch
+ships, nothing is selected on PublicTest or PrivateTest. 28 epochs take ~45-70 min on one shared core.
 Loss: cross-entropy with label smoothing 0.1. SGD momentum 0.9 (Nesterov), weight decay 5e-4, batch 128,
 one-cycle learning rate (peak 0.1). Seeded (torch / numpy / python); single thread.
 
     python3 -m venv /work/venv9 && /work/venv9/bin/pip install torch numpy pillow onnx onnxruntime
-    nice -n 10 /work/venv9/bin/python scripts/train-face-cnn.py [--epochs 12] [--seed 9] [--eval-private]
+    nice -n 10 /work/venv9/bin/python scripts/train-face-cnn.py [--epochs 28] [--seed 9] [--eval-private]
 """
 import argparse
 import csv
@@ -180,12 +185,14 @@ def evaluate(net, x, y, bs=512):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument('--epochs', type=int, default=12)
+    ap.add_argument('--epochs', type=int, default=28)
     ap.add_argument('--seed', type=int, default=9)
     ap.add_argument('--batch', type=int, default=128)
     ap.add_argument('--lr', type=float, default=0.1)
     ap.add_argument('--eval-private', action='store_true', help='report (never select on) PrivateTest accuracy')
     ap.add_argument('--limit', type=int, default=0, help='train on the first N crops only (smoke test)')
+    ap.add_argument('--out', default=str(OUT), help='where the .onnx goes (default: the shipped models/face file)')
+    ap.add_argument('--info', default=str(CACHE / 'train-info.json'), help='where the training record goes')
     a = ap.parse_args()
     torch.set_num_threads(1)
     random.seed(a.seed)
@@ -226,8 +233,9 @@ def main():
         print(json.dumps(e), flush=True)
 
     net.eval()
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    torch.onnx.export(Exported(net), torch.zeros(1, SIDE, SIDE, 1), str(OUT), input_names=['input'], output_names=['probs'],
+    out = Path(a.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(Exported(net), torch.zeros(1, SIDE, SIDE, 1), str(out), input_names=['input'], output_names=['probs'],
                       dynamic_axes={'input': {0: 'n'}, 'probs': {0: 'n'}}, opset_version=17, dynamo=False)
     info = {'seed': a.seed, 'epochs': a.epochs, 'batch': a.batch, 'lr': a.lr, 'trainN': int(len(y)), 'log': log,
             'trainPlainView': evaluate(net, x, y), 'torch': torch.__version__}
@@ -238,13 +246,14 @@ def main():
     import onnxruntime as ort
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
-    s = ort.InferenceSession(str(OUT), so)
+    s = ort.InferenceSession(str(out), so)
     xb = plain_view(torch.from_numpy(x[:16]).float().unsqueeze(1))
     ref = torch.softmax(net(standardise(xb)), 1).detach().numpy()
     got = s.run(None, {'input': xb.permute(0, 2, 3, 1).numpy()})[0]
     info['onnxMaxAbsDiff'] = float(np.abs(ref - got).max())
-    info['onnxBytes'] = OUT.stat().st_size
-    (CACHE / 'train-info.json').write_text(json.dumps(info, indent=1))
+    info['onnxBytes'] = out.stat().st_size
+    Path(a.info).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.info).write_text(json.dumps(info, indent=1))
     print(json.dumps({k: v for k, v in info.items() if k != 'log'}), flush=True)
 
 

@@ -15,6 +15,9 @@ import { decodeImage } from '../src/vision/decode.js';
 import { modelPath } from '../src/runtime/paths.js';
 import { EmosigError } from '../src/errors.js';
 import { createFaceAnalyzer } from '../src/vision/index.js';
+import { loadEnsemble } from '../src/vision/ensemble.js';
+import { laplacianVariance } from '../src/vision/quality.js';
+import sharp from 'sharp';
 import { CORE_LABELS } from '../src/signature/labels.js';
 import { ferItems, FER } from '../scripts/lib/face-data.js';
 
@@ -54,6 +57,30 @@ describe('own expression CNN (ONNX)', () => {
       expect(faces[0].label).toBe(label);
     }
     expect(a.model).toBe('own');
+  });
+
+  it("the shipped blur gate pools face-api and the own CNN only (human not run): a blurred face reads as p ∝ p_faceapi^a · p_own^b", async () => {
+    const e = loadEnsemble();
+    expect(e.gate).toBeDefined();
+    const g = e.gate!;
+    expect(g.pool.human ?? 0).toBe(0);
+    expect(g.pool.own ?? 0).toBeGreaterThan(0);
+    // the happy fixture's face shrunk to 16 px and blown up to 96 px: a blurred pre-cropped face
+    const img = await decodeImage(join(FX, 'happy.jpg'));
+    const [det] = await detectFaces(m, img, { inputSize: 320, minScore: 0.3 });
+    const small = Uint8Array.from(boxCrop(img, det.box, 16), (v) => Math.round(v));
+    const { data } = await sharp(Buffer.from(small), { raw: { width: 16, height: 16, channels: 3 } }).resize(96, 96, { kernel: 'cubic' }).raw().toBuffer({ resolveWithObject: true });
+    const blurred = { width: 96, height: 96, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    const gray = new Float32Array(64 * 64);
+    warpCrop(blurred, wholeImageSpec(blurred), 64, true, false, gray, 0);
+    expect(laplacianVariance(gray, 64)).toBeLessThan(g.lapVarBelow);
+    const read = async (model: 'ensemble' | 'faceapi' | 'own') => (await (await createFaceAnalyzer({ model, assumeFace: true })).faces(blurred))[0].emotions as Record<string, number>;
+    const [ens, fa, own] = [await read('ensemble'), await read('faceapi'), await read('own')];
+    const z = CORE_LABELS.map((k) => Math.exp((g.pool.faceapi ?? 0) * Math.log(fa[k] + 1e-6) + g.pool.own! * Math.log(own[k] + 1e-6)));
+    const sum = z.reduce((a, b) => a + b, 0);
+    CORE_LABELS.forEach((k, i) => expect(Math.abs(ens[k] - z[i] / sum)).toBeLessThan(0.02));
+    // and it is not the own CNN alone (face-api is weighted in)
+    if ((g.pool.faceapi ?? 0) > 0) expect(Math.max(...CORE_LABELS.map((k) => Math.abs(ens[k] - own[k])))).toBeGreaterThan(0.001);
   });
 
   it('a missing or corrupt own_expression.onnx is MODEL_MISSING / MODEL_INVALID naming the file', async () => {
