@@ -52,6 +52,12 @@ export const RECIPE = {
    * selection sets (held-out domains' training-split items). 0 / 0 = the plain argmax.
    */
   sentimentOffsets: { neutral: 0, polarity: 0 },
+  /**
+   * The long-message sentence rule the shipped model carries (text-model.json `sentenceRule`, applied by
+   * src/text/model.ts applySentenceRule): chosen by scripts/text-lodo.ts's noise-aware rule (sixth session).
+   * undefined = off.
+   */
+  sentenceRule: undefined as { minWords: number } | undefined,
 };
 
 /** Add RECIPE.sentimentOffsets to a network's sentiment output biases (in place). */
