@@ -106,6 +106,8 @@ const { values: a } = parseArgs({
     'dair-cap': { type: 'string' },
     /** Items per held-out domain's selection set for the class-offset rule (training split only). */
     'select-cap': { type: 'string', default: '5000' },
+    /** Score the plain argmax even when the recipe has a sentence rule (the shipped v2 recipe before the sixth session). */
+    'plain-rule': { type: 'boolean', default: false },
     /** Candidate 4: the recipe without the #long cue. */
     'no-long-cue': { type: 'boolean', default: false },
     /** The shipped recipe's run (JSON with per-item predictions): judge this run by the noise-aware rule against it. */
@@ -205,7 +207,9 @@ function predictSentences(m: MlpModel, it: SentItem, z: Float32Array): number {
 }
 const sentenceRule = new Map<string, ClassMetrics>();
 
+/** The recipe's decision rule: argmax of the sentiment logits, then RECIPE.sentenceRule when the recipe has one. */
 function predict(m: MlpModel, it: SentItem, z: Float32Array): number {
+  if (RECIPE.sentenceRule && !a['plain-rule']) return predictStrongest(m, it, z, RECIPE.sentenceRule.minWords);
   const f = feats.get(it)!;
   m.logits(f.idx, f.val, z);
   const s = z.subarray(OFF.sentiment, OFF.sentiment + 3);
@@ -432,7 +436,7 @@ for (const d of held) {
 const md = [
   `# Leave-one-domain-out sentiment (scripts/text-lodo.ts)`,
   ``,
-  `Network D=${D}, lr ${lr}, seed ${seed}, lexicon ${a.lex}, #long cue ${cfg.longCue === false ? 'off' : 'on'}, weak-neutral weight ${RECIPE.weakNeutralWeight}, domain balance ${RECIPE.domainBalance ? 'on' : 'off'}, dair-ai cap ${RECIPE.capBySet['dair-ai emotion']}; epochs 1–${E}, the epoch for each held-out domain chosen on the other domains only (nested). Each row: trained without any item of that domain. Figures: accuracy / macro-F1 / UAR.`,
+  `Network D=${D}, lr ${lr}, seed ${seed}, lexicon ${a.lex}, #long cue ${cfg.longCue === false ? 'off' : 'on'}, decision rule ${RECIPE.sentenceRule && !a['plain-rule'] ? `argmax + sentence rule (messages of ≥ ${RECIPE.sentenceRule.minWords} words and ≥ 2 sentences read neutral take their strongest sentence)` : 'argmax'}, weak-neutral weight ${RECIPE.weakNeutralWeight}, domain balance ${RECIPE.domainBalance ? 'on' : 'off'}, dair-ai cap ${RECIPE.capBySet['dair-ai emotion']}; epochs 1–${E}, the epoch for each held-out domain chosen on the other domains only (nested). Each row: trained without any item of that domain. Figures: accuracy / macro-F1 / UAR.`,
   ``,
   `| held-out domain | test set | classes | n | epoch | emosig recipe | VADER | emosig − VADER (acc / F1, points) |`,
   `|---|---|---:|---:|---:|---|---|---|`,
