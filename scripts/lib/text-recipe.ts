@@ -55,10 +55,11 @@ export const RECIPE = {
   /**
    * The long-message sentence rule the shipped model carries (text-model.json `sentenceRule`, applied by
    * src/text/model.ts applySentenceRule): chosen by scripts/text-lodo.ts's noise-aware rule (sixth session):
-   * candidate 6, every message of ≥ 2 sentences (minWords 0), had the best selection-set macro-F1 of the four
-   * candidates that passed. undefined = off.
+   * candidate 6 (every message of ≥ 2 sentences, minWords 0) had the best selection-set macro-F1 of the four
+   * candidates that passed but missed the speed target (17,802 msg/CPU-s, bench/results/text-candidate6.md), so
+   * by the declared order candidate 5 ships: messages of ≥ 40 words. undefined = off.
    */
-  sentenceRule: { minWords: 0 } as { minWords: number } | undefined,
+  sentenceRule: { minWords: 40 } as { minWords: number } | undefined,
 };
 
 /** Add RECIPE.sentimentOffsets to a network's sentiment output biases (in place). */
