@@ -67,4 +67,19 @@ describe('long-message sentence rule', () => {
     const rOrt = await scoreMessages(on, msgs, { explain: false, backend: 'onnx' });
     expect(rOrt.map((r) => r.sentiment.label)).toEqual(rOn.map((r) => r.sentiment.label));
   });
+
+  it('reads only the part of a huge message the features saw (bounded work)', async () => {
+    const on = models.on!;
+    const huge = 'The parcel came on Monday and the box was fine. '.repeat(40000) + 'I hate it.';
+    const [r] = await scoreMessages(on, [{ index: 0, text: huge }], { explain: false });
+    expect(r.flags).toContain('truncated');
+    // the sentence after the cut ("I hate it.") is not read
+    const [cut] = await scoreMessages(on, [{ index: 0, text: huge.slice(0, on.settings.features.maxChars) }], { explain: false });
+    expect(r.sentiment).toEqual(cut.sentiment);
+  });
+
+  it('the shipped model carries the rule chosen on the leave-one-domain-out splits', async () => {
+    const settings = JSON.parse(readFileSync(join(src, 'text-model.json'), 'utf8'));
+    expect(settings.sentenceRule).toEqual({ minWords: 40 });
+  });
 });

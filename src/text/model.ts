@@ -582,7 +582,9 @@ export async function applySentenceRule(m: TextModel, text: string, f: Features,
   if (!rule || f.stats.words < rule.minWords) return false;
   const [n0, u0, p0] = s.sentiment;
   if ((n0 >= u0 && n0 >= p0) || p0 >= u0) return false; // reads negative or positive
-  const parts = splitSentences(text);
+  // the text the features saw is cut at maxChars (a 10 MB message must not become a million sentences)
+  const mc = m.settings.features.maxChars;
+  const parts = splitSentences(text.length > mc ? text.slice(0, mc) : text);
   if (parts.length < 2) return false;
   const scored = await scoreFeatures(m, parts.map((p) => featurizeWith(m, p)), { backend });
   let best: RawScores | undefined, bestE = -1;
