@@ -4,6 +4,8 @@
  *
  *   npx tsx scripts/text-lodo.ts [--epochs 1] [--hidden 64] [--lr 0.05] [--seed 1234] [--lex vader|pattern]
  *                                [--domains reddit,tweets,...] [--out bench/results/text-lodo]
+ *                                [--baseline bench/results/text-lodo.json] [--diag .cache/text-diag.json]
+ *                                [--plain-rule] [--no-long-cue]
  *
  * For each domain (Reddit, tweets, dialogue, reviews, service, subtitles): train the network on the
  * training items of every OTHER domain (GoEmotions train too unless Reddit is held out; TweetEval irony
