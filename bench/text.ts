@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { CORE_LABELS } from '../src/signature/labels.js';
 import { packageRoot } from '../src/runtime/paths.js';
 import { GO_LABELS, SENTIMENT_GROUPS } from '../src/text/labels.js';
-import { loadTextModel, featurizeWith, scoreFeatures } from '../src/text/model.js';
+import { applySentenceRule, loadTextModel, featurizeWith, scoreFeatures } from '../src/text/model.js';
 import { scoreMessages } from '../src/text/index.js';
 import {
   loadDailyDialog,
@@ -86,10 +86,17 @@ async function measureSpeed(texts: string[]): Promise<SpeedResult> {
   const poolFeats = poolTexts.map((t) => featurizeWith(m, t));
   const scoreJsOnly = await rate(() => scoreFeatures(m, poolFeats), pool.length);
   const scoreOrtOnly = await rate(() => scoreFeatures(m, poolFeats, { backend: 'onnx', batchSize: 256 }), pool.length);
-  // the model path as a service would run it: featurise and score batches of 256, keep the scores
+  // the model path as a service would run it: featurise and score batches of 256 (with the model's long-message
+  // sentence rule when it has one), keep the scores
   const modelPath = await rate(async () => {
     const kept = [];
-    for (let c = 0; c < poolTexts.length; c += 256) kept.push(...(await scoreFeatures(m, poolTexts.slice(c, c + 256).map((t) => featurizeWith(m, t)))));
+    for (let c = 0; c < poolTexts.length; c += 256) {
+      const ts = poolTexts.slice(c, c + 256);
+      const fs = ts.map((t) => featurizeWith(m, t));
+      const sc = await scoreFeatures(m, fs);
+      if (m.settings.sentenceRule) for (let i = 0; i < sc.length; i++) await applySentenceRule(m, ts[i], fs[i], sc[i]);
+      kept.push(...sc);
+    }
     return kept;
   }, pool.length);
   const readingsNoCues = await rate(() => scoreMessages(m, pool, { explain: false }), pool.length);

@@ -4,6 +4,8 @@
  *
  *   npx tsx scripts/text-lodo.ts [--epochs 1] [--hidden 64] [--lr 0.05] [--seed 1234] [--lex vader|pattern]
  *                                [--domains reddit,tweets,...] [--out bench/results/text-lodo]
+ *                                [--baseline bench/results/text-lodo.json] [--diag .cache/text-diag.json]
+ *                                [--plain-rule] [--no-long-cue]
  *
  * For each domain (Reddit, tweets, dialogue, reviews, service, subtitles): train the network on the
  * training items of every OTHER domain (GoEmotions train too unless Reddit is held out; TweetEval irony
@@ -35,11 +37,53 @@
  * dair-ai emotion training line (15.4k polar "i feel …" lines, weak labels) instead of 4,000: more polar
  * supervision against the neutral over-prediction the per-star table shows. Same acceptance rule against
  * bench/results/text-lodo.md.
+ *
+ * SIXTH SESSION — noise-aware acceptance rule (declared and committed before any candidate it judges ran;
+ * implemented in scripts/lib/text-noise-rule.ts, applied by `--baseline FILE.json`, which must hold the shipped
+ * recipe's per-item predictions as this script writes them). The old row count treated a ±1-item move on a
+ * 1,000-item row as a loss (UCI Amazon sat at exactly +10.0). Over the nine rows, against the shipped recipe on
+ * the same items: (1) the mean macro-F1 over the rows rises (unchanged); (2) for accuracy and for macro-F1
+ * separately, the number of rows at ≥ VADER + 10 does not fall, where a row counts as having moved across the
+ * VADER + 10 line only when its change exceeds its sampling noise: the 95 % paired-bootstrap interval of
+ * (candidate − shipped) on that row's items (resampling conversations for DailyDialog and USS, items elsewhere;
+ * 2,000 draws, seed 20261203) lies entirely below 0 for a row that drops out, entirely above 0 for a row that
+ * comes in, AND the exact two-sided McNemar test on the row's discordant items (right under one recipe, wrong
+ * under the other) gives p < 0.05 (the percentile interval alone calls 4 items lost of 1,000, all in one
+ * direction, significant); a crossing that fails either test keeps the shipped status. Ship only if (1) and, per metric,
+ * significant entries ≥ significant exits. If several candidates pass, the one shipped is the one with the
+ * highest mean macro-F1 over the six domains' selection sets (training-split items, below), never a test row.
+ * Candidates 1–3 above stay rejected: they were judged by the rule in force when they ran.
+ *
+ * SIXTH SESSION — candidates 4–7, declared here (and committed) before their runs, after the length diagnosis on
+ * training splits only (scripts/text-length-diagnostic.ts, bench/results/text-length-diagnostic.md): held out,
+ * the reviews model reads 9–15 % of ≤ 40-word clothing reviews neutral (true 7–12 %) but 43 % of 41–80-word and
+ * 68 % of 81+-word ones (true 14 %), while in every other training domain texts of ≥ 41 words are 85–89 %
+ * neutral (DailyDialog, USS): the `#long` cue (≥ 40 words) and long texts in general are learned as "neutral".
+ * 35–50 % of the clothing reviews read neutral as a whole have a sentence that reads polar on its own.
+ *   4. `--no-long-cue`: the recipe without the `#long` cue feature (FeatureConfig.longCue = false), so length
+ *      is no longer a learnable neutral prior.
+ *   5. Sentence rule, gated (no parameter fitted): a message of ≥ 40 words (the `#long` threshold) and ≥ 2
+ *      sentences whose whole-message reading is neutral takes the reading of its sentence with the strongest
+ *      polar evidence |q_pos − q_neg| (q = the three sentiment sigmoids normalised to sum 1, as the product
+ *      reports them), scored alone; the shipped network.
+ *   6. The same sentence rule on every message of ≥ 2 sentences (no length gate); the shipped network.
+ *   7. Candidates 4 and 5 together.
+ * Each is judged alone by the noise-aware rule above against bench/results/text-lodo.json (the shipped recipe,
+ * re-run with per-item predictions: its table is identical to the README's). Several passing: ship the one with
+ * the best mean macro-F1 over the six selection sets.
+ * Added after the run of 5 and 6 (both passed) and before the run of 4/7 or any speed measurement: a candidate
+ * that passes but misses the product targets (≥ 20,000 messages per CPU-second on one core, `npm run
+ * bench:text`; model ≤ 20 MB) is not shipped; the next passing one by selection-set macro-F1 is.
+ * Results: 5 and 6 pass (bench/results/text-lodo-sentence-rule.md); 4 and 7 pass
+ * (bench/results/text-lodo-no-long-cue.md). Selection-set macro-F1: 6 0.5115 > 5 0.5093 > 7 0.5088 > 4 0.5057 →
+ * candidate 6 is the recipe's decision rule (RECIPE.sentenceRule = { minWords: 0 }), if it meets the speed target.
+ * The baseline these verdicts used is kept as bench/results/text-lodo-v2-argmax.{md,json}; since then the main
+ * table scores the recipe WITH its sentence rule (`--plain-rule`: the argmax alone).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_FEATURES, featurize, type FeatureConfig } from '../src/text/features.js';
+import { DEFAULT_FEATURES, featurize, splitSentences, type FeatureConfig } from '../src/text/features.js';
 import { buildLexicon, loadGoEmotions } from './lib/text-data.js';
 import { DOMAINS, SENT3, loadIrony, loadSentimentDomains, type Domain, type SentItem } from './lib/text-domains.js';
 import { classMetrics, confusionMd, type ClassMetrics } from './lib/metrics.js';
@@ -48,6 +92,7 @@ import { CLS, OFF, RECIPE, goExample, ironyExample, sentimentTrainItems } from '
 import type { Example } from './lib/text-linear.js';
 import { vader2, vader3, vaderCompound } from './lib/text-vader.js';
 import { mulberry32 } from './lib/random.js';
+import { noiseAwareVerdict, verdictMd, type RowPreds } from './lib/text-noise-rule.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -67,6 +112,14 @@ const { values: a } = parseArgs({
     'dair-cap': { type: 'string' },
     /** Items per held-out domain's selection set for the class-offset rule (training split only). */
     'select-cap': { type: 'string', default: '5000' },
+    /** Score the plain argmax even when the recipe has a sentence rule (the shipped v2 recipe before the sixth session). */
+    'plain-rule': { type: 'boolean', default: false },
+    /** Candidate 4: the recipe without the #long cue. */
+    'no-long-cue': { type: 'boolean', default: false },
+    /** The shipped recipe's run (JSON with per-item predictions): judge this run by the noise-aware rule against it. */
+    baseline: { type: 'string' },
+    /** Write per-item diagnostics of the selection sets (training-split items of each held-out domain) here. */
+    diag: { type: 'string' },
   },
 });
 if (a['weak-neutral'] !== undefined) RECIPE.weakNeutralWeight = Number(a['weak-neutral']);
@@ -75,17 +128,17 @@ if (a['dair-cap'] !== undefined) RECIPE.capBySet['dair-ai emotion'] = Number(a['
 const log = (s: string): void => void process.stderr.write(s + '\n');
 const t0 = performance.now();
 const secs = (): string => `${((performance.now() - t0) / 1000).toFixed(0)} s`;
-const cfg: FeatureConfig = DEFAULT_FEATURES;
+const cfg: FeatureConfig = a['no-long-cue'] ? { ...DEFAULT_FEATURES, longCue: false } : DEFAULT_FEATURES;
 const lex = buildLexicon(undefined, a.lex === 'vader');
 const seed = Number(a.seed), E = Number(a.epochs), D = Number(a.hidden), lr = Number(a.lr);
 
 const items = loadSentimentDomains();
 const goTrain = loadGoEmotions('train').map((it) => goExample(it, cfg, lex));
 const irony = loadIrony('train').map((x) => ironyExample(x.text, x.label, cfg, lex));
-const feats = new Map<SentItem, { idx: Int32Array; val: Float32Array }>();
+const feats = new Map<SentItem, { idx: Int32Array; val: Float32Array; words: number }>();
 for (const it of items) {
   const f = featurize(it.text, cfg, lex);
-  feats.set(it, { idx: f.idx, val: f.val });
+  feats.set(it, { idx: f.idx, val: f.val, words: f.stats.words });
 }
 log(`data: ${items.length} sentiment items, GoEmotions train ${goTrain.length}, irony ${irony.length}; features ${secs()}`);
 
@@ -160,7 +213,9 @@ function predictSentences(m: MlpModel, it: SentItem, z: Float32Array): number {
 }
 const sentenceRule = new Map<string, ClassMetrics>();
 
+/** The recipe's decision rule: argmax of the sentiment logits, then RECIPE.sentenceRule when the recipe has one. */
 function predict(m: MlpModel, it: SentItem, z: Float32Array): number {
+  if (RECIPE.sentenceRule && !a['plain-rule']) return predictStrongest(m, it, z, RECIPE.sentenceRule.minWords);
   const f = feats.get(it)!;
   m.logits(f.idx, f.val, z);
   const s = z.subarray(OFF.sentiment, OFF.sentiment + 3);
@@ -168,10 +223,73 @@ function predict(m: MlpModel, it: SentItem, z: Float32Array): number {
   return s[0] >= s[1] && s[0] >= s[2] ? 0 : s[2] >= s[1] ? 2 : 1;
 }
 
+/** The three sentiment sigmoids normalised to sum 1 (what the product reports as probabilities). */
+function q3(s: ArrayLike<number>): [number, number, number] {
+  const a0 = 1 / (1 + Math.exp(-s[0])), a1 = 1 / (1 + Math.exp(-s[1])), a2 = 1 / (1 + Math.exp(-s[2]));
+  const t = a0 + a1 + a2;
+  return [a0 / t, a1 / t, a2 / t];
+}
+/**
+ * Candidates 5/6 (sixth session): a message of ≥ `minWords` words and ≥ 2 sentences whose whole reading is
+ * neutral takes the reading of its sentence with the strongest polar evidence |q_pos − q_neg|, scored alone.
+ */
+function predictStrongest(m: MlpModel, it: SentItem, z: Float32Array, minWords: number): number {
+  const f = feats.get(it)!;
+  m.logits(f.idx, f.val, z);
+  const s = z.subarray(OFF.sentiment, OFF.sentiment + 3);
+  const whole = s[0] >= s[1] && s[0] >= s[2] ? 0 : s[2] >= s[1] ? 2 : 1;
+  const plain = it.binary ? (s[2] >= s[0] ? 2 : 0) : whole;
+  if (whole !== 1 || f.words < minWords) return plain;
+  const parts = splitSentences(it.text);
+  if (parts.length < 2) return plain;
+  let best: [number, number, number] | undefined, bestE = -1;
+  for (const p of parts) {
+    const g = featurize(p, cfg, lex);
+    m.logits(g.idx, g.val, z);
+    const q = q3(z.subarray(OFF.sentiment, OFF.sentiment + 3));
+    const e = Math.abs(q[2] - q[0]);
+    if (e > bestE) (bestE = e), (best = q);
+  }
+  const q = best!;
+  if (it.binary) return q[2] >= q[0] ? 2 : 0;
+  return q[0] >= q[1] && q[0] >= q[2] ? 0 : q[2] >= q[1] ? 2 : 1;
+}
+/** Per-item predictions of the sentence rules (last epoch): rulePreds[variant][set]; selection macro-F1 per domain. */
+const RULE_GATES = { gated40: 40, ungated: 0 } as const;
+type RuleName = keyof typeof RULE_GATES;
+const rulePreds: Record<RuleName, Map<string, number[]>> = { gated40: new Map(), ungated: new Map() };
+const selRuleF1 = new Map<Domain, Record<'plain' | RuleName, number>>();
+
 // VADER on every test item
 const vader = new Map<string, ClassMetrics>();
 for (const [set, xs] of tests) vader.set(set, metricsOf(xs, xs.map((x) => (x.binary ? vader2 : vader3)(vaderCompound(x.text)))));
 log(`VADER scored ${secs()}`);
+
+/** Per-item plain-rule predictions: predStore[set][epoch-1][item]. */
+const predStore = new Map<string, number[][]>();
+/** Selection-set diagnostics (--diag): whole-message and per-sentence sentiment probabilities of each item. */
+interface DiagRow { domain: Domain; set: string; label: number; stars?: number; words: number; sentences: number; whole: number[]; perSentence: number[][]; text: string }
+const diagRows: DiagRow[] = [];
+function softmax3(s: ArrayLike<number>): number[] {
+  const mx = Math.max(s[0], s[1], s[2]);
+  const e = [Math.exp(s[0] - mx), Math.exp(s[1] - mx), Math.exp(s[2] - mx)];
+  const t = e[0] + e[1] + e[2];
+  return e.map((v) => v / t);
+}
+function diagnose(m: MlpModel, d: Domain, z: Float32Array): DiagRow[] {
+  return selection.get(d)!.map((it) => {
+    const f = feats.get(it)!;
+    m.logits(f.idx, f.val, z);
+    const whole = softmax3(z.subarray(OFF.sentiment, OFF.sentiment + 3));
+    const parts = it.text.split(SENT_SPLIT).filter((p) => /[A-Za-z]/.test(p));
+    const perSentence = parts.length <= 1 ? [whole] : parts.map((p) => {
+      const g = featurize(p, cfg, lex);
+      m.logits(g.idx, g.val, z);
+      return softmax3(z.subarray(OFF.sentiment, OFF.sentiment + 3));
+    });
+    return { domain: d, set: it.set, label: it.label, stars: it.stars, words: it.text.split(/\s+/).filter(Boolean).length, sentences: Math.max(1, parts.length), whole, perSentence, text: it.text };
+  });
+}
 
 /** results[domain][epoch-1][set] */
 const results = new Map<Domain, Map<string, ClassMetrics>[]>();
@@ -188,8 +306,25 @@ for (const d of held) {
     epochs: E, lr, seed,
     onEpoch: (ep, m) => {
       const r = new Map<string, ClassMetrics>();
-      for (const [set, xs] of tests) if (setDomain(set) === d) r.set(set, metricsOf(xs, xs.map((x) => predict(m, x, z))));
+      for (const [set, xs] of tests) {
+        if (setDomain(set) !== d) continue;
+        const pr = xs.map((x) => predict(m, x, z));
+        r.set(set, metricsOf(xs, pr));
+        (predStore.get(set) ?? predStore.set(set, []).get(set)!).push(pr);
+      }
       perEpoch.push(r);
+      if (ep === E && a.diag) diagRows.push(...diagnose(m, d, z));
+      if (ep === E) {
+        for (const [set, xs] of tests) {
+          if (setDomain(set) !== d) continue;
+          for (const rn of Object.keys(RULE_GATES) as RuleName[]) rulePreds[rn].set(set, xs.map((x) => predictStrongest(m, x, z, RULE_GATES[rn])));
+        }
+        const sx = selection.get(d)!;
+        if (sx.length) {
+          const f1 = (pr: number[]): number => metricsOf(sx, pr).macroF1;
+          selRuleF1.set(d, { plain: f1(sx.map((x) => predict(m, x, z))), gated40: f1(sx.map((x) => predictStrongest(m, x, z, 40))), ungated: f1(sx.map((x) => predictStrongest(m, x, z, 0))) });
+        }
+      }
       if (ep === E) for (const [set, xs] of tests) if (setDomain(set) === d) sentenceRule.set(set, metricsOf(xs, xs.map((x) => predictSentences(m, x, z))));
       if (ep === E) {
         for (const [set, xs] of tests) if (setDomain(set) === d) testLogits.set(set, logits3(m, xs, z));
@@ -299,7 +434,7 @@ for (const d of held) {
     const v = vader.get(set)!;
     const k = tests.get(set)![0].binary ? 2 : 3;
     rows.push(`| ${d} | ${set} | ${k} | ${m.n} | ${e + 1} | **${f3(m.accuracy)}** / ${f3(m.macroF1)} / ${f3(m.uar)} | ${f3(v.accuracy)} / ${f3(v.macroF1)} / ${f3(v.uar)} | ${pts(m.accuracy - v.accuracy)} / ${pts(m.macroF1 - v.macroF1)} |`);
-    json.push({ domain: d, set, classes: k, n: m.n, epoch: e + 1, emosig: { accuracy: m.accuracy, macroF1: m.macroF1, uar: m.uar, confusion: m.confusion }, vader: { accuracy: v.accuracy, macroF1: v.macroF1, uar: v.uar, confusion: v.confusion } });
+    json.push({ domain: d, set, classes: k, n: m.n, epoch: e + 1, pred: predStore.get(set)![e].join(''), emosig: { accuracy: m.accuracy, macroF1: m.macroF1, uar: m.uar, confusion: m.confusion }, vader: { accuracy: v.accuracy, macroF1: v.macroF1, uar: v.uar, confusion: v.confusion } });
     const sr = sentenceRule.get(set);
     confusions.push(`### ${set} (held out: ${d})`, ``, `emosig:`, ``, confusionMd(m), ``, ...(sr ? [`emosig, per-sentence mean:`, ``, confusionMd(sr), ``] : []), `VADER:`, ``, confusionMd(v), ``);
   }
@@ -307,7 +442,7 @@ for (const d of held) {
 const md = [
   `# Leave-one-domain-out sentiment (scripts/text-lodo.ts)`,
   ``,
-  `Network D=${D}, lr ${lr}, seed ${seed}, lexicon ${a.lex}, weak-neutral weight ${RECIPE.weakNeutralWeight}, domain balance ${RECIPE.domainBalance ? 'on' : 'off'}, dair-ai cap ${RECIPE.capBySet['dair-ai emotion']}; epochs 1–${E}, the epoch for each held-out domain chosen on the other domains only (nested). Each row: trained without any item of that domain. Figures: accuracy / macro-F1 / UAR.`,
+  `Network D=${D}, lr ${lr}, seed ${seed}, lexicon ${a.lex}, #long cue ${cfg.longCue === false ? 'off' : 'on'}, decision rule ${RECIPE.sentenceRule && !a['plain-rule'] ? `argmax + sentence rule (messages of ≥ ${RECIPE.sentenceRule.minWords} words and ≥ 2 sentences read neutral take their strongest sentence)` : 'argmax'}, weak-neutral weight ${RECIPE.weakNeutralWeight}, domain balance ${RECIPE.domainBalance ? 'on' : 'off'}, dair-ai cap ${RECIPE.capBySet['dair-ai emotion']}; epochs 1–${E}, the epoch for each held-out domain chosen on the other domains only (nested). Each row: trained without any item of that domain. Figures: accuracy / macro-F1 / UAR.`,
   ``,
   `| held-out domain | test set | classes | n | epoch | emosig recipe | VADER | emosig − VADER (acc / F1, points) |`,
   `|---|---|---:|---:|---:|---|---|---|`,
@@ -343,7 +478,39 @@ const md = [
   ...confusions,
   ...offsetRows.flatMap((r) => [`### ${r.set} (held out: ${r.d}), class offsets n ${r.n.toFixed(1)} / p ${r.p.toFixed(1)}`, ``, confusionMd(r.rule), ``]),
 ].join('\n');
+let noise: ReturnType<typeof noiseAwareVerdict> | undefined;
+let ruleVerdicts: Record<string, { name: string; verdict: ReturnType<typeof noiseAwareVerdict>; selectionMeanF1: number }> | undefined;
+let noiseMd = '';
+if (a.baseline) {
+  const base = JSON.parse(readFileSync(a.baseline, 'utf8')) as { rows: { set: string; epoch: number; pred?: string }[] };
+  const rowsNA: RowPreds[] = [];
+  for (const d of held) {
+    for (const set of results.get(d)![chosen.get(d)!].keys()) {
+      const b = base.rows.find((r) => r.set === set);
+      if (!b?.pred) throw new Error(`--baseline ${a.baseline}: no per-item predictions for ${set} (re-run the shipped recipe with this script)`);
+      const xs = tests.get(set)!;
+      rowsNA.push({ set, truth: xs.map((x) => x.label), base: [...b.pred].map(Number), cand: predStore.get(set)![chosen.get(d)!], vader: vader.get(set)!, groups: xs.map((x) => x.conv), labels: SENT3 });
+    }
+  }
+  noise = noiseAwareVerdict(rowsNA);
+  const self = a['no-long-cue'] ? 'no #long cue (candidate 4)' : 'this run (shipped recipe)';
+  const ruleName = (rn: RuleName): string => (a['no-long-cue'] ? (rn === 'gated40' ? 'no #long cue + sentence rule ≥ 40 words (candidate 7)' : 'no #long cue + sentence rule, ungated (not a declared candidate)') : rn === 'gated40' ? 'sentence rule ≥ 40 words (candidate 5)' : 'sentence rule, ungated (candidate 6)');
+  const selMean = (k: 'plain' | RuleName): number => [...selRuleF1.values()].reduce((acc, r) => acc + r[k], 0) / Math.max(1, selRuleF1.size);
+  const parts = [`## Noise-aware verdicts against ${a.baseline} (rule and candidates in the script header, sixth session)`, ``, `### ${self}`, ``, verdictMd(noise, 'candidate'), ``];
+  ruleVerdicts = {};
+  for (const rn of Object.keys(RULE_GATES) as RuleName[]) {
+    const v = noiseAwareVerdict(rowsNA.map((r) => ({ ...r, cand: rulePreds[rn].get(r.set)! })));
+    ruleVerdicts[rn] = { name: ruleName(rn), verdict: v, selectionMeanF1: selMean(rn) };
+    parts.push(`### ${ruleName(rn)}`, ``, verdictMd(v, 'candidate'), ``);
+  }
+  parts.push(`Selection sets (training-split items of each held-out domain, scored by the model without it), macro-F1 plain / sentence rule ≥ 40 words / ungated: ${[...selRuleF1].map(([d, r]) => `${d} ${r.plain.toFixed(3)} / ${r.gated40.toFixed(3)} / ${r.ungated.toFixed(3)}`).join('; ')}; mean ${selMean('plain').toFixed(3)} / ${selMean('gated40').toFixed(3)} / ${selMean('ungated').toFixed(3)}.`, ``);
+  noiseMd = parts.join('\n');
+}
+if (a.diag) {
+  mkdirSync(dirname(a.diag), { recursive: true });
+  writeFileSync(a.diag, JSON.stringify(diagRows));
+}
 mkdirSync(dirname(a.out!), { recursive: true });
-writeFileSync(`${a.out}.md`, md);
-writeFileSync(`${a.out}.json`, JSON.stringify({ settings: { D, lr, seed, epochs: E, lex: a.lex, weakNeutralWeight: RECIPE.weakNeutralWeight, domainBalance: RECIPE.domainBalance, dairCap: RECIPE.capBySet['dair-ai emotion'] === Infinity ? null : RECIPE.capBySet['dair-ai emotion'] }, shipEpoch: shipEpoch + 1, rows: json, perSentenceRule: Object.fromEntries([...sentenceRule].map(([set, m]) => [set, { accuracy: m.accuracy, macroF1: m.macroF1, uar: m.uar, confusion: m.confusion }])), classOffsets: { shipped: shipOffsets, verdict, rows: offsetRows.map((r) => ({ domain: r.d, set: r.set, n: r.n, p: r.p, accuracy: r.rule.accuracy, macroF1: r.rule.macroF1, uar: r.rule.uar, confusion: r.rule.confusion })), selection: Object.fromEntries([...selF1].map(([d, f]) => [d, { items: selection.get(d)!.length, plainMacroF1: f[0] }])) } }, null, 1) + '\n');
-process.stdout.write(md);
+writeFileSync(`${a.out}.md`, md + (noiseMd ? `\n${noiseMd}` : ''));
+writeFileSync(`${a.out}.json`, JSON.stringify({ settings: { D, lr, seed, epochs: E, lex: a.lex, weakNeutralWeight: RECIPE.weakNeutralWeight, domainBalance: RECIPE.domainBalance, dairCap: RECIPE.capBySet['dair-ai emotion'] === Infinity ? null : RECIPE.capBySet['dair-ai emotion'] }, shipEpoch: shipEpoch + 1, rows: json, ...(noise ? { noiseAwareVerdict: { ...noise, baseline: a.baseline, longCue: !a['no-long-cue'], sentenceRules: ruleVerdicts, selectionMacroF1: Object.fromEntries(selRuleF1) } } : {}), perSentenceRule: Object.fromEntries([...sentenceRule].map(([set, m]) => [set, { accuracy: m.accuracy, macroF1: m.macroF1, uar: m.uar, confusion: m.confusion }])), classOffsets: { shipped: shipOffsets, verdict, rows: offsetRows.map((r) => ({ domain: r.d, set: r.set, n: r.n, p: r.p, accuracy: r.rule.accuracy, macroF1: r.rule.macroF1, uar: r.rule.uar, confusion: r.rule.confusion })), selection: Object.fromEntries([...selF1].map(([d, f]) => [d, { items: selection.get(d)!.length, plainMacroF1: f[0] }])) } }, null, 1) + '\n');
+process.stdout.write(md + (noiseMd ? `\n${noiseMd}` : ""));

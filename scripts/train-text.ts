@@ -442,6 +442,7 @@ if (!a.dry) {
     cxOutputs: [...R.CX_OUTPUTS],
     cxThresholds: { irony: best.ev.ironyThreshold },
     valenceBlend: { head: valenceBlend[0], sentiment: valenceBlend[1], bias: valenceBlend[2] },
+    ...(R.RECIPE.sentenceRule ? { sentenceRule: R.RECIPE.sentenceRule } : {}),
     thresholds: {
       go: Object.fromEntries(GO_LABELS.map((l, i) => [l, best!.ev.thresholds.go[i]])),
       ekman: Object.fromEntries(CORE_LABELS.map((l, i) => [l, best!.ev.thresholds.ekman[i]])),

@@ -52,6 +52,14 @@ export const RECIPE = {
    * selection sets (held-out domains' training-split items). 0 / 0 = the plain argmax.
    */
   sentimentOffsets: { neutral: 0, polarity: 0 },
+  /**
+   * The long-message sentence rule the shipped model carries (text-model.json `sentenceRule`, applied by
+   * src/text/model.ts applySentenceRule): chosen by scripts/text-lodo.ts's noise-aware rule (sixth session):
+   * candidate 6 (every message of ≥ 2 sentences, minWords 0) had the best selection-set macro-F1 of the four
+   * candidates that passed but missed the speed target (17,802 msg/CPU-s, bench/results/text-candidate6.md), so
+   * by the declared order candidate 5 ships: messages of ≥ 40 words. undefined = off.
+   */
+  sentenceRule: { minWords: 40 } as { minWords: number } | undefined,
 };
 
 /** Add RECIPE.sentimentOffsets to a network's sentiment output biases (in place). */

@@ -22,6 +22,8 @@ export interface FeatureConfig {
   contrast: boolean;
   /** Lexical cue features (shouting, elongation, !!, emoji/emoticon/adjective polarity, intensifiers). */
   cues: boolean;
+  /** The `#long` cue (≥ 40 words); absent = on (models before issue 10's sixth session). */
+  longCue?: boolean;
   /** Weight features by inverse document frequency (models/text/idf.bin). */
   idf: boolean;
   /** Text longer than this many characters is cut (flagged as truncated). */
@@ -654,6 +656,14 @@ const LEXBIN = [0, 1, 2, 3, 4, 5, 6].map((b) => `#lexbin${b}`);
 const NPOS = [0, 1, 2, 3].map((b) => `#npos${b}`);
 const NNEG = [0, 1, 2, 3].map((b) => `#nneg${b}`);
 
+/** Sentence ends: split after . ! ? followed by whitespace. */
+const SENTENCE_END = /(?<=[.!?])\s+(?=\S)/;
+const HAS_LETTER = /[A-Za-z]/;
+/** The sentences of a message that contain a letter (the unit of the long-message sentence rule). */
+export function splitSentences(text: string): string[] {
+  return text.split(SENTENCE_END).filter((p) => HAS_LETTER.test(p));
+}
+
 /**
  * Turn a message into hashed features. Each namespace's features are binary (presence) and scaled
  * by `scale[ns] / sqrt(n_ns)` so long and short messages have comparable norms; with `idf` (per-bucket
@@ -807,7 +817,7 @@ export function featurize(raw: string, cfg: FeatureConfig = DEFAULT_FEATURES, le
     stats.complaintMarkers = markers.length;
     cue('#cxmark', Math.min(markers.length, 2) / 2);
     cue('#short', stats.words <= 3 ? 1 : 0);
-    cue('#long', stats.words >= 40 ? 1 : 0);
+    if (cfg.longCue !== false) cue('#long', stats.words >= 40 ? 1 : 0);
   }
 
   const nsLists: [IntPairs, number][] = [[words, cfg.scale.word]];

@@ -11,7 +11,7 @@ import { check, TextInputSchema, TextOptionsSchema } from '../runtime/validate.j
 import { CORE_LABELS, emptyEmotions, type Emotions } from '../signature/labels.js';
 import { parseChat, type ChatFormat, type ChatIssue, type ChatMessage } from './chat.js';
 import { GO_LABELS, type GoLabel } from './labels.js';
-import { applyContext, contributions, featurizeWith, knownShare, loadTextModel, scoreFeatures, TextHistory, type TextBackend, type TextModel, type RawScores } from './model.js';
+import { applyContext, applySentenceRule, contributions, featurizeWith, knownShare, loadTextModel, scoreFeatures, TextHistory, type TextBackend, type TextModel, type RawScores } from './model.js';
 import type { Features } from './features.js';
 import { guessLanguage } from './language.js';
 
@@ -272,6 +272,9 @@ export async function scoreMessages(model: TextModel, messages: (ChatMessage & {
         if (conv !== history.conversation) history.reset(conv);
         if (byMsg[i]) applyContext(model, history, feats[i], byMsg[i]!);
       }
+    }
+    if (model.settings.sentenceRule) {
+      for (let i = 0; i < chunk.length; i++) if (byMsg[i]) await applySentenceRule(model, chunk[i].text, feats[i], byMsg[i]!, options.backend);
     }
     for (let i = 0; i < chunk.length; i++) out.push(toReading(model, chunk[i], feats[i], byMsg[i], options.echo ?? false, explain));
   }

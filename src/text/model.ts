@@ -11,7 +11,7 @@ import { EmosigError } from '../errors.js';
 import { loadOnnx, ort, type LoadedSession } from '../runtime/onnx.js';
 import { loadModel, recordModel, type ModelInfo } from '../runtime/registry.js';
 import { modelPath } from '../runtime/paths.js';
-import { CUE_NAMES, FEATURE_VERSION, cueBucket, decodeIdf, featurize, wordBucket, type FeatureConfig, type Features, type Lexicon } from './features.js';
+import { CUE_NAMES, FEATURE_VERSION, cueBucket, decodeIdf, featurize, splitSentences, wordBucket, type FeatureConfig, type Features, type Lexicon } from './features.js';
 import { GO_LABELS, SENTIMENT_GROUPS } from './labels.js';
 import { CORE_LABELS } from '../signature/labels.js';
 import { readOnnxInitializers } from './onnx-weights.js';
@@ -30,6 +30,12 @@ export interface TextModelSettings {
   cxThresholds?: Record<string, number>;
   thresholds: { go: Record<string, number>; ekman: Record<string, number>; sentiment: Record<string, number> };
   valenceBlend?: { head: number; sentiment: number; bias: number };
+  /**
+   * Long-message sentence rule (issue 10, chosen on the leave-one-domain-out splits): a message of at least
+   * `minWords` words and two or more sentences whose sentiment reads neutral takes the sentiment of its sentence
+   * with the strongest polar evidence |p(positive) − p(negative)|, scored alone. Absent = off.
+   */
+  sentenceRule?: { minWords: number };
   /**
    * 'mlp': one hidden layer for the classification outputs + a linear layer for valence/arousal and,
    * when `linear` lists them, extra linear terms added to those classification logits (an ensemble of
@@ -562,4 +568,32 @@ function outputAt(m: TextModel, s: RawScores, at: number): number {
 function setOutputAt(m: TextModel, s: RawScores, at: number, p: number): void {
   const [v, i] = viewOf(m, s, at);
   v[i] = p;
+}
+
+/**
+ * The long-message sentence rule (`settings.sentenceRule`, issue 10): a message of at least `minWords` words
+ * whose sentiment reads neutral takes, in place, the sentiment of its sentence with the strongest polar
+ * evidence |p(positive) − p(negative)| (probabilities = the three sigmoids normalised to sum 1), each sentence
+ * scored alone. Messages with one sentence, or that read negative or positive, are left as they are. A model
+ * without the setting is never changed. Resolves to whether the reading changed.
+ */
+export async function applySentenceRule(m: TextModel, text: string, f: Features, s: RawScores, backend?: TextBackend): Promise<boolean> {
+  const rule = m.settings.sentenceRule;
+  if (!rule || f.stats.words < rule.minWords) return false;
+  const [n0, u0, p0] = s.sentiment;
+  if ((n0 >= u0 && n0 >= p0) || p0 >= u0) return false; // reads negative or positive
+  // the text the features saw is cut at maxChars (a 10 MB message must not become a million sentences)
+  const mc = m.settings.features.maxChars;
+  const parts = splitSentences(text.length > mc ? text.slice(0, mc) : text);
+  if (parts.length < 2) return false;
+  const scored = await scoreFeatures(m, parts.map((p) => featurizeWith(m, p)), { backend });
+  let best: RawScores | undefined, bestE = -1;
+  for (const r of scored) {
+    const [n, u, p] = r.sentiment;
+    const e = Math.abs(p - n) / (n + u + p || 1);
+    if (e > bestE) (bestE = e), (best = r);
+  }
+  if (!best) return false;
+  for (let k = 0; k < 3; k++) s.sentiment[k] = best.sentiment[k];
+  return true;
 }
