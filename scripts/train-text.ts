@@ -432,7 +432,7 @@ if (!a.dry) {
   else if (existsSync(join(out, 'idf.bin'))) unlinkSync(join(out, 'idf.bin'));
   const settings = {
     name: 'emosig-text-emotion',
-    version: 2, // 2: customer-language sentiment head, CX outputs, irony (issue 10); 1: GoEmotions-only
+    version: 2.1, // 2.1: the long-message sentence rule (sentenceRule, issue 10); 2: customer-language sentiment head, CX outputs, irony (issue 10); 1: GoEmotions-only
     license: 'research-only, non-commercial: trained on GoEmotions (Apache-2.0), EmoBank and the Emoji Sentiment Ranking (CC BY-SA 4.0), Pattern (PDDL), DailyDialog (CC BY-NC-SA 4.0), USS (no licence stated), TweetEval and dair-ai emotion (research use)',
     featureVersion: FEATURE_VERSION,
     features: cfg,
