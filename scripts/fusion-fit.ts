@@ -48,8 +48,9 @@ async function main(): Promise<void> {
   for (const m of MODS) modInfo[m].alpha = alpha[m];
   const rel: ReliabilityFile = {
     // 1.1.0: refitted on voice 2.1.0, text v2 and the ONNX face pooling; 1.2.0: on voice 2.2.0 (corpus-balanced) and
-    // the three-member face pooling (the modality models are named in fittedOn)
-    version: '1.2.0',
+    // the three-member face pooling; 1.3.0: on voice 2.3.0, text 2.1 and the own CNN v2 face gate (the modality
+    // models are named in fittedOn)
+    version: '1.3.0',
     method: 'temperature-calibrated, confidence- and reliability-weighted log-linear pooling',
     labels: [...CORE_LABELS],
     modalities: modInfo,
