@@ -10,9 +10,10 @@
  * whether it kept up (queued audio, frames dropped), and RSS over time (sampled each minute of stream time).
  * Writes bench/results/stream.json and bench/results/stream.md.
  *
- *   node --expose-gc dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME] [--gc-minute] [--in-process-faces]
+ *   node --expose-gc [--max-semi-space-size=2] dist/bench/stream.js [--duration 3600] [--modes realtime,fast] [--fps 5] [--chunk-ms 20] [--tag NAME] [--gc-minute] [--in-process-faces]
  *   (--gc-minute: a full GC of the face worker thread and then of the main thread before each minute's memory sample, so the heap figures are what the
- *   stream retains rather than garbage not yet collected)
+ *   stream retains rather than garbage not yet collected; --max-semi-space-size=2, the deployment setting the README recommends and
+ *   `npm run bench:stream` uses, caps V8's young generation; Node flags are recorded in the result)
  *   node dist/bench/stream.js --render bench/results/stream.json      (rewrite the Markdown of a run)
  */
 import { mkdirSync, readFileSync, readdirSync, writeFileSync, existsSync } from 'node:fs';
