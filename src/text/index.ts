@@ -273,8 +273,10 @@ export async function scoreMessages(model: TextModel, messages: (ChatMessage & {
         if (byMsg[i]) applyContext(model, history, feats[i], byMsg[i]!);
       }
     }
-    if (model.settings.sentenceRule) {
-      for (let i = 0; i < chunk.length; i++) if (byMsg[i]) await applySentenceRule(model, chunk[i].text, feats[i], byMsg[i]!, options.backend);
+    const rule = model.settings.sentenceRule;
+    if (rule) {
+      // only long messages can change (checked here, so short ones cost no await)
+      for (let i = 0; i < chunk.length; i++) if (byMsg[i] && feats[i].stats.words >= rule.minWords) await applySentenceRule(model, chunk[i].text, feats[i], byMsg[i]!, options.backend);
     }
     for (let i = 0; i < chunk.length; i++) out.push(toReading(model, chunk[i], feats[i], byMsg[i], options.echo ?? false, explain));
   }
