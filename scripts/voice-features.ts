@@ -34,7 +34,7 @@ export interface FeatureRow {
 
 export const CACHE = join(packageRoot(), '.cache', 'voice-features-v2.json');
 
-function variantOf(x: Float32Array, v: Variant, rand: () => number): Float32Array {
+export function variantOf(x: Float32Array, v: Variant, rand: () => number): Float32Array {
   if (v === 'clean') return x;
   if (v === 'tel') return telephone(x, 'mulaw');
   if (v === 'noise') return addNoise(x, 10 + 20 * rand(), rand, rand() < 0.6);

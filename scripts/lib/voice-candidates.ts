@@ -141,6 +141,16 @@ export const CANDIDATES: { id: string; cfg: BundleConfig }[] = [
   },
 ];
 
+// R (declared in session 6, second round, 2026-12-03 ~20:05 UTC, before it was run; the selection rule and the other
+// candidates unchanged): a telephone-band FRONT END. The features of every row — training copies and test copies
+// alike — are computed on audio band-limited as a phone line would be, minus the codec (src/audio/channel.ts
+// `telephoneBand`: 300 Hz high-pass, 8 kHz and back), so that a clean and a phone input read nearly alike; the
+// model would carry a config flag that analyzeVoice honours. Motivated by bench/results/voice-gap-ablation.md (every
+// all-feature personal model loses ~10 points on EmoDB's 8 kHz mu-law copies). This round it is run FIRST as a
+// diagnostic of P's personal model on train-voice's within-corpus folds (scripts/voice-bandlimit.ts,
+// bench/results/voice-bandlimit-*.md), not yet as a train-voice candidate: the product flag and train-voice's
+// per-candidate feature rows are not built, so it is not in CANDIDATES and cannot ship from this round.
+
 /**
  * K and L (declared in session 5, 2026-12-03, before either was run; the selection rule and the other candidates
  * unchanged): a TRUE margin SVM, the issue's baseline classifier, instead of I/J's random-Fourier-feature softmax.

@@ -36,6 +36,15 @@ export function telephone(x16: Float32Array, law: 'mulaw' | 'alaw' = 'mulaw'): F
   return resample(g711RoundTrip(x8, law), 8000, 16000);
 }
 
+/**
+ * Telephone band without the codec: 300 Hz high-pass, down to 8 kHz (anti-aliased, so nothing above ~3.6–4 kHz) and
+ * back to 16 kHz — the channel of `telephone` minus the G.711 quantisation. Used as a "telephone-band front end"
+ * (features always computed on phone-band audio) in scripts/voice-bandlimit.ts; no shipped model uses it yet.
+ */
+export function telephoneBand(x16: Float32Array): Float32Array {
+  return resample(resample(highpass(x16, 300, 16000), 16000, 8000), 8000, 16000);
+}
+
 /** Add white/pink noise at `snrDb` relative to the clip's active-speech power. */
 export function addNoise(x: Float32Array, snrDb: number, rand: () => number, pink = true): Float32Array {
   // speech power over the loudest half of 20 ms frames (ignores leading/trailing silence)

@@ -1,0 +1,156 @@
+/**
+ * Diagnostic (no model ships from it): a telephone-band front end for the personal model. Declared in
+ * scripts/lib/voice-candidates.ts (comment "R", session 6 round 2) before it was run.
+ *
+ * Voice 2.3.0's personal model P reads new EmoDB speakers at 0.730 UAR as stored and 0.626 on their 8 kHz mu-law
+ * phone copies (bench/results/voice-gap-ablation.md): the all-feature models lean on information above 4 kHz. The
+ * idea: compute the features ALWAYS on telephone-band audio (src/audio/channel.ts `telephoneBand`: 300 Hz
+ * high-pass, 8 kHz and back, no codec), in training and at inference, so a clean and a phone input read nearly alike.
+ *
+ * Phase 1 (cached): every copy of every clip of the three corpora (as stored, mu-law phone, noise, rate/level/codec;
+ * the same random draws as scripts/voice-features.ts) through the front end, VAD and features on the band-limited
+ * audio: .cache/voice-features-bl.json.
+ * Phase 2: on train-voice's within-corpus folds (speaker i in fold i mod F), candidate P's personal model (2.3.0)
+ * trained on every other row of the three corpora, tested on the held-out speakers' as-stored (or band-limited) and
+ * phone copies, baseline from the speaker's other clips:
+ *   P       as shipped: all four copies (clean, tel, noise, aug), test clean vs tel;
+ *   P/ct    trained on the clean and tel copies only, test clean vs tel;
+ *   P/bl    front end on every copy: trained on all four front-end copies, test front-end clean vs front-end tel;
+ *   P/bl-ct the same, trained on the front-end clean and tel copies only.
+ *
+ *   nice -n 10 npx tsx scripts/voice-bandlimit.ts [--corpus emodb] [--limit N]
+ * Writes bench/results/voice-bandlimit-<corpus>.json and .md.
+ */
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../src/runtime/paths.js';
+import { SileroVad } from '../src/audio/vad.js';
+import { clipsSpeechFeatures } from '../src/audio/speech.js';
+import { FEATURE_NAMES } from '../src/audio/features.js';
+import { telephoneBand } from '../src/audio/channel.js';
+import { fitVoiceHeads, fitStandardiser, speakerBaseline, zScore, predictVoiceHeads, scoreClasses } from '../src/audio/trainer.js';
+import { domainWeights, featureIndex, l2Multipliers } from '../src/audio/voice-fit.js';
+import { CANDIDATES } from './lib/voice-candidates.js';
+import { toRow, K, type Row } from './lib/voice-eval.js';
+import { CACHE, VARIANTS, variantOf, type FeatureRow } from './voice-features.js';
+import { readCorpus, loadClip16k, CORPORA, rng } from './lib/voice-data.js';
+
+const ROOT = packageRoot();
+const BL_CACHE = join(ROOT, '.cache', 'voice-features-bl.json');
+const arg = (k: string, d: string) => {
+  const i = process.argv.indexOf(k);
+  return i > 0 ? process.argv[i + 1] : d;
+};
+const target = arg('--corpus', 'emodb');
+const limit = Number(arg('--limit', 'Infinity'));
+
+async function extract(): Promise<FeatureRow[]> {
+  if (existsSync(BL_CACHE)) return (JSON.parse(readFileSync(BL_CACHE, 'utf8')) as { rows: FeatureRow[] }).rows;
+  const clips = CORPORA.flatMap((c) => readCorpus(c)).filter((_, i) => i < limit);
+  const vad = await SileroVad.load();
+  const rows: FeatureRow[] = [];
+  // the same batches, variant order and seed as scripts/voice-features.ts, so every copy gets the same random draws
+  // (noise, rate, level, codec) as the cached as-stored features; the front end is applied after the copy is made
+  const rand = rng(20261203);
+  const t0 = performance.now();
+  let audioSec = 0;
+  const B = 32;
+  for (let i = 0; i < clips.length; i += B) {
+    const batch = clips.slice(i, i + B);
+    const audio = await Promise.all(batch.map((c) => loadClip16k(c.path)));
+    for (const variant of VARIANTS) {
+      const xs = audio.map((x) => telephoneBand(variantOf(x, variant, rand)));
+      const feats = await clipsSpeechFeatures(vad, xs);
+      feats.forEach((f, k) => {
+        const c = batch[k];
+        audioSec += xs[k].length / 16000;
+        rows.push({ corpus: c.corpus, path: c.path, speaker: c.speaker, label: c.label, core: c.core, variant, speechSec: f.speechSec, vector: Array.from(f.vector, (v) => Number(v.toPrecision(7))) });
+      });
+    }
+    process.stderr.write(`\rvoice-bandlimit: ${Math.min(i + B, clips.length)}/${clips.length} clips (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  const sec = (performance.now() - t0) / 1000;
+  process.stderr.write(`\nvoice-bandlimit: ${rows.length} vectors, ${audioSec.toFixed(0)} s of audio in ${sec.toFixed(1)} s\n`);
+  if (Number.isFinite(limit)) process.exit(0); // timing run only
+  mkdirSync(join(ROOT, '.cache'), { recursive: true });
+  writeFileSync(BL_CACHE, JSON.stringify({ featureNames: FEATURE_NAMES, created: new Date().toISOString(), rows }));
+  return rows;
+}
+
+/** z-score each speaker|variant group: training rows against all of the group's rows, test rows against the others. */
+function zGroups(rs: Row[], floor: Float32Array, protocol: 'others' | 'all'): Float32Array[] {
+  const groups = new Map<string, number[]>();
+  rs.forEach((r, i) => groups.set(`${r.speaker}|${r.variant}`, [...(groups.get(`${r.speaker}|${r.variant}`) ?? []), i]));
+  const out: Float32Array[] = new Array(rs.length);
+  for (const idx of groups.values()) {
+    if (protocol === 'all') {
+      const base = speakerBaseline(idx.map((i) => rs[i].x), undefined);
+      for (const i of idx) out[i] = zScore(rs[i].x, base, floor);
+    } else {
+      for (const i of idx) out[i] = zScore(rs[i].x, speakerBaseline(idx.filter((j) => j !== i).map((j) => rs[j].x), undefined), floor);
+    }
+  }
+  return out;
+}
+
+const blRows: Row[] = (await extract()).map((r) => ({ ...toRow(r), variant: `bl-${r.variant}` as never }));
+const stored: Row[] = (JSON.parse(readFileSync(CACHE, 'utf8')) as { rows: FeatureRow[] }).rows.map(toRow);
+const all = [...stored, ...blRows];
+const P = CANDIDATES.find((c) => c.id === 'P')!.cfg.personal;
+const spk = [...new Set(all.filter((r) => r.corpus === target).map((r) => r.speaker))].sort();
+const F = target === 'ravdess' ? 6 : target === 'emodb' ? 5 : 3;
+const held = Array.from({ length: F }, (_, f) => new Set(spk.filter((_, i) => i % F === f)));
+const testLabels = [...new Set(all.filter((r) => r.corpus === target).map((r) => r.yi))].sort((a, b) => a - b);
+
+const SETTINGS = [
+  { id: 'P', what: "candidate P's personal model as shipped in 2.3.0: trained on all four copies (as stored, mu-law, noise, rate/level/codec)", train: ['clean', 'tel', 'noise', 'aug'], tests: { stored: 'clean', phone: 'tel' } },
+  { id: 'P/ct', what: "P trained on the as-stored and mu-law copies only", train: ['clean', 'tel'], tests: { stored: 'clean', phone: 'tel' } },
+  { id: 'P/bl', what: 'P with the telephone-band front end on every copy, training and test (all four copies through it)', train: ['bl-clean', 'bl-tel', 'bl-noise', 'bl-aug'], tests: { stored: 'bl-clean', phone: 'bl-tel' } },
+  { id: 'P/bl-ct', what: 'P/bl trained on the front-end as-stored and mu-law copies only', train: ['bl-clean', 'bl-tel'], tests: { stored: 'bl-clean', phone: 'bl-tel' } },
+];
+const results: Record<string, Record<string, { uar: number; macroF1: number; accuracy: number; n: number }>> = {};
+for (const s of SETTINGS) {
+  const t0 = performance.now();
+  const acc: Record<string, { truth: number[]; pred: number[] }> = { stored: { truth: [], pred: [] }, phone: { truth: [], pred: [] } };
+  for (const h of held) {
+    const train = all.filter((r) => !h.has(r.speaker) && s.train.includes(r.variant));
+    const floor = Float32Array.from(fitStandardiser(train.map((r) => r.x)).std, (v) => v * P.floorFrac);
+    const w = P.balanceDomains ? domainWeights(train.map((r) => ({ domain: r.corpus }))) : undefined;
+    const model = fitVoiceHeads(zGroups(train, floor, 'all'), train.map((r) => r.yi), train.map((r) => r.va), K, P.heads, featureIndex(P.features), w, l2Multipliers(P));
+    for (const [name, variant] of Object.entries(s.tests)) {
+      const test = all.filter((r) => r.corpus === target && h.has(r.speaker) && r.variant === variant);
+      const p = predictVoiceHeads(model, zGroups(test, floor, 'others')).probs;
+      test.forEach((r, i) => {
+        let best = testLabels[0];
+        for (const k of testLabels) if (p[i][k] > p[i][best]) best = k;
+        acc[name].truth.push(r.yi);
+        acc[name].pred.push(best);
+      });
+    }
+  }
+  results[s.id] = {};
+  for (const name of ['stored', 'phone']) {
+    const m = scoreClasses(acc[name].truth, acc[name].pred, K);
+    results[s.id][name] = { uar: m.uar, macroF1: m.macroF1, accuracy: m.accuracy, n: m.n };
+  }
+  const r = results[s.id];
+  console.error(`${target} ${s.id}: stored UAR ${r.stored.uar.toFixed(3)} phone ${r.phone.uar.toFixed(3)} gap ${(100 * (r.phone.uar - r.stored.uar)).toFixed(1)} (${Math.round((performance.now() - t0) / 1000)} s)`);
+}
+
+mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+writeFileSync(join(ROOT, 'bench', 'results', `voice-bandlimit-${target}.json`), JSON.stringify({ date: new Date().toISOString(), corpus: target, folds: F, settings: SETTINGS.map(({ id, what }) => ({ id, what })), results }, null, 1));
+const f3 = (v: number) => v.toFixed(3);
+const md = [
+  `# Voice telephone-band front end (diagnostic): ${target}, personal model, ${F} train-voice folds`,
+  '',
+  'scripts/voice-bandlimit.ts. Test: the corpus\'s held-out speakers (speaker i in fold i mod F), baseline from the speaker\'s other clips, UAR / macro-F1 / accuracy over the corpus\'s labels. Training: every other row of the three corpora, the copies named. "stored": the as-stored copy, "phone": its 8 kHz mu-law copy — both through the front end (300 Hz high-pass, 8 kHz and back) in the P/bl rows, whose training copies went through it too (same random draws as the cached copies). Gap = phone − stored, points. 2-vCPU shared VM; diagnostic only, nothing here ships.',
+  '',
+  '| row | what | stored UAR | F1 | acc | phone UAR | F1 | acc | gap |',
+  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
+  ...SETTINGS.map((s) => {
+    const r = results[s.id];
+    return `| ${s.id} | ${s.what} | ${f3(r.stored.uar)} | ${f3(r.stored.macroF1)} | ${f3(r.stored.accuracy)} | ${f3(r.phone.uar)} | ${f3(r.phone.macroF1)} | ${f3(r.phone.accuracy)} | ${(100 * (r.phone.uar - r.stored.uar)).toFixed(1)} |`;
+  }),
+  '',
+];
+writeFileSync(join(ROOT, 'bench', 'results', `voice-bandlimit-${target}.md`), md.join('\n'));
