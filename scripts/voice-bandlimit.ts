@@ -16,10 +16,14 @@
  *   P       as shipped: all four copies (clean, tel, noise, aug), test clean vs tel;
  *   P/ct    trained on the clean and tel copies only, test clean vs tel;
  *   P/bl    front end on every copy: trained on all four front-end copies, test front-end clean vs front-end tel;
- *   P/bl-ct the same, trained on the front-end clean and tel copies only.
+ *   P/bl-ct the same, trained on the front-end clean and tel copies only;
+ *   P/+bl   (R2, declared after P/bl's results) no front end at inference; training adds the four front-end copies
+ *           to the four as-stored-band ones (bandwidth augmentation), test clean vs tel.
  *
- *   nice -n 10 npx tsx scripts/voice-bandlimit.ts [--corpus emodb] [--limit N]
- * Writes bench/results/voice-bandlimit-<corpus>.json and .md.
+ * With --loco: the corpus left out instead (all its speakers held out, training on the two other corpora).
+ *
+ *   nice -n 10 npx tsx scripts/voice-bandlimit.ts [--corpus emodb] [--loco] [--limit N]
+ * Writes bench/results/voice-bandlimit-<corpus>[-loco].json and .md.
  */
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,7 +102,9 @@ const stored: Row[] = (JSON.parse(readFileSync(CACHE, 'utf8')) as { rows: Featur
 const all = [...stored, ...blRows];
 const P = CANDIDATES.find((c) => c.id === 'P')!.cfg.personal;
 const spk = [...new Set(all.filter((r) => r.corpus === target).map((r) => r.speaker))].sort();
-const F = target === 'ravdess' ? 6 : target === 'emodb' ? 5 : 3;
+/** --loco: the corpus left out (one fold holding all of its speakers; training on the two other corpora). */
+const loco = process.argv.includes('--loco');
+const F = loco ? 1 : target === 'ravdess' ? 6 : target === 'emodb' ? 5 : 3;
 const held = Array.from({ length: F }, (_, f) => new Set(spk.filter((_, i) => i % F === f)));
 const testLabels = [...new Set(all.filter((r) => r.corpus === target).map((r) => r.yi))].sort((a, b) => a - b);
 
@@ -106,6 +112,7 @@ const SETTINGS = [
   { id: 'P', what: "candidate P's personal model as shipped in 2.3.0: trained on all four copies (as stored, mu-law, noise, rate/level/codec)", train: ['clean', 'tel', 'noise', 'aug'], tests: { stored: 'clean', phone: 'tel' } },
   { id: 'P/ct', what: "P trained on the as-stored and mu-law copies only", train: ['clean', 'tel'], tests: { stored: 'clean', phone: 'tel' } },
   { id: 'P/bl', what: 'P with the telephone-band front end on every copy, training and test (all four copies through it)', train: ['bl-clean', 'bl-tel', 'bl-noise', 'bl-aug'], tests: { stored: 'bl-clean', phone: 'bl-tel' } },
+  { id: 'P/+bl', what: 'P trained on the four copies plus the same four through the front end (bandwidth augmentation; no front end at inference)', train: ['clean', 'tel', 'noise', 'aug', 'bl-clean', 'bl-tel', 'bl-noise', 'bl-aug'], tests: { stored: 'clean', phone: 'tel' } },
   { id: 'P/bl-ct', what: 'P/bl trained on the front-end as-stored and mu-law copies only', train: ['bl-clean', 'bl-tel'], tests: { stored: 'bl-clean', phone: 'bl-tel' } },
 ];
 const results: Record<string, Record<string, { uar: number; macroF1: number; accuracy: number; n: number }>> = {};
@@ -138,10 +145,10 @@ for (const s of SETTINGS) {
 }
 
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-writeFileSync(join(ROOT, 'bench', 'results', `voice-bandlimit-${target}.json`), JSON.stringify({ date: new Date().toISOString(), corpus: target, folds: F, settings: SETTINGS.map(({ id, what }) => ({ id, what })), results }, null, 1));
+writeFileSync(join(ROOT, 'bench', 'results', `voice-bandlimit-${target}${loco ? '-loco' : ''}.json`), JSON.stringify({ date: new Date().toISOString(), corpus: target, folds: F, settings: SETTINGS.map(({ id, what }) => ({ id, what })), results }, null, 1));
 const f3 = (v: number) => v.toFixed(3);
 const md = [
-  `# Voice telephone-band front end (diagnostic): ${target}, personal model, ${F} train-voice folds`,
+  `# Voice telephone-band front end (diagnostic): ${target}, personal model, ${loco ? 'left out (trained on the two other corpora)' : `${F} train-voice folds`}`,
   '',
   'scripts/voice-bandlimit.ts. Test: the corpus\'s held-out speakers (speaker i in fold i mod F), baseline from the speaker\'s other clips, UAR / macro-F1 / accuracy over the corpus\'s labels. Training: every other row of the three corpora, the copies named. "stored": the as-stored copy, "phone": its 8 kHz mu-law copy — both through the front end (300 Hz high-pass, 8 kHz and back) in the P/bl rows, whose training copies went through it too (same random draws as the cached copies). Gap = phone − stored, points. 2-vCPU shared VM; diagnostic only, nothing here ships.',
   '',
@@ -153,4 +160,4 @@ const md = [
   }),
   '',
 ];
-writeFileSync(join(ROOT, 'bench', 'results', `voice-bandlimit-${target}.md`), md.join('\n'));
+writeFileSync(join(ROOT, 'bench', 'results', `voice-bandlimit-${target}${loco ? '-loco' : ''}.md`), md.join('\n'));

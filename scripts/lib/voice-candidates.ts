@@ -150,6 +150,10 @@ export const CANDIDATES: { id: string; cfg: BundleConfig }[] = [
 // diagnostic of P's personal model on train-voice's within-corpus folds (scripts/voice-bandlimit.ts,
 // bench/results/voice-bandlimit-*.md), not yet as a train-voice candidate: the product flag and train-voice's
 // per-candidate feature rows are not built, so it is not in CANDIDATES and cannot ship from this round.
+// R2 (declared ~20:06 UTC, after R's diagnostic — as stored −1.6 to −9.9 points, phone −1.1 to +2.3, gap closed —
+// and before R2 was run): no front end at inference; the front-end copies are ADDED to training as a bandwidth
+// augmentation (P trained on the four as-stored-band copies plus the same four through `telephoneBand`), tested on
+// the unmodified as-stored and phone copies. Same diagnostic, same folds; not a train-voice candidate this round.
 
 /**
  * K and L (declared in session 5, 2026-12-03, before either was run; the selection rule and the other candidates
