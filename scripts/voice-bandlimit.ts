@@ -147,17 +147,37 @@ for (const s of SETTINGS) {
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
 writeFileSync(join(ROOT, 'bench', 'results', `voice-bandlimit-${target}${loco ? '-loco' : ''}.json`), JSON.stringify({ date: new Date().toISOString(), corpus: target, folds: F, settings: SETTINGS.map(({ id, what }) => ({ id, what })), results }, null, 1));
 const f3 = (v: number) => v.toFixed(3);
+// one summary over every corpus and split run so far (each run rewrites its own JSON, then this file from all of them)
+type Saved = { corpus: string; folds: number; settings: { id: string; what: string }[]; results: typeof results };
+const RES = join(ROOT, 'bench', 'results');
+const saved: { split: string; d: Saved }[] = [];
+for (const c of CORPORA)
+  for (const lo of [false, true]) {
+    const f = join(RES, `voice-bandlimit-${c}${lo ? '-loco' : ''}.json`);
+    if (existsSync(f)) {
+      const d = JSON.parse(readFileSync(f, 'utf8')) as Saved;
+      saved.push({ split: lo ? 'left out' : `new speakers (${d.folds} folds)`, d });
+    }
+  }
+const whats = new Map<string, string>();
+for (const { d } of saved) for (const st of d.settings) whats.set(st.id, st.what);
 const md = [
-  `# Voice telephone-band front end (diagnostic): ${target}, personal model, ${loco ? 'left out (trained on the two other corpora)' : `${F} train-voice folds`}`,
+  '# Voice telephone-band front end (diagnostic): personal model, as stored vs 8 kHz mu-law phone',
   '',
-  'scripts/voice-bandlimit.ts. Test: the corpus\'s held-out speakers (speaker i in fold i mod F), baseline from the speaker\'s other clips, UAR / macro-F1 / accuracy over the corpus\'s labels. Training: every other row of the three corpora, the copies named. "stored": the as-stored copy, "phone": its 8 kHz mu-law copy — both through the front end (300 Hz high-pass, 8 kHz and back) in the P/bl rows, whose training copies went through it too (same random draws as the cached copies). Gap = phone − stored, points. 2-vCPU shared VM; diagnostic only, nothing here ships.',
+  'scripts/voice-bandlimit.ts (`--corpus C`, and `--loco`), declared as R / R2 in scripts/lib/voice-candidates.ts before running. Personal model of candidate P (voice 2.3.0\'s), alone (no blend with the clip model), baseline from the speaker\'s other clips, argmax over the corpus\'s labels. "new speakers": train-voice\'s within-corpus folds (speaker i in fold i mod F), training on every other row of the three corpora; "left out": training on the two other corpora. "stored": the as-stored copy; "phone": its 8 kHz mu-law copy (300 Hz high-pass, 8 kHz, G.711 mu-law, back to 16 kHz). In the P/bl rows both test copies and all training copies went through the front end (`telephoneBand` in src/audio/channel.ts: 300 Hz high-pass, 8 kHz and back, no codec; same random draws for the noise/rate/level/codec copies as the cached features). Gap = phone − stored (points); mean = mean of the two UARs (the unchanged selection rule averages the two copies). UAR / macro-F1 beside each. 2-vCPU shared VM; diagnostic only, nothing here ships.',
   '',
-  '| row | what | stored UAR | F1 | acc | phone UAR | F1 | acc | gap |',
-  '|---|---|---:|---:|---:|---:|---:|---:|---:|',
-  ...SETTINGS.map((s) => {
-    const r = results[s.id];
-    return `| ${s.id} | ${s.what} | ${f3(r.stored.uar)} | ${f3(r.stored.macroF1)} | ${f3(r.stored.accuracy)} | ${f3(r.phone.uar)} | ${f3(r.phone.macroF1)} | ${f3(r.phone.accuracy)} | ${(100 * (r.phone.uar - r.stored.uar)).toFixed(1)} |`;
-  }),
+  '| corpus | split | row | stored UAR | F1 | phone UAR | F1 | gap | mean |',
+  '|---|---|---|---:|---:|---:|---:|---:|---:|',
+  ...saved.flatMap(({ split, d }) =>
+    d.settings.map((st) => {
+      const r = d.results[st.id];
+      return `| ${d.corpus} | ${split} | ${st.id} | ${f3(r.stored.uar)} | ${f3(r.stored.macroF1)} | ${f3(r.phone.uar)} | ${f3(r.phone.macroF1)} | ${(100 * (r.phone.uar - r.stored.uar)).toFixed(1)} | ${f3((r.stored.uar + r.phone.uar) / 2)} |`;
+    }),
+  ),
+  '',
+  'Rows:',
+  '',
+  ...[...whats].map(([id, what]) => `- **${id}**: ${what}`),
   '',
 ];
-writeFileSync(join(ROOT, 'bench', 'results', `voice-bandlimit-${target}${loco ? '-loco' : ''}.md`), md.join('\n'));
+writeFileSync(join(RES, 'voice-bandlimit.md'), md.join('\n'));
