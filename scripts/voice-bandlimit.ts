@@ -32,7 +32,8 @@ import { SileroVad } from '../src/audio/vad.js';
 import { clipsSpeechFeatures } from '../src/audio/speech.js';
 import { FEATURE_NAMES } from '../src/audio/features.js';
 import { telephoneBand } from '../src/audio/channel.js';
-import { fitVoiceHeads, fitStandardiser, speakerBaseline, zScore, predictVoiceHeads, scoreClasses } from '../src/audio/trainer.js';
+import { fitVoiceHeads, fitStandardiser, predictVoiceHeads, scoreClasses } from '../src/audio/trainer.js';
+import { zGroups } from './lib/voice-zgroups.js';
 import { domainWeights, featureIndex, l2Multipliers } from '../src/audio/voice-fit.js';
 import { CANDIDATES } from './lib/voice-candidates.js';
 import { toRow, K, type Row } from './lib/voice-eval.js';
@@ -81,21 +82,6 @@ async function extract(): Promise<FeatureRow[]> {
   return rows;
 }
 
-/** z-score each speaker|variant group: training rows against all of the group's rows, test rows against the others. */
-function zGroups(rs: Row[], floor: Float32Array, protocol: 'others' | 'all'): Float32Array[] {
-  const groups = new Map<string, number[]>();
-  rs.forEach((r, i) => groups.set(`${r.speaker}|${r.variant}`, [...(groups.get(`${r.speaker}|${r.variant}`) ?? []), i]));
-  const out: Float32Array[] = new Array(rs.length);
-  for (const idx of groups.values()) {
-    if (protocol === 'all') {
-      const base = speakerBaseline(idx.map((i) => rs[i].x), undefined);
-      for (const i of idx) out[i] = zScore(rs[i].x, base, floor);
-    } else {
-      for (const i of idx) out[i] = zScore(rs[i].x, speakerBaseline(idx.filter((j) => j !== i).map((j) => rs[j].x), undefined), floor);
-    }
-  }
-  return out;
-}
 
 const blRows: Row[] = (await extract()).map((r) => ({ ...toRow(r), variant: `bl-${r.variant}` as never }));
 const stored: Row[] = (JSON.parse(readFileSync(CACHE, 'utf8')) as { rows: FeatureRow[] }).rows.map(toRow);

@@ -15,7 +15,8 @@
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../src/runtime/paths.js';
-import { fitVoiceHeads, fitStandardiser, speakerBaseline, zScore, predictVoiceHeads, scoreClasses, type HeadsConfig } from '../src/audio/trainer.js';
+import { fitVoiceHeads, fitStandardiser, predictVoiceHeads, scoreClasses, type HeadsConfig } from '../src/audio/trainer.js';
+import { zGroups } from './lib/voice-zgroups.js';
 import { domainWeights, featureIndex, l2Multipliers, type BundleConfig } from '../src/audio/voice-fit.js';
 import { CANDIDATES } from './lib/voice-candidates.js';
 import { toRow, K, type Row } from './lib/voice-eval.js';
@@ -82,24 +83,6 @@ if (foldSet !== 'tv') folds.push({ name: 'diag (even/odd)', held: [0, 1].map((h)
 if (foldSet !== 'diag') folds.push({ name: `train-voice (${F} folds)`, held: Array.from({ length: F }, (_, f) => new Set(spk.filter((_, i) => i % F === f))) });
 const testLabels = [...new Set(rows.filter((r) => r.corpus === target).map((r) => r.yi))].sort((a, b) => a - b);
 
-/** z-score each speaker|variant group of `rs` against its baseline (all its rows, or all but the judged one). */
-function zGroups(rs: Row[], floor: Float32Array, protocol: 'others' | 'all'): Float32Array[] {
-  const groups = new Map<string, number[]>();
-  rs.forEach((r, i) => groups.set(`${r.speaker}|${r.variant}`, [...(groups.get(`${r.speaker}|${r.variant}`) ?? []), i]));
-  const out: Float32Array[] = new Array(rs.length);
-  for (const idx of groups.values()) {
-    if (protocol === 'all') {
-      const base = speakerBaseline(idx.map((i) => rs[i].x), undefined);
-      for (const i of idx) out[i] = zScore(rs[i].x, base, floor);
-    } else {
-      for (const i of idx) {
-        const base = speakerBaseline(idx.filter((j) => j !== i).map((j) => rs[j].x), undefined);
-        out[i] = zScore(rs[i].x, base, floor);
-      }
-    }
-  }
-  return out;
-}
 
 const results: Record<string, Record<string, { uar: number; macroF1: number; accuracy: number; n: number; s: number }>> = {};
 const run = SETTINGS.filter((s) => !only || only.split(',').includes(s.id));
