@@ -111,7 +111,7 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
     this.ready.catch((e) => this.fail(e));
     // the detector settings of config face.* unless options.face names its own
     const { minScore, inputSize, maxFaces } = this.cfg.face;
-    this.frames = new FrameLane({ faceThread: options.faceThread, face: { minScore, inputSize, maxFaces, ...options.face } }, this.cfg.stream.maxPendingFrames, {
+    this.frames = new FrameLane({ faceThread: options.faceThread, face: { minScore, inputSize, maxFaces, ...definedOnly(options.face) } }, this.cfg.stream.maxPendingFrames, {
       failed: () => !!this.failure,
       guarded: (body, done) => this.guarded(body, done),
       warn: (code, message) => this.warn(code, 'face', message),
@@ -504,4 +504,9 @@ export class EmotionStream extends EventEmitter<StreamEventMap> implements Async
  */
 export function createStream(options: StreamOptions = {}): EmotionStream {
   return new EmotionStream(options);
+}
+
+/** The fields of `o` that are set (an explicit `undefined` must not hide a config default). */
+function definedOnly<T extends object>(o: T | undefined): Partial<T> {
+  return Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

@@ -47,9 +47,9 @@ export interface AnalyzeFacesOptions {
   align?: boolean;
   /** Crop side relative to the landmark extent. Default 1.25. */
   margin?: number;
-  /** TinyFaceDetector input side (px, multiple of 32, 128–1024). Default 320 (config face.inputSize); larger finds smaller faces. */
+  /** TinyFaceDetector input side (px, multiple of 32, 96–1024). Default 320 (config face.inputSize); larger finds smaller faces. */
   inputSize?: number;
-  /** Detector score a face must exceed, in (0, 1). Default 0.3 (config face.minScore). */
+  /** Detector score a face must exceed, in [0, 1]. Default 0.3 (config face.minScore). */
   minScore?: number;
   /** Faces classified per frame, highest score first, 1–100. Default 20 (config face.maxFaces). */
   maxFaces?: number;
