@@ -4,11 +4,11 @@ import { configFields, DEFAULT_CONFIG, formatDefault, resolveConfig } from '../s
 import { EmosigError } from '../src/errors.js';
 import { createStream } from '../src/stream/index.js';
 import { analyze } from '../src/fusion/index.js';
-import { main as analyzeCli } from '../src/cli/analyze.js';
+import { main as analyzeCli, inputFromArgs } from '../src/cli/analyze.js';
 import { main as voiceCli } from '../src/cli/voice.js';
 import { main as textCli } from '../src/cli/text.js';
 import { main as faceCli } from '../src/cli/face.js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi, afterAll } from 'vitest';
@@ -167,6 +167,19 @@ describe('EmosigConfig', () => {
       expect(JSON.parse(out.splice(0).join('')).frames[0].faces).toHaveLength(0);
       expect(await faceCli([frames[0], '--json', '--config', cfg, '--min-score', '0.3', '--input-size', '416'])).toBe(0);
       expect(JSON.parse(out.splice(0).join('')).frames[0].faces).toHaveLength(1);
+
+      // emosig analyze / report: --face-* flags over --config's face.*, reaching the detector
+      const dir = join(tmp, 'face-frames');
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(frames[0], join(dir, 'frame_0.jpg'));
+      const over = inputFromArgs({ frames: dir, config: cfg, 'face-min-score': '0.3', 'face-input-size': '416' });
+      expect(over.config?.face).toMatchObject({ minScore: 0.3, inputSize: 416, maxFaces: 1 });
+      expect((await analyze(over)).interaction.modalities.face.present).toBe(true);
+      await expect(analyze(inputFromArgs({ frames: dir, config: cfg }))).rejects.toThrow(/face: no-face/);
+      for (const [flag, value, range] of [['face-input-size', '300', /multiple of 32 from 96 to 1024/], ['face-min-score', '', /in \[0, 1\]/], ['face-max-faces', '101', /1 to 100/]] as const) {
+        expect(() => inputFromArgs({ frames: dir, [flag]: value })).toThrow(range);
+        expect(await analyzeCli(['--frames', dir, `--${flag}`, value])).toBe(2);
+      }
     } finally {
       err.mockRestore();
       std.mockRestore();

@@ -10,7 +10,7 @@ import { EmosigError, errorInfo } from '../errors.js';
 import { analyze, type AnalyzeInput } from '../fusion/analyze.js';
 import { renderReport } from '../fusion/report.js';
 import type { EmotionalSignature } from '../signature/schema.js';
-import { CONFIG_HELP, readConfigFile, writeOut } from './common.js';
+import { CONFIG_HELP, detectorFlags, readConfigFile, writeOut } from './common.js';
 import { cxSummaryLines } from '../cx/summary.js';
 import { configOf, DEFAULT_CONFIG } from '../config.js';
 
@@ -30,6 +30,9 @@ export const ANALYZE_OPTIONS = {
   'offset-face': { type: 'string' },
   'offset-text': { type: 'string' },
   'long-pause': { type: 'string' },
+  'face-min-score': { type: 'string' },
+  'face-input-size': { type: 'string' },
+  'face-max-faces': { type: 'string' },
   'voice-model': { type: 'string' },
   'no-voice': { type: 'boolean' },
   'no-face': { type: 'boolean' },
@@ -58,6 +61,10 @@ export const INPUT_HELP = `  --audio FILE             call audio (WAV; one chann
   --offset-voice S, --offset-face S, --offset-text S
                            shift a modality's clock by S seconds
   --long-pause S           shortest pause reported as a moment (default ${DEFAULT_CONFIG.fusion.longPauseSec})
+  --face-min-score X --face-input-size N --face-max-faces N
+                           face detector: score a face must exceed (default ${DEFAULT_CONFIG.face.minScore}), input side in px,
+                           a multiple of 32 from 96 to 1024 (default ${DEFAULT_CONFIG.face.inputSize}; larger finds smaller
+                           faces and costs time), faces per frame (default ${DEFAULT_CONFIG.face.maxFaces}); as emosig face's flags
   --no-voice, --no-face, --no-text
                            no consent for that modality: it is not decoded at all
   --keep-text              keep chat message text in the signature (off by default: privacy)
@@ -115,6 +122,7 @@ export function inputFromArgs(v: Values): AnalyzeInput {
       ...(v['keep-text'] ? { keepText: true } : {}),
     },
     'emosig analyze',
+    { face: detectorFlags(v, 'face-') },
   );
   return {
     ...(v.audio ? { audio: v.audio } : {}),

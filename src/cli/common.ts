@@ -2,6 +2,7 @@ import cliProgress from 'cli-progress';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { EmosigError, errorInfo } from '../errors.js';
 import { resolveConfig, type EmosigConfig } from '../config.js';
+import { MAX_FACES, MAX_INPUT_SIZE, MIN_INPUT_SIZE } from '../limits.js';
 import { readRegularFile } from '../runtime/read.js';
 
 /** Write a line to stdout, respecting back-pressure so piping thousands of results stays bounded. */
@@ -129,4 +130,32 @@ export function commandConfig(name: string, path: string | undefined): { config?
     process.stderr.write(`emosig ${name}: ${err.code}: ${err.message}\n`);
     return 2;
   }
+}
+
+type DetectorSettings = Pick<EmosigConfig['face'], 'minScore' | 'inputSize' | 'maxFaces'>;
+
+/**
+ * The face detector flags `--{prefix}min-score`, `--{prefix}input-size`, `--{prefix}max-faces` (emosig face: no
+ * prefix; analyze / report: `face-`), each checked as its config field. Returns only the flags given (they override
+ * `--config`); throws a plain Error naming the flag and its range on a bad value.
+ */
+export function detectorFlags(values: Record<string, unknown>, prefix = ''): Partial<DetectorSettings> {
+  const specs: [string, keyof DetectorSettings, string][] = [
+    ['min-score', 'minScore', 'a number in [0, 1]'],
+    ['input-size', 'inputSize', `a multiple of 32 from ${MIN_INPUT_SIZE} to ${MAX_INPUT_SIZE}`],
+    ['max-faces', 'maxFaces', `a whole number from 1 to ${MAX_FACES}`],
+  ];
+  const out: Partial<DetectorSettings> = {};
+  for (const [flag, key, range] of specs) {
+    const raw = values[prefix + flag];
+    if (raw === undefined) continue;
+    const bad = () => new Error(`--${prefix}${flag} must be ${range} (got ${JSON.stringify(raw)})`);
+    if (typeof raw !== 'string' || !raw.trim()) throw bad();
+    try {
+      out[key] = resolveConfig({ face: { [key]: Number(raw) } }, `--${prefix}${flag}`).face[key];
+    } catch {
+      throw bad();
+    }
+  }
+  return out;
 }

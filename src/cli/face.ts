@@ -4,10 +4,9 @@
  * INPUT is an image, a directory of frames or a video file.
  */
 import { DEFAULT_FPS, checkFps } from '../signature/time.js';
-import { DEFAULT_CONFIG, resolveConfig, type EmosigConfig } from '../config.js';
-import { MAX_FACES, MAX_INPUT_SIZE, MIN_INPUT_SIZE } from '../limits.js';
+import { DEFAULT_CONFIG } from '../config.js';
 import { EmosigError, errorInfo } from '../errors.js';
-import { CONFIG_HELP, fail, parseCommand, progressBar, commandConfig, writeOut } from './common.js';
+import { CONFIG_HELP, detectorFlags, fail, parseCommand, progressBar, commandConfig, writeOut } from './common.js';
 import { createFaceAnalyzer, inputKind, listFrames, type AnalyzeFacesOptions, type FaceModelName, type FaceResult, type FrameReading } from '../vision/index.js';
 import { decodeImage } from '../vision/decode.js';
 import { videoFrames } from '../vision/video.js';
@@ -83,19 +82,13 @@ export async function main(argv: string[]): Promise<number> {
   if (crop !== undefined && crop !== 'box' && crop !== 'landmarks') fail(`face: --crop must be box or landmarks`);
   const mode: 'json' | 'jsonl' | 'human' = v.jsonl ? 'jsonl' : v.json ? 'json' : 'human';
   // detector settings: each flag checked as its config field, over --config's face.*
-  const detFlag = <K extends 'minScore' | 'inputSize' | 'maxFaces'>(flag: string, key: K, range: string): EmosigConfig['face'][K] => {
-    const raw = v[flag as 'min-score'];
-    if (raw === undefined) return (c.config?.face ?? DEFAULT_CONFIG.face)[key];
-    try {
-      if (!raw.trim()) throw new Error('empty');
-      return resolveConfig({ face: { [key]: Number(raw) } }, `--${flag}`).face[key];
-    } catch {
-      fail(`face: --${flag} must be ${range} (got ${JSON.stringify(raw)})`);
-    }
-  };
-  const minScore = detFlag('min-score', 'minScore', 'a number in [0, 1]');
-  const inputSize = detFlag('input-size', 'inputSize', `a multiple of 32 from ${MIN_INPUT_SIZE} to ${MAX_INPUT_SIZE}`);
-  const maxFaces = detFlag('max-faces', 'maxFaces', `a whole number from 1 to ${MAX_FACES}`);
+  let flags: ReturnType<typeof detectorFlags> = {};
+  try {
+    flags = detectorFlags(v);
+  } catch (e) {
+    fail(`face: ${(e as Error).message}`);
+  }
+  const { minScore, inputSize, maxFaces } = { ...(c.config?.face ?? DEFAULT_CONFIG.face), ...flags };
   const opts: AnalyzeFacesOptions = { fps, assumeFace: v['assume-face'] ?? false, model, detector, crop, tta: !v['no-tta'], maxFrames, minScore, inputSize, maxFaces };
 
   const analyzerFor = () => createFaceAnalyzer(opts);
